@@ -1,0 +1,5 @@
+"""``python -m sspr_audit``."""
+
+from sspr_audit.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""Put the raw Graph data of one collection together into a :class:`Snapshot`.
+
+Pure and synchronous: the collector hands over what each source returned
+(or why it did not), the methods of the users that were read, and the
+failures of those that could not be; this module decides nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sspr_audit import __version__
+from sspr_audit.collect.mapping import (
+    failure_reason,
+    map_methods,
+    map_registration,
+    map_settings,
+    map_user,
+    needs_methods,
+)
+from sspr_audit.collect.roles import user_roles
+from sspr_audit.models import (
+    CollectionState,
+    CollectionStatus,
+    Group,
+    RegistrationDetails,
+    Snapshot,
+    Source,
+    SourceState,
+    SourceStatus,
+    Tenant,
+)
+
+GENERATOR = f"sspr-audit collector {__version__}"
+
+
+@dataclass
+class Collected:
+    """Everything one collection read: per source, its status and raw data."""
+
+    graph_endpoint: str
+    collected_at: str
+    fallback_tenant_id: str = ""
+    sources: dict[str, tuple[SourceStatus, Any]] = field(default_factory=dict)
+    methods: Mapping[str, list[Any]] = field(default_factory=dict)  # user id -> raw methods
+    failures: Mapping[str, str] = field(default_factory=dict)  # user id -> detail
+
+    def data(self, source: Source) -> Any:
+        """The raw data of ``source`` if it was read, else None."""
+        status, data = self.sources.get(source.value, (None, None))
+        return data if status is not None and status.state == SourceState.READ else None
+
+
+def registrations(collected: Collected) -> dict[str, RegistrationDetails] | None:
+    """Report rows by user id; None when the report was not read."""
+    rows = collected.data(Source.REGISTRATION_DETAILS)
+    if rows is None:
+        return None
+    return {row["id"]: map_registration(row) for row in rows if isinstance(row, dict) and row.get("id")}
+
+
+def users_to_fetch(raw_users: list[dict[str, Any]], rows: dict[str, RegistrationDetails] | None) -> list[str]:
+    """Ids of the users whose per-user methods call is needed, in listing order."""
+    return [u["id"] for u in raw_users if needs_methods(None if rows is None else rows.get(u["id"]))]
+
+
+def build_snapshot(collected: Collected) -> Snapshot:
+    """The snapshot of one collection."""
+    rows = registrations(collected)
+    roles = _roles(collected)
+    groups = collected.data(Source.GROUPS) or []
+    memberships = {g["id"]: set(g.get("members") or ()) for g in groups}
+    users = []
+    for raw in collected.data(Source.USERS) or []:
+        user = map_user(raw)
+        registration = None if rows is None else rows.get(user.id)
+        methods, status = None, CollectionStatus()
+        if needs_methods(registration):
+            if user.id in collected.methods:
+                methods = map_methods(collected.methods[user.id])
+            else:
+                detail = collected.failures.get(user.id, "not read")
+                status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
+        users.append(dataclasses.replace(
+            user, methods=methods, registration=registration, roles=roles.get(user.id, ()),
+            groups=tuple(g["id"] for g in groups if user.id in memberships[g["id"]]), collection=status,
+        ))
+    return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
+
+
+def _roles(collected: Collected) -> dict[str, tuple]:
+    active = collected.data(Source.ROLE_ASSIGNMENTS) or {}
+    eligible = collected.data(Source.ROLE_ELIGIBILITY) or {}
+    members = {**(active.get("members") or {}), **(eligible.get("members") or {})}
+    return user_roles(active.get("definitions") or [], active.get("assignments") or [],
+                      eligible.get("schedules") or [], members)
+
+
+def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
+    org = collected.data(Source.ORGANIZATION) or {}
+    domains = tuple(d.get("name") for d in org.get("verifiedDomains") or () if isinstance(d, dict) and d.get("name"))
+    order = [s.value for s in Source]
+    sources = tuple(sorted((status for status, _ in collected.sources.values()), key=lambda s: order.index(s.source)
+                           if s.source in order else len(order)))
+    return Tenant(
+        id=org.get("id") or collected.fallback_tenant_id,
+        display_name=org.get("displayName") or "",
+        verified_domains=domains,
+        on_premises_sync_enabled=org.get("onPremisesSyncEnabled"),
+        collected_at=collected.collected_at,
+        graph_endpoint=collected.graph_endpoint,
+        sources=sources,
+        settings=map_settings(collected.data(Source.AUTHORIZATION_POLICY),
+                              collected.data(Source.AUTHENTICATION_METHODS_POLICY),
+                              collected.data(Source.ON_PREMISES_SYNC)),
+        groups=tuple(Group(g["id"], g.get("displayName") or "") for g in groups),
+    )

@@ -1,0 +1,178 @@
+"""Credentials and national clouds.
+
+The collector signs in with whatever the operator has: a client secret, a
+certificate, a device code, a browser, a token acquired elsewhere, or the
+ambient ``DefaultAzureCredential`` chain. Every credential is wrapped so the
+tokens it hands out are added to the redactor before anyone can log them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sspr_audit.collect.errors import AuthenticationError, OptionError
+from sspr_audit.collect.redact import Redactor
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken
+
+    from sspr_audit.collect.options import CollectOptions
+
+# cloud name -> (Graph service root, login host)
+CLOUDS: dict[str, tuple[str, str]] = {
+    "global": ("https://graph.microsoft.com", "login.microsoftonline.com"),
+    "usgov": ("https://graph.microsoft.us", "login.microsoftonline.us"),
+    "usgov-dod": ("https://dod-graph.microsoft.us", "login.microsoftonline.us"),
+    "china": ("https://microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn"),
+}
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+STATIC_TOKEN_LIFETIME = 3600  # seconds; a pre-acquired token's real expiry is Graph's to judge
+
+
+@dataclass(frozen=True)
+class GraphEndpoint:
+    """Where Graph lives and where its tokens come from."""
+
+    root: str  # service root without the version, e.g. https://graph.microsoft.com
+    login_host: str
+
+    @property
+    def api(self) -> str:
+        """The v1.0 base every call starts from."""
+        return f"{self.root}/v1.0"
+
+    @property
+    def host(self) -> str:
+        """The host name the bearer token may be sent to."""
+        return urlsplit(self.root).hostname or ""
+
+    @property
+    def scope(self) -> str:
+        """The application permission scope for this service root."""
+        return f"{self.root}/.default"
+
+
+def resolve_endpoint(cloud: str = "global", graph_url: str | None = None) -> GraphEndpoint:
+    """The endpoint for ``cloud``, with ``graph_url`` overriding the service root."""
+    if cloud not in CLOUDS:
+        raise OptionError(f"unknown cloud {cloud!r}; choose one of: {', '.join(CLOUDS)}")
+    root, login_host = CLOUDS[cloud]
+    if graph_url:
+        root = _check_graph_url(graph_url)
+    return GraphEndpoint(root, login_host)
+
+
+def _check_graph_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise OptionError(f"--graph-url {url!r} is not an http(s) URL such as https://graph.microsoft.com")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise OptionError(f"--graph-url {url!r}: plain http is allowed only for localhost; use https")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise OptionError("--graph-url must be a bare service root, without credentials, query or fragment")
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1.0"):
+        path = path[: -len("/v1.0")]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+class StaticTokenCredential:
+    """A token acquired elsewhere (``--access-token``), served as an async credential."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + STATIC_TOKEN_LIFETIME)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    def __repr__(self) -> str:
+        return "StaticTokenCredential(***)"
+
+
+class WatchedCredential:
+    """Wraps an async credential: every token it hands out is registered with the redactor."""
+
+    def __init__(self, inner: Any, redactor: Redactor) -> None:
+        self._inner = inner
+        self._redactor = redactor
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        try:
+            result = await self._inner.get_token(*scopes, **kwargs)
+        except Exception as exc:  # azure-identity raises many types; the message is what the operator needs
+            raise AuthenticationError(_sign_in_failure(exc, self._redactor)) from None
+        self._redactor.add(result.token)
+        return result
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+class ThreadedCredential:
+    """A synchronous credential (device code, browser) whose sign-in runs off the event loop."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return await asyncio.to_thread(self._inner.get_token, *scopes, **kwargs)
+
+    async def close(self) -> None:
+        self._inner.close()
+
+
+def _sign_in_failure(exc: Exception, redactor: Redactor) -> str:
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return redactor.redact(f"could not sign in to Microsoft Entra ID: {first_line[:300]}")
+
+
+def make_credential(options: CollectOptions, endpoint: GraphEndpoint, redactor: Redactor) -> WatchedCredential:
+    """The credential the options ask for, wrapped for redaction."""
+    return WatchedCredential(_build(options, endpoint), redactor)
+
+
+def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
+    if options.access_token:
+        return StaticTokenCredential(options.access_token)
+    chosen = [name for name, on in (("--client-secret", bool(options.client_secret)),
+                                    ("--certificate", options.certificate is not None),
+                                    ("--device-code", options.device_code),
+                                    ("--interactive", options.interactive)) if on]
+    if len(chosen) > 1:
+        raise OptionError(f"choose one way to sign in, not {' and '.join(chosen)}")
+    authority = endpoint.login_host
+    if options.client_secret or options.certificate is not None:
+        if not (options.tenant_id and options.client_id):
+            raise OptionError(f"{chosen[0]} needs --tenant-id and --client-id")
+        from azure.identity.aio import CertificateCredential, ClientSecretCredential
+
+        if options.client_secret:
+            return ClientSecretCredential(options.tenant_id, options.client_id, options.client_secret,
+                                          authority=authority)
+        if not options.certificate.is_file():
+            raise OptionError(f"--certificate {options.certificate}: no such file")
+        return CertificateCredential(options.tenant_id, options.client_id,
+                                     certificate_path=str(options.certificate), authority=authority)
+    if options.device_code or options.interactive:
+        from azure.identity import DeviceCodeCredential, InteractiveBrowserCredential
+
+        kind = DeviceCodeCredential if options.device_code else InteractiveBrowserCredential
+        kwargs: dict[str, Any] = {"authority": authority}
+        if options.tenant_id:
+            kwargs["tenant_id"] = options.tenant_id
+        if options.client_id:
+            kwargs["client_id"] = options.client_id
+        return ThreadedCredential(kind(**kwargs))
+    from azure.identity.aio import DefaultAzureCredential
+
+    return DefaultAzureCredential(authority=authority)

@@ -1,0 +1,210 @@
+"""Per-user GETs through JSON ``$batch``: at most 20 per batch, retried one by one.
+
+Graph throttles and fails each request inside a batch on its own, and the
+SDK's retry handler never looks inside a batch. So the runner keeps a queue
+of outstanding requests; throttled or failed ones go back into the queue (not
+before their ``Retry-After`` or backoff) and ride in a later batch, while the
+ones that succeeded are handed over at once and never asked for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sspr_audit.collect.errors import CollectError, GraphUnavailable
+from sspr_audit.collect.graph import GraphResponse, GraphSession, error_of, token_rejected
+from sspr_audit.collect.mapping import retries_exhausted
+from sspr_audit.collect.retry import RETRYABLE_STATUS
+from sspr_audit.collect.throttle import AdaptiveLimiter
+
+MAX_BATCH = 20  # Graph's limit of requests in one $batch
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The final answer for one request: ``body`` on success, else status and reason."""
+
+    key: str
+    ok: bool
+    body: Any = None
+    status: int | None = None
+    code: str | None = None
+    detail: str | None = None  # why it failed, e.g. "HTTP 503 on 6 attempts"
+
+
+@dataclass(order=True)
+class _Item:
+    not_before: float
+    seq: int
+    key: str = field(compare=False)
+    url: str = field(compare=False)
+    failures: int = field(default=0, compare=False)
+    throttled: int = field(default=0, compare=False)
+
+
+OnBatch = Callable[[list[Outcome]], Awaitable[None] | None]
+
+
+class BatchRunner:
+    """Runs many relative GETs (``/users/{id}/...``) through ``$batch`` with bounded concurrency."""
+
+    def __init__(self, session: GraphSession, limiter: AdaptiveLimiter, on_batch: OnBatch,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._session = session
+        self._policy = session.policy
+        self._limiter = limiter
+        self._on_batch = on_batch
+        self._clock = clock
+        self._ready: deque[_Item] = deque()
+        self._waiting: list[_Item] = []  # heap by not_before
+        self._outstanding = 0
+        self._changed = asyncio.Event()
+        self._seq = itertools.count()
+
+    async def run(self, requests: Iterable[tuple[str, str]], workers: int) -> None:
+        """Fetch every ``(key, url)``; each outcome reaches ``on_batch`` exactly once."""
+        for key, url in requests:
+            self._ready.append(_Item(0.0, next(self._seq), key, url))
+        self._outstanding = len(self._ready)
+        if not self._outstanding:
+            return
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(workers, -(-self._outstanding // MAX_BATCH)))):
+                group.create_task(self._worker())
+
+    async def _worker(self) -> None:
+        while (items := await self._take()) is not None:
+            async with self._limiter.slot():
+                done, throttled = await self._send(items)
+            if not throttled:
+                self._limiter.succeeded()
+            self._outstanding -= len(done)
+            self._changed.set()
+            if done:
+                result = self._on_batch(done)
+                if result is not None:
+                    await result
+
+    async def _take(self) -> list[_Item] | None:
+        """Up to 20 requests whose time has come; None when nothing is left to do."""
+        while True:
+            if self._outstanding <= 0:
+                return None
+            now = self._clock()
+            while self._waiting and self._waiting[0].not_before <= now:
+                self._ready.append(heapq.heappop(self._waiting))
+            if self._ready:
+                return [self._ready.popleft() for _ in range(min(MAX_BATCH, len(self._ready)))]
+            timeout = self._waiting[0].not_before - now if self._waiting else None
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def _later(self, item: _Item, wait: float) -> None:
+        item.not_before = self._clock() + wait
+        item.seq = next(self._seq)
+        heapq.heappush(self._waiting, item)
+        self._session.stats.retries += 1
+        self._changed.set()
+
+    async def _send(self, items: list[_Item]) -> tuple[list[Outcome], bool]:
+        """One ``$batch``; returns the finished outcomes and whether Graph throttled."""
+        import httpx
+
+        session = self._session
+        body = {"requests": [{"id": str(n), "method": "GET", "url": item.url} for n, item in enumerate(items, 1)]}
+        session.stats.batches += 1
+        session.stats.graph_requests += len(items)
+        try:
+            response = await session.send("POST", session.url("/$batch"), body)
+        except httpx.TransportError as exc:
+            self._whole_failed(items, f"no answer from Graph ({str(exc).strip() or type(exc).__name__})")
+            return [], False
+        if response.status == 200 and isinstance(response.body, dict):
+            return self._inner(items, response.body.get("responses") or [])
+        code, message = error_of(response.body)
+        if response.status == 401:
+            raise token_rejected(code, message)
+        if response.status == 429:
+            self._throttled(items, response.headers)
+            return [], True
+        if response.status in RETRYABLE_STATUS:
+            self._whole_failed(items, f"HTTP {response.status} {code or ''}".strip())
+            return [], False
+        raise CollectError(f"Graph refused a $batch request: HTTP {response.status} {code or ''} {message}".strip())
+
+    def _whole_failed(self, items: list[_Item], what: str) -> None:
+        for item in items:
+            item.failures += 1
+            if item.failures >= self._policy.max_attempts:
+                raise GraphUnavailable(f"Graph kept failing: {what} on {item.failures} attempts of a $batch request")
+        wait = self._policy.backoff(max(item.failures for item in items))  # one wait: they stay one batch
+        for item in items:
+            self._retry(item, wait, throttled=False)
+
+    def _throttled(self, items: list[_Item], headers: Any) -> None:
+        self._session.stats.throttled += 1
+        wait = 0.0
+        for item in items:
+            item.throttled += 1
+            if item.throttled > self._policy.max_throttled:
+                raise GraphUnavailable(f"Graph throttled the same requests {item.throttled} times; try later")
+            wait = self._policy.throttle_wait(headers, item.throttled)
+            self._retry(item, wait, throttled=True)
+        self._limiter.throttled(wait)
+
+    def _retry(self, item: _Item, wait: float, throttled: bool) -> None:
+        self._session.progress.retried(throttled)
+        self._later(item, wait)
+
+    def _inner(self, items: list[_Item], responses: list[Any]) -> tuple[list[Outcome], bool]:
+        by_id = {str(r.get("id")): r for r in responses if isinstance(r, dict)}
+        done: list[Outcome] = []
+        throttled_wait = 0.0
+        failed: list[_Item] = []
+        for n, item in enumerate(items, 1):
+            inner = by_id.get(str(n))
+            status = inner.get("status") if inner else None
+            if not isinstance(status, int):
+                inner, status = {"status": 502, "body": {}}, 502  # missing answer: retry like a 502
+            answer = GraphResponse(status, {k.lower(): str(v) for k, v in (inner.get("headers") or {}).items()},
+                                   inner.get("body"))
+            if status < 300:
+                done.append(Outcome(item.key, True, answer.body, status))
+                continue
+            code, message = error_of(answer.body)
+            if status == 401:
+                raise token_rejected(code, message)
+            if status == 429:
+                self._session.stats.throttled += 1
+                item.throttled += 1
+                if item.throttled > self._policy.max_throttled:
+                    done.append(Outcome(item.key, False, None, 429, code, f"throttled {item.throttled} times"))
+                    continue
+                wait = self._policy.throttle_wait(answer.headers, item.throttled)
+                throttled_wait = max(throttled_wait, wait)
+                self._retry(item, wait, throttled=True)
+                continue
+            if status in RETRYABLE_STATUS:
+                item.failures += 1
+                if item.failures < self._policy.max_attempts:
+                    failed.append(item)
+                    continue
+                done.append(Outcome(item.key, False, None, status, code, retries_exhausted(status, item.failures)))
+                continue
+            done.append(Outcome(item.key, False, None, status, code, f"HTTP {status} {code or ''}".strip()))
+        if failed:
+            wait = self._policy.backoff(max(item.failures for item in failed))
+            for item in failed:
+                self._retry(item, wait, throttled=False)
+        if throttled_wait:
+            self._limiter.throttled(throttled_wait)
+        return done, bool(throttled_wait)

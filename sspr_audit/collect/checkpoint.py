@@ -1,0 +1,170 @@
+"""Resume an interrupted collection without asking Graph twice.
+
+The checkpoint is an append-only JSON-lines file (mode 0600): a header that
+says which collection it belongs to, one line per data source read, and one
+line per finished ``$batch`` with the methods of the users it returned.
+Every line is fsynced before the collection moves on, so a crash, a
+Ctrl-C or a SIGKILL loses at most the batch in flight; a line torn by the
+kill is dropped when the file is opened again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sspr_audit.collect.batch import Outcome
+from sspr_audit.collect.errors import CheckpointError
+from sspr_audit.errors import OutputError
+from sspr_audit.files import FILE_MODE, ensure_private_dir
+from sspr_audit.models import SourceState, SourceStatus
+from sspr_audit.snapshot import to_dict
+
+FORMAT = "sspr-audit-checkpoint/1"
+
+
+class Checkpoint:
+    """What a collection has read so far, on disk."""
+
+    def __init__(self, path: Path, fd: int, header: dict[str, Any]) -> None:
+        self.path = path
+        self._fd = fd
+        self.header = header
+        self.sources: dict[str, tuple[SourceStatus, Any]] = {}
+        self.methods: dict[str, list[Any]] = {}
+
+    @classmethod
+    def open(cls, path: Path, identity: dict[str, Any], resume: bool) -> Checkpoint:
+        """Start a checkpoint at ``path``, or continue the one there when ``resume``."""
+        path = Path(path)
+        header = {"kind": "header", "format": FORMAT, **identity}
+        if path.exists():
+            if not resume:
+                raise CheckpointError(f"{path} holds an unfinished collection: add --resume to continue it,"
+                                      " or delete the file to start over")
+            return cls._reopen(path, header)
+        ensure_private_dir(path.parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, FILE_MODE)
+            os.fchmod(fd, FILE_MODE)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create the checkpoint ({exc.strerror})") from None
+        checkpoint = cls(path, fd, header)
+        checkpoint._append(header)
+        _sync_dir(path.parent)
+        return checkpoint
+
+    @classmethod
+    def _reopen(cls, path: Path, header: dict[str, Any]) -> Checkpoint:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CheckpointError(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
+        records, good_length = _parse(path, raw)
+        if not records or records[0].get("format") != FORMAT:
+            raise CheckpointError(f"{path} is not an sspr-audit checkpoint; delete it or choose another path")
+        stored = records[0]
+        if stored != header:
+            differences = sorted(k for k in set(stored) | set(header) if stored.get(k) != header.get(k))
+            raise CheckpointError(
+                f"{path} belongs to another collection (different {', '.join(differences)}): resume with the"
+                " same tenant and options, or delete the checkpoint to start over"
+            )
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            os.fchmod(fd, FILE_MODE)
+            if good_length < len(raw):
+                os.truncate(path, good_length)  # drop a line torn by a kill
+        except OSError as exc:
+            raise CheckpointError(f"{path}: cannot reopen the checkpoint ({exc.strerror})") from None
+        checkpoint = cls(path, fd, header)
+        for record in records[1:]:
+            checkpoint._load(record)
+        return checkpoint
+
+    def _load(self, record: dict[str, Any]) -> None:
+        if record.get("kind") == "source":
+            status = record["status"]
+            state = SourceState(status["state"])
+            self.sources[record["name"]] = (SourceStatus(**{**status, "state": state}), record.get("data"))
+        elif record.get("kind") == "methods":
+            self.methods.update(record["users"])
+
+    def reusable(self, name: str) -> tuple[SourceStatus, Any] | None:
+        """A source read (or refused) before, worth reusing; failed reads are tried again."""
+        found = self.sources.get(name)
+        if found and found[0].state in (SourceState.READ, SourceState.NOT_PERMITTED):
+            return found
+        return None
+
+    def record_source(self, status: SourceStatus, data: Any) -> None:
+        """Keep one source's status and raw Graph data."""
+        self.sources[status.source] = (status, data)
+        self._append({"kind": "source", "name": status.source, "status": to_dict(status), "data": data})
+
+    def record_methods(self, outcomes: Iterable[Outcome]) -> None:
+        """Keep the methods of the users one batch returned (failures are retried on resume)."""
+        users = {o.key: o.body.get("value") or [] for o in outcomes if o.ok and isinstance(o.body, dict)}
+        if users:
+            self.methods.update(users)
+            self._append({"kind": "methods", "users": users})
+
+    def _append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            os.write(self._fd, line.encode("utf-8"))
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write the checkpoint ({exc.strerror})") from None
+
+    def close(self) -> None:
+        """Close the file, keeping it for a later resume."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def remove(self) -> None:
+        """The collection finished: the checkpoint has served."""
+        self.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
+    """The complete records, and the byte length they take; only the last line may be torn."""
+    records: list[dict[str, Any]] = []
+    offset = 0
+    lines = raw.split(b"\n")
+    for index, line in enumerate(lines):
+        is_last = index == len(lines) - 1
+        if is_last and not line:
+            break
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or is_last:  # an unterminated last line is torn even if it parses
+                raise ValueError
+        except ValueError:
+            if is_last:
+                break
+            raise CheckpointError(f"{path}: line {index + 1} is damaged; delete the checkpoint and collect again"
+                                  ) from None
+        records.append(record)
+        offset += len(line) + 1
+    return records, offset
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,232 @@
+"""Collect one tenant: the orchestration of every Graph read.
+
+The organization is read first (it proves the sign-in works and names the
+tenant a checkpoint belongs to); then the users, the registration report and
+every other source run concurrently; once users and report are in, the
+per-user methods of the users who need inspecting go out in ``$batch``
+requests. Each step is recorded in the checkpoint as it finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sspr_audit.collect.assemble import Collected, build_snapshot, registrations, users_to_fetch
+from sspr_audit.collect.auth import make_credential, resolve_endpoint
+from sspr_audit.collect.batch import BatchRunner, Outcome
+from sspr_audit.collect.checkpoint import Checkpoint
+from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
+from sspr_audit.collect.graph import GraphSession, open_session
+from sspr_audit.collect.options import CollectOptions
+from sspr_audit.collect.progress import Progress
+from sspr_audit.collect.redact import Redactor, redacting_logs
+from sspr_audit.collect.retry import RetryPolicy
+from sspr_audit.collect.sources import TenantReader, read_source
+from sspr_audit.collect.stats import CollectStats
+from sspr_audit.collect.throttle import AdaptiveLimiter
+from sspr_audit.errors import InputError
+from sspr_audit.models import Snapshot, Source, SourceState, SourceStatus
+
+METHODS_URL = "/users/{id}/authentication/methods"
+
+
+async def collect(options: CollectOptions, *, checkpoint: Path | None = None, resume: bool = False,
+                  progress: Progress | None = None, now: str | None = None,
+                  output: Path | None = None) -> tuple[Snapshot, CollectStats]:
+    """Read the tenant ``options`` point at; the snapshot and what it cost.
+
+    With ``checkpoint``, progress is kept there and ``resume`` continues it.
+    With ``output``, the snapshot is written there (atomically) before the
+    checkpoint is removed, so no moment exists where neither is on disk.
+    """
+    stats = CollectStats()
+    started = time.monotonic()
+    endpoint = resolve_endpoint(options.cloud, options.graph_url)
+    redactor = Redactor(options.secrets)
+    progress = progress or Progress()
+    with redacting_logs(redactor):
+        credential = make_credential(options, endpoint, redactor)
+        try:
+            async with open_session(endpoint, credential, concurrency=options.concurrency,
+                                    timeout=options.request_timeout, stats=stats, progress=progress,
+                                    policy=RetryPolicy(max_attempts=options.max_attempts,
+                                                       base_delay=options.backoff_base)) as session:
+                run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
+                snapshot = await _first_input_error(run.execute(now))
+                if output is not None:
+                    from sspr_audit.snapshot import write
+
+                    write(snapshot, output)
+                run.finished()
+        finally:
+            await credential.close()
+    stats.elapsed_seconds = round(time.monotonic() - started, 3)
+    return snapshot, stats
+
+
+def _open_checkpoint(path: Path | None, options: CollectOptions, session: GraphSession,
+                     resume: bool) -> Checkpoint | None:
+    if path is None:
+        return None
+    identity = {"graph_endpoint": session.endpoint.root, "tenant_id": options.tenant_id,
+                "client_id": options.client_id, "scope_groups": list(options.scope_groups)}
+    return Checkpoint.open(path, identity, resume)
+
+
+async def _first_input_error(work: Awaitable[Snapshot]) -> Snapshot:
+    """Run ``work``; an error from concurrent tasks comes out as itself, not as an exception group."""
+    try:
+        return await work
+    except BaseExceptionGroup as group:
+        first = _first_leaf(group)
+        raise first from None
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    for exc in group.exceptions:
+        leaf = _first_leaf(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        if isinstance(leaf, InputError):
+            return leaf
+    exc = group.exceptions[0]
+    return _first_leaf(exc) if isinstance(exc, BaseExceptionGroup) else exc
+
+
+class _Run:
+    """One collection in progress."""
+
+    def __init__(self, session: GraphSession, options: CollectOptions, progress: Progress,
+                 checkpoint: Checkpoint | None) -> None:
+        self.session = session
+        self.options = options
+        self.progress = progress
+        self.stats = session.stats
+        self.checkpoint = checkpoint
+        self.reader = TenantReader(session)
+
+    def finished(self) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.remove()
+
+    async def execute(self, now: str | None) -> Snapshot:
+        try:
+            return await self._execute(now)
+        finally:
+            if self.checkpoint is not None:
+                self.checkpoint.close()
+
+    async def _execute(self, now: str | None) -> Snapshot:
+        collected = Collected(self.session.endpoint.root, now or _utc_now(), self.options.tenant_id or "")
+        self.progress.stage("Reading the organization")
+        collected.sources[Source.ORGANIZATION] = await self._organization()
+        readers: dict[Source, Callable[[], Awaitable[Any]]] = {
+            Source.ROLE_ASSIGNMENTS: self.reader.role_assignments,
+            Source.ROLE_ELIGIBILITY: self.reader.role_eligibility,
+            Source.AUTHORIZATION_POLICY: self.reader.authorization_policy,
+            Source.AUTHENTICATION_METHODS_POLICY: self.reader.methods_policy,
+            Source.ON_PREMISES_SYNC: self.reader.on_premises_sync,
+        }
+        if self.options.scope_groups:
+            readers[Source.GROUPS] = lambda: self.reader.scope_groups(self.options.scope_groups)
+        else:
+            collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
+        async with asyncio.TaskGroup() as group:
+            others = [group.create_task(self._source(source, reader)) for source, reader in readers.items()]
+            users = group.create_task(self._source(Source.USERS, self.reader.users))
+            report = group.create_task(self._source(Source.REGISTRATION_DETAILS, self.reader.registration))
+            self.progress.stage("Listing users and reading the registration report")
+            collected.sources[Source.USERS] = self._users_or_stop(await users)
+            collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
+            self.stats.users_listed = len(collected.data(Source.USERS))
+            self.progress.users_listed(self.stats.users_listed)
+            collected.sources[Source.REGISTRATION_DETAILS] = await report
+            await self._methods(collected)
+            self.progress.stage("Reading roles and policies")
+            for task in others:
+                status, data = await task
+                collected.sources[status.source] = (status, data)
+        return build_snapshot(collected)
+
+    async def _organization(self) -> tuple[SourceStatus, Any]:
+        status, data = await read_source(Source.ORGANIZATION, self.reader.organization)
+        if self.checkpoint is not None:
+            before = self.checkpoint.sources.get(Source.ORGANIZATION.value)
+            old_id = before[1].get("id") if before and isinstance(before[1], dict) else None
+            new_id = data.get("id") if isinstance(data, dict) else None
+            if old_id and new_id and old_id != new_id:
+                raise CheckpointError(f"{self.checkpoint.path} was made for tenant {old_id}, not {new_id}:"
+                                      " sign in to the same tenant, or delete the checkpoint to start over")
+            self.checkpoint.record_source(status, data)
+        return status, data
+
+    async def _source(self, source: Source, reader: Callable[[], Awaitable[Any]]) -> tuple[SourceStatus, Any]:
+        if self.checkpoint is not None and (kept := self.checkpoint.reusable(source.value)):
+            return kept
+        status, data = await read_source(source, reader)
+        if self.checkpoint is not None:
+            self.checkpoint.record_source(status, data)
+        return status, data
+
+    def _users_or_stop(self, result: tuple[SourceStatus, Any]) -> tuple[SourceStatus, Any]:
+        status, _ = result
+        if status.state == SourceState.READ:
+            return result
+        refusal = f"HTTP {status.http_status} {status.error_code or ''}".strip()
+        if status.state == SourceState.NOT_PERMITTED:
+            raise PermissionMissing(f"Graph refused to list users ({refusal}): grant the application permission"
+                                    " User.Read.All (with admin consent), then run again")
+        raise GraphUnavailable(f"could not list users ({status.message or refusal}); run again later"
+                               " (with --resume if a checkpoint was kept)")
+
+    async def _methods(self, collected: Collected) -> None:
+        """Per-user methods of the users the report cannot vouch for; never twice for one user."""
+        wanted = users_to_fetch(collected.data(Source.USERS), registrations(collected))
+        done: dict[str, list[Any]] = dict(self.checkpoint.methods) if self.checkpoint is not None else {}
+        pending = [user_id for user_id in wanted if user_id not in done]
+        self.stats.users_to_fetch = len(wanted)
+        self.stats.users_resumed = len(wanted) - len(pending)
+        self.progress.stage("Reading authentication methods")
+        self.progress.methods_planned(len(wanted), self.stats.users_resumed)
+        failures: dict[str, Outcome] = {}
+
+        def on_batch(outcomes: list[Outcome]) -> None:
+            if self.checkpoint is not None:
+                self.checkpoint.record_methods(outcomes)
+            for outcome in outcomes:
+                if outcome.ok:
+                    done[outcome.key] = (outcome.body or {}).get("value") or []
+                    self.stats.users_fetched += 1
+                else:
+                    failures[outcome.key] = outcome
+                    self.stats.users_failed += 1
+            self.progress.methods_fetched(len(outcomes))
+
+        runner = BatchRunner(self.session, AdaptiveLimiter(self.options.concurrency), on_batch)
+        await runner.run(((uid, METHODS_URL.format(id=uid)) for uid in pending), self.options.concurrency)
+        collected.methods = {uid: done[uid] for uid in wanted if uid in done}
+        collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
+        collected.sources[Source.AUTHENTICATION_METHODS] = (_methods_status(wanted, failures), None)
+
+
+def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceStatus:
+    source = Source.AUTHENTICATION_METHODS.value
+    if not wanted:
+        return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="no user needed the per-user call")
+    refused = next((o for o in failures.values() if o.status == 403), None)
+    if refused is not None:
+        return SourceStatus(source, SourceState.NOT_PERMITTED, 403, refused.code,
+                            f"{len(failures)} of {len(wanted)} users could not be read",
+                            "UserAuthenticationMethod.Read.All")
+    if failures and len(failures) == len(wanted):
+        first = next(iter(failures.values()))
+        return SourceStatus(source, SourceState.FAILED, first.status, first.code, first.detail,
+                            "UserAuthenticationMethod.Read.All")
+    return SourceStatus(source, SourceState.READ)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

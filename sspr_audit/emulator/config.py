@@ -1,0 +1,63 @@
+"""How the loopback Graph emulator behaves, and what it counted.
+
+Kept apart from :mod:`sspr_audit.emulator.server` so building a configuration
+does not import aiohttp.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+
+from sspr_audit.emulator.throttling import ThrottleLimits
+from sspr_audit.errors import InputError
+
+THROTTLE_MODES = ("documented", "off")
+MAX_PAGE_SIZE = 999
+
+
+class EmulatorConfigError(InputError):
+    """An emulator option out of range (latency, fault rate, page size, throttle mode)."""
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Options of one emulator run; the defaults behave like a licensed production tenant."""
+
+    token: str = "sspr-audit-demo-token"  # the one bearer token accepted
+    latency_ms: float = 0.0  # mean added latency per HTTP response (lognormal jitter, seeded)
+    throttle: str = "documented"  # "documented" (Microsoft's published limits) or "off"
+    fault_rate: float = 0.0  # share of requests answered by an injected fault
+    seed: int = 0  # faults, jitter and batch response order reproduce for a seed
+    unlicensed: bool = False  # no Entra ID P1/P2: the registration report and PIM answer 403
+    page_size_cap: int = MAX_PAGE_SIZE  # largest page any collection returns
+    limits: ThrottleLimits | None = None  # None: the documented figures for the tenant's size
+
+    def __post_init__(self) -> None:
+        if self.throttle not in THROTTLE_MODES:
+            raise EmulatorConfigError(f"throttle must be one of {', '.join(THROTTLE_MODES)}, not {self.throttle!r}")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise EmulatorConfigError(f"fault rate must be between 0 and 1, not {self.fault_rate}")
+        if self.latency_ms < 0:
+            raise EmulatorConfigError(f"latency must not be negative, not {self.latency_ms} ms")
+        if not 1 <= self.page_size_cap <= MAX_PAGE_SIZE:
+            raise EmulatorConfigError(f"page size cap must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size_cap}")
+        if not self.token:
+            raise EmulatorConfigError("the emulator needs a non-empty bearer token")
+
+
+@dataclass
+class EmulatorStats:
+    """Counters read by tests and benchmarks once a run is over.
+
+    Only the emulator's event loop writes them; read them after the client is done.
+    """
+
+    http_requests: int = 0
+    graph_requests: int = 0  # HTTP requests plus the requests inside batches
+    batches: int = 0
+    max_batch_size: int = 0
+    throttled: int = 0  # 429 answers, inner ones included
+    faults: int = 0  # injected faults (errors, resets, slow answers)
+    by_route: collections.Counter = field(default_factory=collections.Counter)
+    user_method_calls: collections.Counter = field(default_factory=collections.Counter)  # user id -> served calls

@@ -1,0 +1,265 @@
+"""Snapshot objects as Microsoft Graph v1.0 JSON (names from Graph's CSDL metadata).
+
+Pure functions: one per Graph type the emulator serves. Values Graph always
+has but a snapshot does not record (creation dates, device tags) are derived
+from ids, so the same snapshot always gives the same JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sspr_audit.emulator.odata import properties
+from sspr_audit.models import AuthMethod, MethodConfiguration, RegistrationDetails, Tenant, TenantSettings, User
+from sspr_audit.sspr_methods import PHONE_METHOD_IDS
+
+CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
+GRAPH = "#microsoft.graph."
+USER_TYPE = GRAPH + "user"
+GROUP_TYPE = GRAPH + "group"
+SERVICE_PRINCIPAL_TYPE = GRAPH + "servicePrincipal"
+
+USER_PROPERTIES = properties(
+    "id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mobilePhone", "businessPhones",
+    "otherMails", "mail", "onPremisesSyncEnabled", "department", "jobTitle", "usageLocation", "country",
+    "givenName", "surname", "officeLocation", "preferredLanguage",
+)
+# What GET /users returns without $select (Graph reference, "List users": default properties).
+USER_DEFAULT = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+                "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
+REGISTRATION_PROPERTIES = properties(
+    "id", "userPrincipalName", "userDisplayName", "userType", "isAdmin", "isSsprRegistered", "isSsprEnabled",
+    "isSsprCapable", "isMfaRegistered", "isMfaCapable", "isPasswordlessCapable", "methodsRegistered",
+    "lastUpdatedDateTime", "userPreferredMethodForSecondaryAuthentication",
+    "isSystemPreferredAuthenticationMethodEnabled", "systemPreferredAuthenticationMethods",
+)
+ORGANIZATION_PROPERTIES = properties(
+    "id", "displayName", "verifiedDomains", "onPremisesSyncEnabled", "tenantType", "createdDateTime",
+    "businessPhones", "technicalNotificationMails", "onPremisesLastSyncDateTime",
+)
+
+_EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
+_SPAN_S = 3 * 365 * 86_400
+_PASSWORDLESS = frozenset({"fido2", "windowsHelloForBusiness", "microsoftAuthenticatorPasswordless",
+                           "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello"})
+_PREFERRED = (("microsoftAuthenticatorPush", "push"), ("softwareOneTimePasscode", "oath"),
+              ("hardwareOneTimePasscode", "oath"), ("mobilePhone", "sms"), ("alternateMobilePhone", "voiceAlternateMobile"),
+              ("officePhone", "voiceOffice"))
+
+
+def stamp(*parts: str) -> str:
+    """A fixed ISO 8601 UTC time in 2022-2024 derived from ``parts``."""
+    digest = hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).digest()
+    moment = _EPOCH + timedelta(seconds=int.from_bytes(digest) % _SPAN_S)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pick(entity: dict[str, Any], names: tuple[str, ...] | None, default: tuple[str, ...] | None = None) -> dict:
+    """``entity`` cut to ``names`` (or ``default``) plus ``id`` and any ``@odata`` annotation."""
+    chosen = names if names is not None else default
+    if chosen is None:
+        return entity
+    keep = {k: v for k, v in entity.items() if k.startswith("@odata.")}
+    keep["id"] = entity["id"]
+    keep.update((name, entity.get(name)) for name in chosen)
+    return keep
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """Every user property the emulator serves."""
+    return {
+        "id": user.id,
+        "userPrincipalName": user.user_principal_name,
+        "displayName": user.display_name,
+        "userType": user.user_type,
+        "accountEnabled": user.account_enabled,
+        "mobilePhone": user.mobile_phone,
+        "businessPhones": list(user.business_phones),
+        "otherMails": list(user.other_mails),
+        "mail": user.mail,
+        "onPremisesSyncEnabled": user.on_premises_sync_enabled,
+        "department": user.department,
+        "jobTitle": user.job_title,
+        "usageLocation": user.usage_location,
+        "country": user.country,
+        "givenName": None,
+        "surname": None,
+        "officeLocation": None,
+        "preferredLanguage": None,
+    }
+
+
+def typed_user(user: User) -> dict[str, Any]:
+    """A user where Graph returns a directoryObject (manager, principal, group member)."""
+    return {"@odata.type": USER_TYPE, **user_json(user)}
+
+
+def method_json(user_id: str, method: AuthMethod) -> dict[str, Any]:
+    """One registered method as its Graph type; a type this emulator does not model keeps id and name."""
+    odata_type = method.odata_type or f"{GRAPH}{method.type}AuthenticationMethod"
+    created = stamp(user_id, method.id)
+    body: dict[str, Any] = {"@odata.type": odata_type, "id": method.id}
+    kind = odata_type.removeprefix(GRAPH)
+    if kind == "phoneAuthenticationMethod":
+        body["id"] = PHONE_METHOD_IDS.get(method.phone_type or "", method.id)
+        body.update(phoneNumber=method.phone_number, phoneType=method.phone_type,
+                    smsSignInState="notAllowedByPolicy" if method.phone_type == "mobile" else "notSupported")
+    elif kind == "emailAuthenticationMethod":
+        body["emailAddress"] = method.email_address
+    elif kind == "microsoftAuthenticatorAuthenticationMethod":
+        body.update(displayName=method.display_name, deviceTag="SoftwareTokenActivated",
+                    phoneAppVersion="6.2401.0119", createdDateTime=created)
+    elif kind == "fido2AuthenticationMethod":
+        body.update(displayName=method.display_name, model=method.display_name, createdDateTime=created)
+    elif kind == "windowsHelloForBusinessAuthenticationMethod":
+        body.update(displayName=method.display_name, keyStrength="normal", createdDateTime=created)
+    elif kind == "softwareOathAuthenticationMethod":
+        body["secretKey"] = None
+    elif kind == "passwordAuthenticationMethod":
+        body.update(password=None, createdDateTime=created)
+    elif kind == "temporaryAccessPassAuthenticationMethod":
+        body.update(createdDateTime=created, startDateTime=created, lifetimeInMinutes=60, isUsableOnce=False,
+                    isUsable=False, methodUsabilityReason="Expired", temporaryAccessPass=None)
+    elif method.display_name is not None:
+        body["displayName"] = method.display_name
+    return body
+
+
+def registration_json(user: User, row: RegistrationDetails) -> dict[str, Any]:
+    """The user's userRegistrationDetails row (userType in lower case, as the report spells it)."""
+    registered = list(row.methods_registered)
+    preferred = next((value for method, value in _PREFERRED if method in registered), "none")
+    return {
+        "id": user.id,
+        "userPrincipalName": user.user_principal_name,
+        "userDisplayName": user.display_name or "",
+        "userType": (user.user_type or "member").lower(),
+        "isAdmin": row.is_admin,
+        "isSsprRegistered": bool(row.is_sspr_registered),
+        "isSsprEnabled": bool(row.is_sspr_enabled),
+        "isSsprCapable": bool(row.is_sspr_capable),
+        "isMfaRegistered": bool(row.is_mfa_registered),
+        "isMfaCapable": bool(row.is_mfa_registered),
+        "isPasswordlessCapable": bool(_PASSWORDLESS.intersection(registered)),
+        "methodsRegistered": registered,
+        "lastUpdatedDateTime": row.last_updated or stamp(user.id, "registration"),
+        "userPreferredMethodForSecondaryAuthentication": preferred,
+        "isSystemPreferredAuthenticationMethodEnabled": False,
+        "systemPreferredAuthenticationMethods": [],
+    }
+
+
+def organization_json(tenant: Tenant) -> dict[str, Any]:
+    """The tenant's organization object."""
+    initial = next((d for d in tenant.verified_domains if d.endswith(".onmicrosoft.com")
+                    and not d.endswith(".mail.onmicrosoft.com")), None)
+    domains = [
+        {"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": index == 0, "isInitial": name == initial,
+         "name": name, "type": "Managed"}
+        for index, name in enumerate(tenant.verified_domains)
+    ]
+    return {
+        "id": tenant.id,
+        "displayName": tenant.display_name,
+        "verifiedDomains": domains,
+        "onPremisesSyncEnabled": tenant.on_premises_sync_enabled,
+        "onPremisesLastSyncDateTime": stamp(tenant.id, "sync") if tenant.on_premises_sync_enabled else None,
+        "tenantType": "AAD",
+        "createdDateTime": stamp(tenant.id, "created"),
+        "businessPhones": [],
+        "technicalNotificationMails": [],
+    }
+
+
+def authorization_policy_json(settings: TenantSettings) -> dict[str, Any]:
+    """``policies/authorizationPolicy``; allowedToUseSSPR defaults to true, as in a new tenant."""
+    allowed = True if settings.admins_allowed_sspr is None else settings.admins_allowed_sspr
+    return {
+        "@odata.context": CONTEXT + "policies/authorizationPolicy/$entity",
+        "id": "authorizationPolicy",
+        "displayName": "Authorization Policy",
+        "description": "Used to manage authorization related settings across the company.",
+        "allowInvitesFrom": "everyone",
+        "allowedToSignUpEmailBasedSubscriptions": True,
+        "allowedToUseSSPR": allowed,
+        "allowEmailVerifiedUsersToJoinOrganization": False,
+        "blockMsolPowerShell": False,
+        "guestUserRoleId": "10dae51f-b6af-4016-8d66-8c2a99b929b3",
+        "defaultUserRolePermissions": {
+            "allowedToCreateApps": True,
+            "allowedToCreateSecurityGroups": True,
+            "allowedToCreateTenants": True,
+            "allowedToReadBitlockerKeysForOwnedDevice": True,
+            "allowedToReadOtherUsers": True,
+            "permissionGrantPoliciesAssigned": ["ManagePermissionGrantsForSelf.microsoft-user-default-legacy"],
+        },
+    }
+
+
+# Microsoft's defaults for a tenant whose methods policy the snapshot did not record.
+DEFAULT_METHOD_CONFIGURATIONS = (
+    MethodConfiguration("Fido2", "disabled"),
+    MethodConfiguration("MicrosoftAuthenticator", "enabled"),
+    MethodConfiguration("Sms", "disabled"),
+    MethodConfiguration("TemporaryAccessPass", "disabled"),
+    MethodConfiguration("SoftwareOath", "disabled"),
+    MethodConfiguration("Voice", "disabled", office_phone_allowed=False),
+    MethodConfiguration("Email", "enabled"),
+    MethodConfiguration("X509Certificate", "disabled"),
+)
+_CONFIG_TYPES = {"sms": "sms", "voice": "voice", "email": "email", "microsoftauthenticator": "microsoftAuthenticator",
+                 "softwareoath": "softwareOath", "hardwareoath": "hardwareOath", "fido2": "fido2",
+                 "temporaryaccesspass": "temporaryAccessPass", "x509certificate": "x509Certificate",
+                 "qrcodepin": "qrCodePin"}
+PILOT_GROUP_ID = "7c2d5e61-0b8a-4c1e-9a4f-3d2b8e6f1a90"  # includeTargets of configurations not for all users
+
+
+def method_configuration_json(config: MethodConfiguration) -> dict[str, Any]:
+    """One ``authenticationMethodConfiguration`` with its includeTargets."""
+    key = config.id.lower()
+    short = _CONFIG_TYPES.get(key, config.id[:1].lower() + config.id[1:])
+    target: dict[str, Any] = {"targetType": "group", "id": "all_users" if config.include_all_users else PILOT_GROUP_ID,
+                              "isRegistrationRequired": False}
+    if key == "sms":
+        target["isUsableForSignIn"] = False
+    if key == "microsoftauthenticator":
+        target["authenticationMode"] = "any"
+    body: dict[str, Any] = {"@odata.type": f"{GRAPH}{short}AuthenticationMethodConfiguration", "id": config.id,
+                            "state": config.state, "excludeTargets": []}
+    if key == "voice":
+        body["isOfficePhoneAllowed"] = config.office_phone_allowed
+    if key == "email":
+        body["allowExternalIdToUseEmailOtp"] = "default"
+    body["includeTargets"] = [target]
+    return body
+
+
+def authentication_methods_policy_json(settings: TenantSettings) -> dict[str, Any]:
+    """``policies/authenticationMethodsPolicy`` with every method configuration."""
+    configs = settings.method_configurations
+    return {
+        "@odata.context": CONTEXT + "policies/authenticationMethodsPolicy/$entity",
+        "id": "authenticationMethodsPolicy",
+        "displayName": "Authentication Methods Policy",
+        "description": "The tenant-wide policy that controls which authentication methods are allowed in the tenant,"
+                       " authentication method registration requirements, and self-service password reset settings",
+        "lastModifiedDateTime": "2024-03-04T10:20:30Z",
+        "policyVersion": "1.5",
+        "reconfirmationInDays": 180,
+        "policyMigrationState": settings.policy_migration_state or "migrationComplete",
+        "registrationEnforcement": {
+            "authenticationMethodsRegistrationCampaign": {
+                "snoozeDurationInDays": 1,
+                "state": "default",
+                "excludeTargets": [],
+                "includeTargets": [
+                    {"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "microsoftAuthenticator"}
+                ],
+            }
+        },
+        "authenticationMethodConfigurations": [
+            method_configuration_json(c) for c in (DEFAULT_METHOD_CONFIGURATIONS if configs is None else configs)
+        ],
+    }

@@ -1,0 +1,299 @@
+"""The Graph v1.0 resources the emulator serves, one handler each.
+
+Handlers are synchronous and only read the indexed :class:`Directory`;
+throttling, faults and error bodies are applied around them by
+:mod:`sspr_audit.emulator.service`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
+from sspr_audit.emulator.directory import Directory, RoleGrant
+from sspr_audit.emulator.graph_views import (
+    CONTEXT,
+    ORGANIZATION_PROPERTIES,
+    REGISTRATION_PROPERTIES,
+    USER_DEFAULT,
+    USER_PROPERTIES,
+    USER_TYPE,
+    authentication_methods_policy_json,
+    authorization_policy_json,
+    method_json,
+    organization_json,
+    pick,
+    registration_json,
+    typed_user,
+    user_json,
+)
+from sspr_audit.emulator.odata import (
+    MAX_TOP,
+    ODataQuery,
+    PageTokens,
+    QuerySpec,
+    display_name_filter,
+    enabled_filter,
+    properties,
+)
+from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, not_found
+from sspr_audit.models import CollectionState, User
+
+EXPANDED_PAGE_CAP = 100  # $expand on users caps pages at 100 (reported Graph behaviour)
+DEFAULT_PAGE = 100
+REPORT_PAGE = 1000
+
+GROUP_PROPERTIES = properties("id", "displayName", "description", "groupTypes", "mail", "mailEnabled",
+                              "mailNickname", "securityEnabled", "isAssignableToRole")
+MEMBER_PROPERTIES = properties("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "userType")
+PRINCIPAL_PROPERTIES = {**MEMBER_PROPERTIES, **GROUP_PROPERTIES, **properties("appId", "servicePrincipalType")}
+ROLE_DEFINITION_PROPERTIES = properties("id", "displayName", "description", "templateId", "isBuiltIn", "isEnabled",
+                                        "resourceScopes", "rolePermissions", "version")
+ASSIGNMENT_PROPERTIES = properties("id", "roleDefinitionId", "principalId", "directoryScopeId", "appScopeId",
+                                   "condition")
+ELIGIBILITY_PROPERTIES = properties("id", "roleDefinitionId", "principalId", "directoryScopeId", "appScopeId",
+                                    "createdUsing", "createdDateTime", "modifiedDateTime", "status", "memberType",
+                                    "scheduleInfo")
+AUTHORIZATION_POLICY_PROPERTIES = properties(
+    "id", "displayName", "description", "allowInvitesFrom", "allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR",
+    "allowEmailVerifiedUsersToJoinOrganization", "blockMsolPowerShell", "guestUserRoleId", "defaultUserRolePermissions")
+METHODS_POLICY_PROPERTIES = properties(
+    "id", "displayName", "description", "lastModifiedDateTime", "policyVersion", "reconfirmationInDays",
+    "policyMigrationState", "registrationEnforcement", "authenticationMethodConfigurations")
+
+Handler = Callable[["GraphRequest", ODataQuery, tuple[str, ...]], Reply]
+
+
+@dataclass(frozen=True)
+class GraphRequest:
+    """One Graph request, whole or inside a batch; ``path`` is relative to ``/v1.0``."""
+
+    method: str
+    path: str
+    pairs: list[tuple[str, str]]
+    base_url: str  # service root the client used, for @odata.nextLink
+    inner: bool = False
+    client_request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: re.Pattern[str]
+    spec: QuerySpec
+    handler: Handler
+    base_ru: int = 1
+    report: bool = False  # limited by the reports window, not the identity bucket
+
+
+def _context(resource: str, query: ODataQuery) -> str:
+    parts = list(query.select or ())
+    if query.expand:
+        parts.append(f"{query.expand}({','.join(query.expand_select or ())})")
+    return CONTEXT + resource + (f"({','.join(parts)})" if parts else "")
+
+
+class GraphRoutes:
+    """Route table and handlers over one directory."""
+
+    def __init__(self, directory: Directory, config: EmulatorConfig, stats: EmulatorStats, tokens: PageTokens) -> None:
+        self.dir = directory
+        self.config = config
+        self.stats = stats
+        self.tokens = tokens
+        self._methods_cache: dict[str, bytes] = {}
+        self._disabled = tuple(u for u in directory.users if not u.account_enabled)
+        self.routes = self._table()
+
+    def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
+        """The route for ``path``; 404 when none, 405 when it is not a GET."""
+        trimmed = path.rstrip("/") or "/"
+        for route in self.routes:
+            found = route.pattern.fullmatch(trimmed)
+            if found:
+                if method != "GET":
+                    raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+                return route, found.groups()
+        raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{trimmed}'.")
+
+    def _table(self) -> list[Route]:
+        user = "microsoft.graph.user"
+        users_spec = QuerySpec(user, USER_PROPERTIES, enabled_filter, {"manager": USER_PROPERTIES}, paged=True)
+        principal = {"principal": PRINCIPAL_PROPERTIES}
+        entries = [
+            ("/organization", QuerySpec("microsoft.graph.organization", ORGANIZATION_PROPERTIES), self.organization, 1),
+            ("/users", users_spec, self.users, 2),
+            ("/users/([^/]+)", QuerySpec(user, USER_PROPERTIES, expand={"manager": USER_PROPERTIES}), self.user, 1),
+            ("/users/([^/]+)/manager", QuerySpec(user, USER_PROPERTIES), self.manager, 1),
+            ("/users/([^/]+)/authentication/methods", QuerySpec("microsoft.graph.authenticationMethod"),
+             self.methods, 1),
+            ("/reports/authenticationMethods/userRegistrationDetails",
+             QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
+             self.registration, 1),
+            ("/roleManagement/directory/roleDefinitions",
+             QuerySpec("microsoft.graph.unifiedRoleDefinition", ROLE_DEFINITION_PROPERTIES, paged=True),
+             self.role_definitions, 1),
+            ("/roleManagement/directory/roleAssignments",
+             QuerySpec("microsoft.graph.unifiedRoleAssignment", ASSIGNMENT_PROPERTIES, expand=principal, paged=True),
+             self.role_assignments, 1),
+            ("/roleManagement/directory/roleEligibilitySchedules",
+             QuerySpec("microsoft.graph.unifiedRoleEligibilitySchedule", ELIGIBILITY_PROPERTIES, expand=principal,
+                       paged=True),
+             self.role_eligibility, 1),
+            ("/policies/authorizationPolicy",
+             QuerySpec("microsoft.graph.authorizationPolicy", AUTHORIZATION_POLICY_PROPERTIES),
+             self.authorization_policy, 1),
+            ("/policies/authenticationMethodsPolicy",
+             QuerySpec("microsoft.graph.authenticationMethodsPolicy", METHODS_POLICY_PROPERTIES),
+             self.methods_policy, 1),
+            ("/directory/onPremisesSynchronization", QuerySpec("microsoft.graph.onPremisesDirectorySynchronization"),
+             self.on_premises_sync, 1),
+            ("/groups", QuerySpec("microsoft.graph.group", GROUP_PROPERTIES, display_name_filter, paged=True),
+             self.groups, 1),
+            ("/groups/([^/]+)", QuerySpec("microsoft.graph.group", GROUP_PROPERTIES), self.group, 1),
+            ("/groups/([^/]+)/transitiveMembers", QuerySpec("microsoft.graph.directoryObject", MEMBER_PROPERTIES,
+                                                            paged=True), self.members, 1),
+        ]
+        routes = []
+        for template, spec, handler, base_ru in entries:
+            name = "GET " + template.replace("([^/]+)", "{id}")
+            pattern = re.compile(template, re.IGNORECASE)
+            routes.append(Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/")))
+        return routes
+
+    # -- paging ---------------------------------------------------------------------------------------------------
+
+    def _page(self, req: GraphRequest, query: ODataQuery, items: Sequence[Any], render: Callable[[Any], dict],
+              context: str, default: int = DEFAULT_PAGE, cap: int = MAX_TOP) -> Reply:
+        """One page of ``items``; a full page always links to the next one, which may be empty."""
+        size = min(query.top or default, cap, self.config.page_size_cap)
+        scope = f"{req.path}?{query.scope}"
+        offset = self.tokens.offset(scope, query.skiptoken) if query.skiptoken else 0
+        chunk = items[offset: offset + size]
+        body: dict[str, Any] = {"@odata.context": context, "value": [render(item) for item in chunk]}
+        if len(chunk) == size:
+            separator = "&" if query.encoded else ""
+            token = self.tokens.issue(scope, offset + size)
+            body["@odata.nextLink"] = f"{req.base_url}/v1.0{req.path}?{query.encoded}{separator}$skiptoken={token}"
+        return json_reply(body)
+
+    def _user(self, key: str) -> User:
+        found = self.dir.user(key)
+        if found is None:
+            raise not_found(key)
+        return found
+
+    def _manager(self, user: User, select: tuple[str, ...] | None) -> dict[str, Any] | None:
+        if not user.manager_id:
+            return None
+        manager = self.dir.user(user.manager_id)
+        body = typed_user(manager) if manager else {"@odata.type": USER_TYPE, "id": user.manager_id,
+                                                    "displayName": user.manager_name}
+        return pick(body, select, USER_DEFAULT)
+
+    def _user_body(self, user: User, query: ODataQuery) -> dict[str, Any]:
+        body = pick(user_json(user), query.select, USER_DEFAULT)
+        if query.expand == "manager":
+            manager = self._manager(user, query.expand_select)
+            if manager is not None:
+                body["manager"] = manager
+        return body
+
+    # -- handlers -------------------------------------------------------------------------------------------------
+
+    def organization(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        org = pick(organization_json(self.dir.tenant), query.select)
+        return json_reply({"@odata.context": _context("organization", query), "value": [org]})
+
+    def users(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        items = {True: self.dir.enabled, False: self._disabled, None: self.dir.users}[query.filter]
+        cap = EXPANDED_PAGE_CAP if query.expand else MAX_TOP
+        return self._page(req, query, items, lambda u: self._user_body(u, query), _context("users", query), cap=cap)
+
+    def user(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        body = {"@odata.context": _context("users", query) + "/$entity", **self._user_body(self._user(args[0]), query)}
+        return json_reply(body)
+
+    def manager(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        manager = self._manager(self._user(args[0]), query.select)
+        if manager is None:
+            raise not_found("manager")
+        return json_reply({"@odata.context": _context("directoryObjects", query) + "/$entity", **manager})
+
+    def methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        user = self._user(args[0])
+        if user.collection.state == CollectionState.FAILED:
+            raise GraphError(503, "serviceNotAvailable", "The authentication methods service is unavailable.")
+        body = self._methods_cache.get(user.id)
+        if body is None:
+            value = [method_json(user.id, m) for m in user.methods or ()]
+            body = dumps({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/methods", "value": value})
+            self._methods_cache[user.id] = body
+        self.stats.user_method_calls[user.id] += 1
+        return Reply(200, body)
+
+    def registration(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        if self.config.unlicensed:
+            raise GraphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                             "Tenant is not a B2C tenant and doesn't have premium license")
+        context = _context("reports/authenticationMethods/userRegistrationDetails", query)
+        return self._page(req, query, self.dir.registered,
+                          lambda u: pick(registration_json(u, u.registration), query.select), context, REPORT_PAGE)
+
+    def role_definitions(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        context = _context("roleManagement/directory/roleDefinitions", query)
+        return self._page(req, query, self.dir.role_definitions, lambda d: pick(d, query.select), context, MAX_TOP)
+
+    def _grant(self, grant: RoleGrant, body: dict[str, Any], query: ODataQuery) -> dict[str, Any]:
+        body = pick(body, query.select)
+        if query.expand:
+            body["principal"] = pick(self.dir.principal_json(grant), query.expand_select)
+        return body
+
+    def role_assignments(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        context = _context("roleManagement/directory/roleAssignments", query)
+        return self._page(req, query, self.dir.assignments,
+                          lambda g: self._grant(g, self.dir.assignment_json(g), query), context)
+
+    def role_eligibility(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        if self.config.unlicensed:
+            raise GraphError(403, "AadPremiumLicenseRequired", "The tenant needs an AAD Premium 2 license.")
+        context = _context("roleManagement/directory/roleEligibilitySchedules", query)
+        return self._page(req, query, self.dir.eligibilities,
+                          lambda g: self._grant(g, self.dir.eligibility_json(g), query), context)
+
+    def authorization_policy(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return json_reply(pick(authorization_policy_json(self.dir.tenant.settings), query.select))
+
+    def methods_policy(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return json_reply(pick(authentication_methods_policy_json(self.dir.tenant.settings), query.select))
+
+    def on_premises_sync(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+    def groups(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        items: Sequence[Any] = self.dir.group_list
+        if query.filter is not None:
+            wanted = query.filter.casefold()
+            items = [g for g in items if g.display_name.casefold() == wanted]
+        return self._page(req, query, items, lambda g: pick(self.dir.group_json(g), query.select),
+                          _context("groups", query))
+
+    def _group(self, key: str) -> Any:
+        group = self.dir.groups.get(key.lower())
+        if group is None:
+            raise not_found(key)
+        return group
+
+    def group(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        body = pick(self.dir.group_json(self._group(args[0])), query.select)
+        return json_reply({"@odata.context": _context("groups", query) + "/$entity", **body})
+
+    def members(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        group = self._group(args[0])
+        return self._page(req, query, self.dir.member_ids[group.id.lower()],
+                          lambda uid: pick(typed_user(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
+                          _context("directoryObjects", query))

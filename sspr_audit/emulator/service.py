@@ -1,0 +1,79 @@
+"""What happens to every Graph request, whole or inside a batch.
+
+Route, query check, throttling (cost per request), an injected fault, the
+handler, then the headers Graph puts on answers. Inner batch requests take
+the same path, so each is costed, throttled and faulted on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
+from sspr_audit.emulator.directory import Directory
+from sspr_audit.emulator.faults import Fault, FaultInjector
+from sspr_audit.emulator.odata import PageTokens, encode_query, parse_query
+from sspr_audit.emulator.replies import GraphError, Reply, error_reply
+from sspr_audit.emulator.routes import GraphRequest, GraphRoutes
+from sspr_audit.emulator.throttling import ThrottleLimits, Throttler, request_cost
+from sspr_audit.models import Snapshot
+
+
+class GraphService:
+    """Answers :class:`GraphRequest` objects for one snapshot."""
+
+    def __init__(self, snapshot: Snapshot, config: EmulatorConfig, stats: EmulatorStats) -> None:
+        self.config = config
+        self.stats = stats
+        directory = Directory(snapshot)
+        limits = config.limits or ThrottleLimits.documented(len(snapshot.users))
+        self.throttler = Throttler(limits, enabled=config.throttle == "documented")
+        self.faults = FaultInjector(config.seed, config.fault_rate)
+        secret = hashlib.sha256(f"sspr-audit emulator page tokens {config.seed}".encode()).digest()
+        self.routes = GraphRoutes(directory, config, stats, PageTokens(secret))
+
+    async def inject(self, key: str, inner: bool) -> bool:
+        """Apply the fault drawn for ``key``: raise its error, sleep, or answer True to reset the connection."""
+        drawn = self.faults.draw(key, inner)
+        if drawn is None:
+            return False
+        fault, delay = drawn
+        self.stats.faults += 1
+        if fault is Fault.ERROR_500:
+            raise GraphError(500, "UnknownError", "An internal server error occurred while processing the request.")
+        if fault is Fault.ERROR_503:
+            raise GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Try again later.")
+        if fault is Fault.SLOW:
+            await asyncio.sleep(delay)
+        return fault is Fault.RESET
+
+    async def handle(self, req: GraphRequest) -> Reply:
+        """The answer to one request; errors become Graph's error body."""
+        try:
+            return await self._handle(req)
+        except GraphError as error:
+            return error_reply(error, req.client_request_id)
+
+    async def _handle(self, req: GraphRequest) -> Reply:
+        try:
+            route, args = self.routes.match(req.method, req.path)
+        except GraphError:
+            self.stats.by_route["unmatched"] += 1
+            raise
+        self.stats.by_route[route.name] += 1
+        query = parse_query(req.pairs, route.spec)
+        cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)
+        admission = self.throttler.admit(cost, report=route.report)
+        if admission.retry_after is not None:
+            self.stats.throttled += 1
+            seconds = str(admission.retry_after)
+            raise GraphError(429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.",
+                             {"Retry-After": seconds})
+        abort = await self.inject(f"{req.method} {req.path}?{encode_query(sorted(req.pairs))}", req.inner)
+        reply = route.handler(req, query, args)
+        reply.headers["x-ms-resource-unit"] = str(admission.resource_units)
+        if admission.limit_percentage is not None:
+            reply.headers["x-ms-throttle-limit-percentage"] = admission.limit_percentage
+        reply.abort = abort
+        return reply

@@ -1,0 +1,128 @@
+"""The HTML report: one self-contained file a browser opens without any network.
+
+The template displays what :mod:`sspr_audit.render.summary` computed; the
+findings and users tables are drawn by the inline script from data embedded
+once as JSON, a page at a time, so a tenant of 100,000 users stays usable.
+The Content-Security-Policy allows nothing but that one script and style,
+named by their SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sspr_audit import __version__
+from sspr_audit.files import atomic_writer
+from sspr_audit.render.html_data import payload, rule_rows, script_json
+from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
+from sspr_audit.results import AuditResult, Readiness, Severity
+
+FAILURES_SHOWN = 50  # the Users table filters the rest
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One coloured piece of a bar: ``x`` and ``width`` in a 0..1000 viewBox."""
+
+    key: str
+    label: str
+    count: int
+    x: float
+    width: float
+
+
+def render(result: AuditResult, path: Path) -> Path:
+    """Write the HTML report to ``path`` atomically (owner-only)."""
+    from jinja2 import Environment, StrictUndefined
+    from markupsafe import Markup
+
+    path = Path(path)
+    summary = summarize(result)
+    css = _asset("report.css")
+    js = _asset("report.js")
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"
+    template = env.from_string(_asset("report.html.j2"))
+    data = payload(result, ordered_users(result), ordered_findings(result))
+    context = {
+        "version": __version__,
+        "result": result,
+        "tenant": result.tenant,
+        "s": summary,
+        "endpoint": _host(result.tenant.graph_endpoint),
+        "csp": content_security_policy(css, js),
+        "css": Markup(css),
+        "js": Markup(js),
+        "data": Markup(script_json(data)),
+        "status_bar": status_bar(summary),
+        "severity_bars": severity_bars(summary),
+        "department_bars": [bar(zip(summary.status_counts, d.counts, strict=True), d.total)
+                            for d in summary.departments],
+        "statuses": list(Readiness),
+        "severities": list(Severity),
+        "rule_options": rule_rows(result),
+        "rules": sorted(result.rules, key=lambda r: r.id),
+        "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
+        "failures_shown": summary.failures[:FAILURES_SHOWN],
+    }
+    with atomic_writer(path, "w") as out:
+        for chunk in template.generate(context):
+            out.write(chunk)
+    return path
+
+
+def content_security_policy(css: str, js: str) -> str:
+    """A policy that loads nothing and runs only the report's own script and style."""
+    return (f"default-src 'none'; script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}';"
+            " base-uri 'none'; form-action 'none'")
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression (``sha256-...``) for an inline element's exact text."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def bar(parts: Iterable[tuple[StatusCount, int]], total: int) -> list[Segment]:
+    """Stacked-bar segments for ``(status, count)`` pairs; empty parts are left out."""
+    segments = []
+    x = 0.0
+    for item, count in parts:
+        if not count or not total:
+            continue
+        width = round(1000.0 * count / total, 2)
+        segments.append(Segment(item.status.value, item.label, count, round(x, 2), width))
+        x += width
+    return segments
+
+
+def status_bar(summary: Summary) -> list[Segment]:
+    """The readiness bar over every user."""
+    return bar(((c, c.count) for c in summary.status_counts), summary.users_total)
+
+
+def severity_bars(summary: Summary) -> list[Segment]:
+    """One bar per severity, as long as its share of the largest count."""
+    top = max((c.count for c in summary.severity_counts), default=0)
+    return [Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
+            for c in summary.severity_counts]
+
+
+def _asset(name: str) -> str:
+    return resources.files("sspr_audit.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _host(endpoint: str) -> str:
+    """The endpoint without its scheme: the report names no URL it could load."""
+    return urlsplit(endpoint).netloc or endpoint
+
+
+def _is_web_link(url: str) -> bool:
+    return urlsplit(url).scheme in ("https", "http")

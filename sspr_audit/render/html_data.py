@@ -1,0 +1,96 @@
+"""The compact data the HTML report embeds once, for its client-side tables.
+
+A tenant of 100,000 users must stay a file a browser opens, so users and
+findings are arrays rather than objects, every string is stored once in a
+table (``s``) and referenced by index, and a finding points at its user by
+position. ``report.js`` reads exactly this layout:
+
+- ``s``: strings; every other string field below is an index into it, or null
+- ``st`` / ``sv``: ``[value, label]`` of each readiness status / severity
+- ``ml``: SSPR method -> label
+- ``r``: rules ``[id, title, severity index]``
+- ``u``: users ``[upn, display name, department, manager, user type, status index, reason,
+  admin (0 no, 1 yes, 2 PIM-eligible only), required, usable count, methods, collection state,
+  collection reason, roles, synced (1, 0, null)]``; a method is ``[method, 1 when prepopulated else 0,
+  field, value, 1 when defective else 0]``
+- ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
+  upn, display name]`` (the last two only for findings without a known user)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sspr_audit.render.summary import STATUS_LABELS, role_text
+from sspr_audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
+from sspr_audit.sspr_methods import METHOD_LABELS
+
+# Characters that could end the <script> element or confuse an HTML or JS parser.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+class _Strings:
+    """Interns strings: each distinct string is stored once."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> int | None:
+        if text is None:
+            return None
+        return self.index.setdefault(text, len(self.index))
+
+
+def rule_rows(result: AuditResult) -> list[tuple[str, str, Severity]]:
+    """The rules the report knows: the catalog plus any rule id only seen in findings, sorted by id."""
+    rows = {r.id: (r.id, r.title, r.severity) for r in result.rules}
+    for f in result.findings:
+        rows.setdefault(f.rule, (f.rule, f.rule, f.severity))
+    return [rows[k] for k in sorted(rows)]
+
+
+def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[Finding, ...]) -> dict[str, Any]:
+    """The embedded data for ``users`` and ``findings`` in report order."""
+    s = _Strings()
+    statuses = {st: i for i, st in enumerate(Readiness)}
+    severities = {sv: i for i, sv in enumerate(Severity)}
+    rules = rule_rows(result)
+    rule_index = {r[0]: i for i, r in enumerate(rules)}
+    user_index = {u.user.id: i for i, u in enumerate(users)}
+    data_users = [_user(u, s, statuses) for u in users]
+    data_findings = []
+    for f in findings:
+        at = user_index.get(f.user_id, -1) if f.user_id else -1
+        row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message),
+               s(f.suggestion)]
+        if at < 0:
+            row += [s(f.upn), s(f.display_name)]
+        data_findings.append(row)
+    return {
+        "v": 1,
+        "st": [[st.value, STATUS_LABELS[st]] for st in Readiness],
+        "sv": [[sv.value, sv.value.capitalize()] for sv in Severity],
+        "ml": METHOD_LABELS,
+        "r": [[rid, title, severities[sev]] for rid, title, sev in rules],
+        "u": data_users,
+        "f": data_findings,
+        "s": list(s.index),
+    }
+
+
+def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[Any]:
+    u = r.user
+    admin = (2 if r.admin_eligible_only else 1) if r.is_admin else 0
+    methods = [[s(m.method), int(m.source == MethodSource.PREPOPULATED), s(m.field), s(m.value), int(m.defective)]
+               for m in r.usable]
+    synced = None if u.on_premises_sync_enabled is None else int(u.on_premises_sync_enabled)
+    return [s(u.user_principal_name), s(u.display_name), s(u.department), s(u.manager_name), s(u.user_type),
+            statuses[r.status], s(r.reason), admin, r.required, r.usable_count, methods,
+            s(u.collection.state.value), s(u.collection.reason), [s(t) for t in role_text(u)], synced]
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)

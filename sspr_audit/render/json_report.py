@@ -1,0 +1,140 @@
+"""The JSON report: one object, described by ``sspr_audit/schemas/report.schema.json``.
+
+Meant for other programs (SIEM, ticketing, a later diff). Users and findings
+are written one item at a time, so a large tenant never exists twice in
+memory as a single string.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from sspr_audit import __version__
+from sspr_audit.files import atomic_writer
+from sspr_audit.render.summary import READY_STATUSES, Summary, ordered_findings, ordered_users, summarize
+from sspr_audit.results import AuditResult, Finding, RuleInfo, UserResult
+
+SCHEMA_VERSION = 1
+
+
+def render(result: AuditResult, path: Path) -> Path:
+    """Write the JSON report to ``path`` atomically (owner-only)."""
+    path = Path(path)
+    summary = summarize(result)
+    with atomic_writer(path, "w") as out:
+        head = {
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"sspr-audit {__version__}",
+            "generated_at": result.generated_at,
+            "tenant": _tenant(result),
+            "policy": {
+                "source": result.policy_source,
+                "fail_on": result.fail_on.value if result.fail_on else None,
+                "settings": [{"name": p.name, "value": p.value, "origin": p.origin} for p in result.policy],
+            },
+            "summary": _summary(summary),
+            "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
+        }
+        out.write(_dumps(head)[:-1])
+        _write_array(out, "users", (_user(u) for u in ordered_users(result)))
+        _write_array(out, "findings", (_finding(f) for f in ordered_findings(result)))
+        out.write("}\n")
+    return path
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "upn": finding.upn,
+        "user_id": finding.user_id,
+        "display_name": finding.display_name,
+        "field": finding.field,
+        "value": finding.value,
+        "message": finding.message,
+        "suggestion": finding.suggestion,
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_array(out: IO[str], key: str, items: Any) -> None:
+    out.write(f',"{key}":[')
+    for i, item in enumerate(items):
+        if i:
+            out.write(",\n")
+        out.write(_dumps(item))
+    out.write("]")
+
+
+def _tenant(result: AuditResult) -> dict[str, Any]:
+    t = result.tenant
+    return {
+        "id": t.id,
+        "display_name": t.display_name,
+        "verified_domains": list(t.verified_domains),
+        "on_premises_sync_enabled": t.on_premises_sync_enabled,
+        "collected_at": t.collected_at,
+        "graph_endpoint": t.graph_endpoint,
+        "sources": [
+            {"source": s.source, "state": s.state.value, "http_status": s.http_status, "error_code": s.error_code,
+             "message": s.message, "permission": s.permission}
+            for s in t.sources
+        ],
+    }
+
+
+def _summary(s: Summary) -> dict[str, Any]:
+    return {
+        "users_total": s.users_total,
+        "users_in_scope": s.users_in_scope,
+        "users_ready": s.users_ready,
+        "ready_percent": s.ready_percent,
+        "ready_basis": s.ready_label,
+        "status_counts": {c.status.value: c.count for c in s.status_counts},
+        "findings_total": s.findings_total,
+        "severity_counts": {c.severity.value: c.count for c in s.severity_counts},
+        "rule_counts": [{"rule": r.rule, "title": r.title, "severity": r.severity.value, "count": r.count}
+                        for r in s.rule_counts],
+        "admins_total": len(s.admins),
+        "admins_ready": sum(1 for a in s.admins if a.status in READY_STATUSES),
+        "departments": [{"department": d.name, "total": d.total, "ready_percent": d.ready_percent,
+                         "status_counts": {c.status.value: n for c, n in zip(s.status_counts, d.counts, strict=True)}}
+                        for d in s.departments],
+        "sources_not_read": [{"source": r.source, "state": r.state, "permission": r.permission, "detail": r.detail,
+                              "notice": r.notice} for r in s.notices],
+        "collection_failures": len(s.failures),
+    }
+
+
+def _rule(r: RuleInfo) -> dict[str, Any]:
+    return {"id": r.id, "title": r.title, "severity": r.severity.value, "default_severity": r.default_severity.value,
+            "enabled": r.enabled, "why": r.why, "fix": r.fix, "doc_url": r.doc_url}
+
+
+def _user(r: UserResult) -> dict[str, Any]:
+    u = r.user
+    return {
+        "id": u.id,
+        "upn": u.user_principal_name,
+        "display_name": u.display_name,
+        "user_type": u.user_type,
+        "department": u.department,
+        "job_title": u.job_title,
+        "manager": u.manager_name,
+        "synced": u.on_premises_sync_enabled,
+        "status": r.status.value,
+        "reason": r.reason,
+        "admin": r.is_admin,
+        "admin_eligible_only": r.admin_eligible_only,
+        "roles": [{"role": a.role_name, "assignment": a.assignment, "via_group": a.via_group} for a in u.roles],
+        "required": r.required,
+        "usable_count": r.usable_count,
+        "usable_methods": [{"method": m.method, "source": m.source.value, "field": m.field, "value": m.value,
+                            "defective": m.defective} for m in r.usable],
+        "collection": {"state": u.collection.state.value, "reason": u.collection.reason},
+    }

@@ -1,0 +1,287 @@
+"""The Excel report: Summary, Findings, Users, Admins and Rules sheets.
+
+Written with openpyxl's write-only workbook so memory stays flat for large
+tenants. Directory data is never trusted as a formula: every string cell is
+forced to the string type, so a display name such as ``=HYPERLINK(...)`` is
+shown as text, not evaluated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sspr_audit.files import atomic_writer
+from sspr_audit.render.summary import (
+    READY_STATUSES,
+    Summary,
+    department,
+    ordered_findings,
+    ordered_users,
+    role_text,
+    summarize,
+)
+from sspr_audit.results import AuditResult, UserResult
+
+EXCEL_CELL_LIMIT = 32_767
+TRUNCATED = " … [truncated: see the JSON report]"
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+SEVERITY_FILLS = {"critical": "FF9B9B", "high": "FFC7CE", "medium": "FFEB9C", "low": "DDEBF7", "info": "EDEDED"}
+STATUS_FILLS = {
+    "ready": "C6EFCE", "ready_unverified": "E2EFDA", "at_risk": "FFEB9C", "not_ready": "FFC7CE",
+    "unknown": "D9D2E9", "excluded": "EDEDED", "out_of_scope": "EDEDED",
+}
+_HEADER_FILL = "1F3864"
+
+SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
+    "Summary": (("Item", 36), ("Value", 28), ("Detail", 100)),
+    "Findings": (
+        ("Rule", 12), ("Severity", 10), ("Status", 16), ("UPN", 34), ("Display name", 26), ("Department", 20),
+        ("Manager", 24), ("Field", 24), ("Value", 26), ("Message", 70), ("Suggestion", 40), ("Rule title", 40),
+        ("User id", 38),
+    ),
+    "Users": (
+        ("UPN", 34), ("Display name", 26), ("Department", 20), ("Manager", 24), ("User type", 10), ("Admin", 10),
+        ("Roles", 30), ("Status", 16), ("Reason", 60), ("Usable methods", 10), ("Required", 10), ("Methods", 60),
+        ("Synced", 9), ("Collection", 11), ("Collection detail", 40), ("User id", 38),
+    ),
+    "Admins": (
+        ("UPN", 34), ("Display name", 26), ("Department", 20), ("Roles", 40), ("Eligible only", 12), ("Status", 16),
+        ("Usable methods", 10), ("Required", 10), ("Reason", 60),
+    ),
+    "Rules": (
+        ("Rule", 12), ("Title", 40), ("Severity", 10), ("Default severity", 10), ("Enabled", 9), ("Findings", 10),
+        ("Why", 70), ("Fix", 70), ("Documentation", 50),
+    ),
+}
+
+
+class _Sheet:
+    """A write-only sheet with a styled, frozen, filtered header and safe cells."""
+
+    def __init__(self, wb: Any, title: str) -> None:
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        self.ws = wb.create_sheet(title)
+        columns = SHEETS[title]
+        self.last_column = get_column_letter(len(columns))
+        for i, (_, width) in enumerate(columns, 1):
+            self.ws.column_dimensions[get_column_letter(i)].width = width
+        self.ws.freeze_panes = "A2"
+        self._fills: dict[str, Any] = {}
+        header_font = Font(bold=True, color="FFFFFF")
+        header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        header = []
+        for name, _ in columns:
+            cell = self.text(name)
+            cell.font = header_font
+            cell.fill = header_fill
+            header.append(cell)
+        self.ws.append(header)
+        self.rows = 1
+
+    def append(self, values: list[Any]) -> None:
+        self.ws.append([self.cell(v) for v in values])
+        self.rows += 1
+
+    def close(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{self.last_column}{self.rows}"
+
+    def cell(self, value: Any) -> Any:
+        from openpyxl.cell import Cell
+
+        if value is None or value == "":
+            return None
+        if isinstance(value, Cell):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bool):
+            return self.text("yes" if value else "no")
+        if isinstance(value, datetime):
+            return self.number(value, DATE_FORMAT)
+        return value
+
+    def number(self, value: float | datetime, number_format: str) -> Any:
+        """A number or date cell shown with ``number_format``."""
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.number_format = number_format
+        return cell
+
+    def text(self, value: str) -> Any:
+        """A string cell that Excel can never read as a formula."""
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.ws, value=safe_text(value))
+        cell.data_type = "s"
+        return cell
+
+    def filled(self, value: str, colours: dict[str, str]) -> Any:
+        """A text cell with the background colour of its severity or status."""
+        from openpyxl.styles import PatternFill
+
+        cell = self.text(value)
+        colour = colours.get(value)
+        if colour:
+            cell.fill = self._fills.setdefault(colour, PatternFill("solid", fgColor=colour))
+        return cell
+
+
+def safe_text(value: str) -> str:
+    """``value`` without characters XML forbids, cut to Excel's cell limit with a visible marker."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(value) > EXCEL_CELL_LIMIT:
+        value = value[: EXCEL_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+    return value
+
+
+def excel_datetime(iso: str) -> datetime | str:
+    """An ISO 8601 timestamp as a naive UTC datetime (Excel has no time zones); text when unparseable."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def render(result: AuditResult, path: Path) -> Path:
+    """Write the workbook to ``path`` atomically (owner-only)."""
+    from openpyxl import Workbook
+
+    path = Path(path)
+    summary = summarize(result)
+    users = ordered_users(result)
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "sspr-audit"
+    wb.properties.title = f"SSPR readiness: {safe_text(summary.tenant_name)}"
+    created = excel_datetime(result.generated_at)
+    if isinstance(created, datetime):
+        wb.properties.created = created
+    try:
+        _summary_sheet(_Sheet(wb, "Summary"), result, summary)
+        _findings_sheet(_Sheet(wb, "Findings"), result, users)
+        _users_sheet(_Sheet(wb, "Users"), users)
+        _admins_sheet(_Sheet(wb, "Admins"), summary, users)
+        _rules_sheet(_Sheet(wb, "Rules"), result, summary)
+        with atomic_writer(path, "wb") as out:
+            wb.save(out)
+    except BaseException:
+        _abandon(wb)
+        raise
+    return path
+
+
+def _abandon(wb: Any) -> None:
+    """Close the sheets of a workbook that will not be saved, so none is left writing to a closed file."""
+    for ws in wb.worksheets:
+        with contextlib.suppress(Exception):
+            ws.close()
+
+
+def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
+    t = result.tenant
+    rows: list[list[Any]] = [
+        ["Tenant", s.tenant_name, f"Tenant id {t.id}"],
+        ["Verified domains", ", ".join(t.verified_domains), None],
+        ["Report generated (UTC)", excel_datetime(result.generated_at), None],
+        ["Data collected (UTC)", excel_datetime(t.collected_at), None],
+        ["Graph endpoint", t.graph_endpoint, None],
+        ["Hybrid (synced from on-premises)", _yes_no(t.on_premises_sync_enabled), None],
+        ["Policy file", result.policy_source or "(none: defaults and tenant settings)", None],
+        ["Users", s.users_total, None],
+        ["Users in SSPR scope", s.users_in_scope, "Excluded and out-of-scope users are not counted."],
+        ["Users ready", s.users_ready, "Ready, ready on unverified contact data, or at risk."],
+    ]
+    for row in rows:
+        sheet.append(row)
+    if s.ready_percent is None:
+        percent = sheet.text("n/a (nobody in scope)")
+    else:
+        percent = sheet.number(s.ready_percent / 100, "0.0%")
+    sheet.append(["Ready (%)", percent, s.ready_label])
+    for c in s.status_counts:
+        sheet.append([sheet.filled(c.status.value, STATUS_FILLS), c.count, c.label])
+    sheet.append(["Findings", s.findings_total, None])
+    for c in s.severity_counts:
+        sheet.append([sheet.filled(c.severity.value, SEVERITY_FILLS), c.count, f"{c.label} findings"])
+    sheet.append(["Administrators", len(s.admins),
+                  f"{sum(1 for a in s.admins if a.status in READY_STATUSES)} of them could reset today"])
+    sheet.append(["Users whose data could not be read", len(s.failures), None])
+    for src in s.sources:
+        sheet.append([f"Source: {src.label}", src.state, src.notice or "read"])
+    for p in result.policy:
+        sheet.append([f"Policy: {p.name}", p.value, f"from {p.origin}"])
+    sheet.close()
+
+
+def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
+    by_id = {u.user.id: u for u in users}
+    titles = {r.id: r.title for r in result.rules}
+    for f in ordered_findings(result):
+        u = by_id.get(f.user_id) if f.user_id else None
+        sheet.append([
+            f.rule, sheet.filled(f.severity.value, SEVERITY_FILLS),
+            sheet.filled(u.status.value, STATUS_FILLS) if u else None,
+            f.upn or (u.user.user_principal_name if u else None),
+            f.display_name or (u.user.display_name if u else None),
+            u.user.department if u else None, u.user.manager_name if u else None,
+            f.field, f.value, f.message, f.suggestion, titles.get(f.rule, f.rule), f.user_id,
+        ])
+    sheet.close()
+
+
+def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
+    for r in users:
+        u = r.user
+        methods = "; ".join(
+            f"{m.method} ({m.source.value}, {m.field}{': ' + m.value if m.value else ''}"
+            f"{', defective' if m.defective else ''})"
+            for m in r.usable
+        )
+        sheet.append([
+            u.user_principal_name, u.display_name, u.department, u.manager_name, u.user_type, _admin(r),
+            ", ".join(role_text(u)), sheet.filled(r.status.value, STATUS_FILLS), r.reason, r.usable_count,
+            r.required, methods, _yes_no(u.on_premises_sync_enabled), u.collection.state.value,
+            u.collection.reason, u.id,
+        ])
+    sheet.close()
+
+
+def _admins_sheet(sheet: _Sheet, s: Summary, users: tuple[UserResult, ...]) -> None:
+    for a in s.admins:
+        r = users[a.index]
+        sheet.append([
+            a.upn, a.display_name, department(r.user), ", ".join(a.roles), a.eligible_only,
+            sheet.filled(a.status.value, STATUS_FILLS), a.usable_count, a.required, r.reason,
+        ])
+    sheet.close()
+
+
+def _rules_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
+    counts = {c.rule: c.count for c in s.rule_counts}
+    for r in sorted(result.rules, key=lambda r: r.id):
+        sheet.append([
+            r.id, r.title, sheet.filled(r.severity.value, SEVERITY_FILLS), r.default_severity.value, r.enabled,
+            counts.get(r.id, 0), r.why, r.fix, r.doc_url,
+        ])
+    sheet.close()
+
+
+def _admin(r: UserResult) -> str:
+    if not r.is_admin:
+        return "no"
+    return "eligible" if r.admin_eligible_only else "yes"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")

@@ -1,0 +1,292 @@
+/* sspr-audit report: paged, searchable, sortable tables and the user detail.
+   Data comes from <script id="data"> (layout documented in sspr_audit/render/html_data.py).
+   Every piece of data is inserted with textContent: never as HTML. */
+(() => {
+  "use strict";
+  const D = JSON.parse(document.getElementById("data").textContent);
+  const S = D.s;
+  const PAGE = 100;
+  const U = { upn: 0, name: 1, dept: 2, mgr: 3, type: 4, status: 5, reason: 6, admin: 7, required: 8,
+    usable: 9, methods: 10, coll: 11, collReason: 12, roles: 13, synced: 14 };
+  const F = { rule: 0, sev: 1, user: 2, field: 3, value: 4, msg: 5, sugg: 6, upn: 7, name: 8 };
+  const NO_DEPT = "(no department)";
+  const str = (i) => (i === null || i === undefined ? "" : S[i]);
+  const num = (n) => n.toLocaleString("en-US");
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function badge(kind, index) {
+    const pair = kind === "st" ? D.st[index] : D.sv[index];
+    return el("span", pair[1], "badge " + kind + "-" + pair[0]);
+  }
+
+  function userButton(u) {
+    const b = el("button", str(D.u[u][U.upn]), "link");
+    b.type = "button";
+    b.dataset.user = String(u);
+    return b;
+  }
+
+  function ruleLink(r) {
+    const a = el("a", D.r[r][0]);
+    a.href = "#rule-" + D.r[r][0];
+    a.title = D.r[r][1];
+    return a;
+  }
+
+  const findingUser = (i) => D.f[i][F.user];
+  const findingUpn = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.upn]) : str(D.f[i][F.upn]));
+  const findingName = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.name]) : str(D.f[i][F.name]));
+  const findingDept = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.dept]) : "");
+  const findingStatus = (i) => (findingUser(i) >= 0 ? D.u[findingUser(i)][U.status] : -1);
+  const adminText = (u) => ["", "yes", "PIM eligible"][D.u[u][U.admin]];
+
+  const byUser = new Map();
+  D.f.forEach((f, i) => {
+    if (f[F.user] >= 0) {
+      if (!byUser.has(f[F.user])) byUser.set(f[F.user], []);
+      byUser.get(f[F.user]).push(i);
+    }
+  });
+
+  /* A table showing `size` rows a page at a time; cfg.columns give each cell and its sort key. */
+  function explorer(cfg) {
+    const table = document.getElementById(cfg.id);
+    const tbody = table.tBodies[0];
+    const heads = Array.from(table.tHead.rows[0].cells);
+    const pager = document.getElementById(cfg.id + "-pager");
+    const prev = pager.querySelector(".prev");
+    const next = pager.querySelector(".next");
+    const info = pager.querySelector(".info");
+    const count = document.getElementById(cfg.id + "-count");
+    const search = document.getElementById(cfg.id + "-q");
+    let order = Array.from({ length: cfg.size }, (_, i) => i);
+    let view = order;
+    let page = 0;
+    let sortColumn = -1;
+    let sortDirection = 1;
+    const hay = new Array(cfg.size);
+    const haystack = (i) => (hay[i] === undefined ? (hay[i] = cfg.text(i).toLowerCase()) : hay[i]);
+
+    function apply() {
+      const q = search.value.trim().toLowerCase();
+      const keep = cfg.filter();
+      view = order.filter((i) => keep(i) && (!q || haystack(i).includes(q)));
+      page = 0;
+      draw();
+    }
+
+    function sortBy(c) {
+      sortDirection = c === sortColumn ? -sortDirection : 1;
+      sortColumn = c;
+      const keyOf = cfg.columns[c].key;
+      const keys = new Array(cfg.size);
+      for (let i = 0; i < cfg.size; i++) keys[i] = keyOf(i);
+      const compare = (a, b) => (keys[a] < keys[b] ? -sortDirection : keys[a] > keys[b] ? sortDirection : a - b);
+      order = order.slice().sort(compare);
+      view = view.slice().sort(compare);
+      heads.forEach((h, j) => {
+        if (j === c) h.setAttribute("aria-sort", sortDirection > 0 ? "ascending" : "descending");
+        else h.removeAttribute("aria-sort");
+      });
+      page = 0;
+      draw();
+    }
+
+    function draw() {
+      const pages = Math.max(1, Math.ceil(view.length / PAGE));
+      page = Math.min(Math.max(page, 0), pages - 1);
+      const rows = document.createDocumentFragment();
+      for (const i of view.slice(page * PAGE, (page + 1) * PAGE)) {
+        const tr = document.createElement("tr");
+        for (const column of cfg.columns) {
+          const td = document.createElement("td");
+          const content = column.cell(i);
+          if (content instanceof Node) td.appendChild(content);
+          else td.textContent = content;
+          if (column.cls) td.className = column.cls;
+          tr.appendChild(td);
+        }
+        rows.appendChild(tr);
+      }
+      tbody.replaceChildren(rows);
+      count.textContent = view.length === cfg.size
+        ? num(cfg.size) + " " + cfg.noun
+        : num(view.length) + " of " + num(cfg.size) + " " + cfg.noun + " match";
+      info.textContent = view.length
+        ? "rows " + num(page * PAGE + 1) + "–" + num(Math.min(view.length, (page + 1) * PAGE)) +
+          ", page " + num(page + 1) + " of " + num(pages)
+        : "no rows";
+      prev.disabled = page === 0;
+      next.disabled = page >= pages - 1;
+    }
+
+    heads.forEach((h, c) => h.querySelector("button").addEventListener("click", () => sortBy(c)));
+    prev.addEventListener("click", () => { page -= 1; draw(); });
+    next.addEventListener("click", () => { page += 1; draw(); });
+    let timer = 0;
+    search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 200); });
+    cfg.selects.forEach((s) => s.addEventListener("change", apply));
+    apply();
+  }
+
+  const selected = (id) => {
+    const v = document.getElementById(id).value;
+    return v === "" ? null : v;
+  };
+  const lower = (text) => text.toLowerCase();
+
+  explorer({
+    id: "ft",
+    noun: "findings",
+    size: D.f.length,
+    selects: ["ft-sev", "ft-rule", "ft-st"].map((id) => document.getElementById(id)),
+    filter() {
+      const sev = selected("ft-sev");
+      const rule = selected("ft-rule");
+      const st = selected("ft-st");
+      return (i) => (sev === null || D.f[i][F.sev] === +sev) && (rule === null || D.f[i][F.rule] === +rule) &&
+        (st === null || findingStatus(i) === +st);
+    },
+    text: (i) => [D.r[D.f[i][F.rule]][0], D.r[D.f[i][F.rule]][1], findingUpn(i), findingName(i), findingDept(i),
+      str(D.f[i][F.field]), str(D.f[i][F.value]), str(D.f[i][F.msg]), str(D.f[i][F.sugg])].join("\n"),
+    columns: [
+      { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]) },
+      { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]) },
+      { key: (i) => lower(findingUpn(i)), cell: (i) => (findingUser(i) >= 0 ? userButton(findingUser(i)) : findingUpn(i) || "(tenant)") },
+      { key: (i) => lower(findingName(i)), cell: findingName },
+      { key: (i) => lower(findingDept(i)), cell: findingDept },
+      { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : "") },
+      { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]) },
+      { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => str(D.f[i][F.value]) },
+      { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]) },
+      { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]) },
+    ],
+  });
+
+  explorer({
+    id: "ut",
+    noun: "users",
+    size: D.u.length,
+    selects: ["ut-st", "ut-admin", "ut-coll"].map((id) => document.getElementById(id)),
+    filter() {
+      const st = selected("ut-st");
+      const admin = selected("ut-admin");
+      const coll = selected("ut-coll");
+      return (i) => (st === null || D.u[i][U.status] === +st) &&
+        (admin === null || (D.u[i][U.admin] > 0) === (admin === "admin")) &&
+        (coll === null || (str(D.u[i][U.coll]) === "ok") === (coll === "ok"));
+    },
+    text: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
+      .concat(D.u[i][U.roles].map(str)).join("\n"),
+    columns: [
+      { key: (i) => lower(str(D.u[i][U.upn])), cell: userButton },
+      { key: (i) => lower(str(D.u[i][U.name])), cell: (i) => str(D.u[i][U.name]) },
+      { key: (i) => lower(str(D.u[i][U.dept])), cell: (i) => str(D.u[i][U.dept]) },
+      { key: (i) => lower(str(D.u[i][U.mgr])), cell: (i) => str(D.u[i][U.mgr]) },
+      { key: (i) => D.u[i][U.status], cell: (i) => badge("st", D.u[i][U.status]) },
+      { key: (i) => -D.u[i][U.admin], cell: adminText },
+      { key: (i) => D.u[i][U.usable] - D.u[i][U.required], cell: (i) => D.u[i][U.usable] + " / " + D.u[i][U.required], cls: "n" },
+      { key: (i) => lower(str(D.u[i][U.reason])), cell: (i) => str(D.u[i][U.reason]) },
+      { key: (i) => str(D.u[i][U.coll]), cell: (i) => str(D.u[i][U.coll]) },
+    ],
+  });
+
+  /* The user detail dialog. */
+  const dialog = document.getElementById("detail");
+  const title = document.getElementById("detail-h");
+  const body = document.getElementById("detail-body");
+
+  function facts(pairs) {
+    const dl = el("dl");
+    for (const [term, value] of pairs) {
+      dl.appendChild(el("dt", term));
+      const dd = el("dd");
+      if (value instanceof Node) dd.appendChild(value);
+      else dd.textContent = value;
+      dl.appendChild(dd);
+    }
+    return dl;
+  }
+
+  function methodTable(methods) {
+    const table = el("table", null, "data");
+    const head = table.createTHead().insertRow();
+    for (const label of ["Method", "Source", "Where found", "Value", "Defect"]) {
+      const th = el("th", label);
+      th.scope = "col";
+      head.appendChild(th);
+    }
+    const tbody = table.createTBody();
+    for (const m of methods) {
+      const row = tbody.insertRow();
+      row.insertCell().textContent = D.ml[str(m[0])] || str(m[0]);
+      row.insertCell().textContent = m[1] ? "prepopulated (not verified by the user)" : "registered";
+      row.insertCell().textContent = str(m[2]);
+      row.insertCell().textContent = str(m[3]);
+      const defect = row.insertCell();
+      if (m[4]) defect.appendChild(el("span", "defective: may not work", "defect"));
+    }
+    return table;
+  }
+
+  function findingBlock(i) {
+    const f = D.f[i];
+    const box = el("div", null, "finding sv-" + D.sv[f[F.sev]][0]);
+    const head = el("p");
+    head.append(badge("sv", f[F.sev]), " ", ruleLink(f[F.rule]), " ", D.r[f[F.rule]][1]);
+    box.appendChild(head);
+    box.appendChild(el("p", str(f[F.msg])));
+    if (f[F.field] !== null || f[F.value] !== null) {
+      box.appendChild(el("p", str(f[F.field]) + (f[F.value] !== null ? ": " + str(f[F.value]) : "")));
+    }
+    if (f[F.sugg] !== null) box.appendChild(el("p", "Suggestion: " + str(f[F.sugg])));
+    return box;
+  }
+
+  function openUser(u) {
+    const r = D.u[u];
+    title.textContent = (str(r[U.name]) || str(r[U.upn])) + " (" + str(r[U.upn]) + ")";
+    const status = el("span");
+    status.append(badge("st", r[U.status]), " ", str(r[U.reason]));
+    const roles = r[U.roles].map(str).join(", ");
+    const coll = str(r[U.coll]) + (r[U.collReason] !== null ? ": " + str(r[U.collReason]) : "");
+    const parts = [
+      facts([
+        ["Status", status],
+        ["User principal name", str(r[U.upn])],
+        ["Department", str(r[U.dept]) || NO_DEPT],
+        ["Manager", str(r[U.mgr])],
+        ["User type", str(r[U.type])],
+        ["Synced from on-premises", r[U.synced] === null ? "unknown" : r[U.synced] ? "yes" : "no"],
+        ["Administrator", r[U.admin] ? adminText(u) + (roles ? ": " + roles : "") : "no"],
+        ["Methods usable / required", r[U.usable] + " / " + r[U.required]],
+        ["Data collection", coll],
+      ]),
+      el("h3", "Usable SSPR methods"),
+      r[U.methods].length ? methodTable(r[U.methods]) : el("p", "None."),
+      el("h3", "Findings"),
+    ];
+    const mine = byUser.get(u) || [];
+    if (mine.length) mine.forEach((i) => parts.push(findingBlock(i)));
+    else parts.push(el("p", "None."));
+    body.replaceChildren(...parts);
+    if (!dialog.open) dialog.showModal();
+  }
+
+  document.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const button = target && target.closest("button[data-user]");
+    if (button) {
+      openUser(Number(button.dataset.user));
+      return;
+    }
+    if (target && dialog.open && target.closest("#detail a[href^='#']")) dialog.close();
+  });
+  document.getElementById("detail-close").addEventListener("click", () => dialog.close());
+})();
