@@ -18,6 +18,7 @@ _SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity
 def print_summary(result: AuditResult, paths: list[Path]) -> None:
     """Readiness and findings counts, then the files written."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(highlight=False)
@@ -27,8 +28,9 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     can_reset = statuses[Readiness.READY] + statuses[Readiness.READY_UNVERIFIED] + statuses[Readiness.AT_RISK]
     share = f"{100 * can_reset / in_scope:.1f}%" if in_scope else "n/a"
 
-    title = f"{result.tenant.display_name}: {share} of {in_scope} users in scope can reset"
-    table = Table(title=title, title_justify="left")
+    console.print(f"[bold]{escape(result.tenant.display_name)}[/]: {share} of {in_scope} users in scope can reset"
+                  " their own password")
+    table = Table()
     table.add_column("Readiness")
     table.add_column("Users", justify="right")
     for status in Readiness:
@@ -37,4 +39,4 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     console.print("Findings: " + ", ".join(
         f"[{_SEVERITY_STYLE[s]}]{severities[s]} {s.value}[/]" for s in Severity))
     for path in paths:
-        console.print(f"Wrote {path}")
+        console.print(f"Wrote {escape(str(path))}")

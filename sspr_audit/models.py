@@ -48,7 +48,7 @@ class Source(StrEnum):
     MANAGERS = "managers"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceStatus:
     """Whether one data source was read, and if not, why."""
 
@@ -60,7 +60,7 @@ class SourceStatus:
     permission: str | None = None  # the permission or licence that reads it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MethodConfiguration:
     """One entry of the authentication methods policy (``Sms``, ``Email``, ...)."""
 
@@ -70,7 +70,7 @@ class MethodConfiguration:
     office_phone_allowed: bool | None = None  # Voice only: isOfficePhoneAllowed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TenantSettings:
     """Tenant settings Graph exposes; ``None`` wherever the value was not read."""
 
@@ -80,7 +80,7 @@ class TenantSettings:
     password_writeback_enabled: bool | None = None  # delegated permission only
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """A group whose transitive members were collected (an SSPR scope group)."""
 
@@ -88,7 +88,7 @@ class Group:
     display_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tenant:
     """The organisation and how the collection went."""
 
@@ -107,7 +107,7 @@ class Tenant:
         return next((s for s in self.sources if s.source == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthMethod:
     """One registered authentication method, with the detail the rules need.
 
@@ -126,7 +126,7 @@ class AuthMethod:
     display_name: str | None = None  # device or app name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegistrationDetails:
     """The user's row of the registration report (userRegistrationDetails)."""
 
@@ -139,7 +139,7 @@ class RegistrationDetails:
     last_updated: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoleAssignment:
     """An administrator role the user holds or may activate."""
 
@@ -149,7 +149,7 @@ class RoleAssignment:
     via_group: str | None = None  # display name of the role-assignable group, if any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CollectionStatus:
     """How reading this user went; ``reason`` says what failed."""
 
@@ -157,7 +157,7 @@ class CollectionStatus:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     """One user and everything the rules look at.
 
@@ -189,7 +189,7 @@ class User:
     collection: CollectionStatus = field(default_factory=CollectionStatus)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """One collection of one tenant."""
 

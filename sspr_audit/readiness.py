@@ -199,18 +199,24 @@ def _user_region(user: User) -> str | None:
 
 def _phone_checks(user: User, region: str | None) -> tuple[PhoneCheck, ...]:
     checks = []
-    if user.mobile_phone is not None and user.mobile_phone != "":
+    if _present(user.mobile_phone):
         checks.append(PhoneCheck("mobilePhone", MOBILE_SLOT, MethodSource.PREPOPULATED,
                                  phones.analyze(user.mobile_phone, region)))
     for i, number in enumerate(user.business_phones):
-        checks.append(PhoneCheck(f"businessPhones[{i}]", OFFICE_SLOT, MethodSource.PREPOPULATED,
-                                 phones.analyze(number, region)))
+        if _present(number):
+            checks.append(PhoneCheck(f"businessPhones[{i}]", OFFICE_SLOT, MethodSource.PREPOPULATED,
+                                     phones.analyze(number, region)))
     for method in user.methods or ():
-        if method.type == "phone" and method.phone_number is not None:
+        if method.type == "phone" and _present(method.phone_number):
             slot = OFFICE_SLOT if method.phone_type == "office" else MOBILE_SLOT
             checks.append(PhoneCheck(f"authentication phone ({method.phone_type or 'unknown'})", slot,
                                      MethodSource.REGISTERED, phones.analyze(method.phone_number, region)))
     return tuple(checks)
+
+
+def _present(value: str | None) -> bool:
+    """An empty or blank contact field is absent, not a malformed number."""
+    return value is not None and bool(value.strip())
 
 
 def _email_checks(user: User, org_domains: tuple[str, ...]) -> tuple[EmailCheck, ...]:

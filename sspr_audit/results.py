@@ -49,7 +49,7 @@ class MethodSource(StrEnum):
     PREPOPULATED = "prepopulated"  # a contact field nobody verified (mobilePhone, otherMails, ...)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsableMethod:
     """One SSPR method the user could present, with its evidence."""
 
@@ -60,7 +60,7 @@ class UsableMethod:
     defective: bool = False  # a format/validity defect that may stop it working
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserResult:
     """One user's readiness and the reason for it."""
 
@@ -78,7 +78,7 @@ class UserResult:
         return len({m.method for m in self.usable})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule firing for one user (or for the tenant when ``user_id`` is None)."""
 
@@ -93,7 +93,7 @@ class Finding:
     suggestion: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleInfo:
     """A rule's catalog entry with the severity in force for this run."""
 
@@ -107,7 +107,7 @@ class RuleInfo:
     enabled: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicySetting:
     """One effective policy setting and where its value came from."""
 
@@ -116,7 +116,7 @@ class PolicySetting:
     origin: str  # "policy file", "tenant", "default"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditResult:
     """Everything a renderer needs."""
 

@@ -156,3 +156,25 @@ def test_mapping_of_methods_policy_and_inspection_rule():
     assert needs_methods(None)
     assert needs_methods(RegistrationDetails(("microsoftAuthenticatorPush", "officePhone")))
     assert not needs_methods(RegistrationDetails(("microsoftAuthenticatorPush", "securityQuestion")))
+
+
+def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
+    import io
+
+    from rich.console import Console
+
+    from sspr_audit.collect.progress import Progress, RichProgress, progress_display
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    display = progress_display(console=console)
+    assert isinstance(display, RichProgress)
+    with display:
+        display.users_listed(250)
+        display.methods_planned(200, 40)
+        display.methods_fetched(20)
+        display.retried(throttled=True)
+    text = out.getvalue()
+    assert "60/200" in text and "1 retries, 1 throttled" in text
+    assert type(progress_display(quiet=True, console=console)) is Progress
+    assert type(progress_display(console=Console(file=io.StringIO(), force_terminal=False))) is Progress

@@ -109,3 +109,12 @@ def test_illegal_characters_stripped_and_long_text_truncated(tmp_path):
 def test_file_is_owner_only(workbook):
     path, _ = workbook
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_error_literals_and_formulas_stay_text_in_every_column(tmp_path):
+    names = ("#N/A", "#DIV/0!", "=SUM(1,2)", "#REF!", "plain")
+    results = [user_result(user(f"u{i}@contoso.example", display_name=n, department=n)) for i, n in enumerate(names)]
+    wb = openpyxl.load_workbook(xlsx.render(audit_result(tuple(results), ()), tmp_path / "err.xlsx"))
+    cells = [c for row in wb["Users"].iter_rows(min_row=2) for c in row[1:3]]
+    assert {c.value for c in cells} == set(names)
+    assert {c.data_type for c in cells} == {"s"}

@@ -276,3 +276,8 @@ def test_disable_and_severity_override():
     from sspr_audit.results import Severity
     result = audit(b.snapshot(u), rules__severity={"PHN001": Severity.CRITICAL})
     assert next(f for f in result.findings if f.rule == "PHN001").severity == Severity.CRITICAL
+
+
+def test_blank_contact_numbers_are_absent_not_malformed():
+    rules, status, _ = one(b.user("blank", methods=(b.app(),), mobile_phone=" ", business_phones=("", "  ")))
+    assert not {r for r in rules if r.startswith("PHN")} and status == Readiness.READY

@@ -1,1 +1,5 @@
-"""collect"""
+"""Graph collector: reads a tenant through Microsoft Graph into a :class:`~sspr_audit.models.Snapshot`.
+
+Entry point: :func:`sspr_audit.collect.collector.collect`; options and the
+click decorator in :mod:`sspr_audit.collect.options` (cheap to import).
+"""

@@ -85,7 +85,7 @@ def collect_options(func: F) -> F:
                      help="SSPR scope group to read members of (repeatable)."),
         click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=DEFAULT_CONCURRENCY,
                      show_default=True, help="Concurrent Graph batch requests (lowered when throttled)."),
-        click.option("--quiet", is_flag=True, help="No progress display."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

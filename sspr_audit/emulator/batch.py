@@ -31,7 +31,8 @@ def _steps(payload: bytes) -> list[dict]:
         raise bad_request(f"Number of batch request steps exceeds the maximum of {MAX_BATCH_REQUESTS}.")
     ids: set[str] = set()
     for step in steps:
-        if not isinstance(step, dict) or not all(isinstance(step.get(k), str) and step[k] for k in ("id", "method", "url")):
+        fields = ("id", "method", "url")
+        if not isinstance(step, dict) or not all(isinstance(step.get(k), str) and step[k] for k in fields):
             raise bad_request("Invalid batch payload format: every request needs string 'id', 'method' and 'url'.")
         if step["id"] in ids:
             raise bad_request(f"Invalid batch payload format: the request id '{step['id']}' is used twice.")

@@ -46,6 +46,9 @@ class EmulatorConfig:
             raise EmulatorConfigError("the emulator needs a non-empty bearer token")
 
 
+DEFAULT_CONFIG = EmulatorConfig()
+
+
 @dataclass
 class EmulatorStats:
     """Counters read by tests and benchmarks once a run is over.

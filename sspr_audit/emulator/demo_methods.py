@@ -17,7 +17,7 @@ from sspr_audit.emulator.demo_data import AUTHENTICATOR_DEVICES, FIDO2_KEYS, Cou
 from sspr_audit.emulator.demo_phones import Number, render
 from sspr_audit.emulator.demo_scenarios import ALT_MOBILE, APP, EMAIL, FIDO2, MOBILE, OATH, OFFICE, TAP, WHFB, Spec
 from sspr_audit.models import AuthMethod
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS, method_type_from_odata
+from sspr_audit.sspr_methods import PHONE_METHOD_IDS, REGISTRATION_METHODS, SECURITY_QUESTIONS, method_type_from_odata
 
 # Graph gives every user's password and email methods these same ids.
 PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"
@@ -44,6 +44,8 @@ REPORT_NAMES = {
     WHFB: "windowsHelloForBusiness", TAP: "temporaryAccessPass",
 }
 SECURITY_QUESTION = "securityQuestion"
+REQUIRED_METHODS = 2  # the demo tenant's SSPR setting, behind the report's isSsprRegistered
+_MFA_KINDS = frozenset({APP, OATH, MOBILE, ALT_MOBILE, OFFICE, FIDO2, WHFB})  # email and TAP are not MFA methods
 
 PASSWORD = AuthMethod(id=PASSWORD_METHOD_ID, type=_TYPE["password"], odata_type=_ODATA["password"])
 
@@ -51,10 +53,15 @@ Take = Callable[[Country, str], Number]
 
 
 @cache
-def registration_names(methods: tuple[str, ...], questions: bool) -> tuple[str, ...]:
-    """``methodsRegistered`` for a user with these method kinds (and security questions)."""
+def registration_flags(methods: tuple[str, ...], questions: bool, is_admin: bool) -> tuple[tuple[str, ...], bool, bool]:
+    """methodsRegistered, isSsprRegistered (security questions never count for administrators), isMfaRegistered."""
     names = tuple(name for kind, name in REPORT_NAMES.items() if kind in methods)
-    return (*names, SECURITY_QUESTION) if questions else names
+    if questions:
+        names = (*names, SECURITY_QUESTION)
+    sspr = {REGISTRATION_METHODS[n] for n in names if n in REGISTRATION_METHODS}
+    if is_admin:
+        sspr.discard(SECURITY_QUESTIONS)
+    return names, len(sspr) >= REQUIRED_METHODS, bool(set(methods) & _MFA_KINDS)
 
 
 class MethodMaker:
@@ -104,7 +111,10 @@ class MethodMaker:
 def guid(rng: random.Random) -> str:
     """A version-4 GUID drawn from ``rng``."""
     h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 4122 variant bits
 
 
 def pick(rng: random.Random, items: tuple | list):

@@ -70,6 +70,7 @@ class Directory:
         self.enabled = tuple(u for u in snapshot.users if u.account_enabled)
         self.registered = tuple(u for u in snapshot.users if u.registration is not None)
         self.groups: dict[str, GroupInfo] = {}
+        self._by_name: dict[str, GroupInfo] = {}  # casefolded display name -> group
         self.members: dict[str, dict[str, None]] = {}  # group id -> user ids, in snapshot order
         self.role_names: dict[str, str] = dict(WELL_KNOWN_ROLES)
         self.assignments: list[RoleGrant] = []
@@ -86,7 +87,6 @@ class Directory:
         return self.by_key.get(key.lower())
 
     def _index_groups(self, snapshot: Snapshot) -> None:
-        self._by_name: dict[str, GroupInfo] = {}
         for group in snapshot.tenant.groups:
             self._add_group(GroupInfo(group.id, group.display_name, False))
         for user in snapshot.users:

@@ -45,8 +45,8 @@ _SPAN_S = 3 * 365 * 86_400
 _PASSWORDLESS = frozenset({"fido2", "windowsHelloForBusiness", "microsoftAuthenticatorPasswordless",
                            "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello"})
 _PREFERRED = (("microsoftAuthenticatorPush", "push"), ("softwareOneTimePasscode", "oath"),
-              ("hardwareOneTimePasscode", "oath"), ("mobilePhone", "sms"), ("alternateMobilePhone", "voiceAlternateMobile"),
-              ("officePhone", "voiceOffice"))
+              ("hardwareOneTimePasscode", "oath"), ("mobilePhone", "sms"),
+              ("alternateMobilePhone", "voiceAlternateMobile"), ("officePhone", "voiceOffice"))
 
 
 def stamp(*parts: str) -> str:

@@ -67,7 +67,7 @@ def parse_query(pairs: list[tuple[str, str]], spec: QuerySpec) -> ODataQuery:
     seen: dict[str, str] = {}
     for key, value in pairs:
         if key in seen:
-            raise bad_request(f"Query option '{key}' was specified more than once, but it must be specified at most once.")
+            raise bad_request(f"Query option '{key}' was specified more than once; it may be given once only.")
         seen[key] = value
     for key in seen:
         if key not in _OPTIONS or (key in ("$top", "$skiptoken") and not spec.paged):
@@ -80,7 +80,8 @@ def parse_query(pairs: list[tuple[str, str]], spec: QuerySpec) -> ODataQuery:
     top = _top(seen["$top"]) if "$top" in seen else None
     rest = sorted((k, v) for k, v in pairs if k != "$skiptoken")
     encoded = encode_query((k, v) for k, v in pairs if k != "$skiptoken")
-    return ODataQuery(select, filter_value, expand, expand_select, top, seen.get("$skiptoken"), encode_query(rest), encoded)
+    return ODataQuery(select, filter_value, expand, expand_select, top, seen.get("$skiptoken"), encode_query(rest),
+                      encoded)
 
 
 def _select(text: str, allowed: Mapping[str, str] | None, entity: str) -> tuple[str, ...]:

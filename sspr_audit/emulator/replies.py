@@ -66,6 +66,10 @@ def not_found(resource: str) -> GraphError:
     )
 
 
+def method_not_allowed() -> GraphError:
+    return GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+
+
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:
     return GraphError(400, code, message)
 

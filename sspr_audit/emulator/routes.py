@@ -39,7 +39,7 @@ from sspr_audit.emulator.odata import (
     enabled_filter,
     properties,
 )
-from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, not_found
+from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, method_not_allowed, not_found
 from sspr_audit.models import CollectionState, User
 
 EXPANDED_PAGE_CAP = 100  # $expand on users caps pages at 100 (reported Graph behaviour)
@@ -58,8 +58,9 @@ ELIGIBILITY_PROPERTIES = properties("id", "roleDefinitionId", "principalId", "di
                                     "createdUsing", "createdDateTime", "modifiedDateTime", "status", "memberType",
                                     "scheduleInfo")
 AUTHORIZATION_POLICY_PROPERTIES = properties(
-    "id", "displayName", "description", "allowInvitesFrom", "allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR",
-    "allowEmailVerifiedUsersToJoinOrganization", "blockMsolPowerShell", "guestUserRoleId", "defaultUserRolePermissions")
+    "id", "displayName", "description", "allowInvitesFrom", "allowedToSignUpEmailBasedSubscriptions",
+    "allowedToUseSSPR", "allowEmailVerifiedUsersToJoinOrganization", "blockMsolPowerShell", "guestUserRoleId",
+    "defaultUserRolePermissions")
 METHODS_POLICY_PROPERTIES = properties(
     "id", "displayName", "description", "lastModifiedDateTime", "policyVersion", "reconfirmationInDays",
     "policyMigrationState", "registrationEnforcement", "authenticationMethodConfigurations")
@@ -115,7 +116,7 @@ class GraphRoutes:
             found = route.pattern.fullmatch(trimmed)
             if found:
                 if method != "GET":
-                    raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+                    raise method_not_allowed()
                 return route, found.groups()
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{trimmed}'.")
 

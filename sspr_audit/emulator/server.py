@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from sspr_audit.emulator.batch import run_batch
-from sspr_audit.emulator.config import EmulatorConfig, EmulatorConfigError, EmulatorStats
+from sspr_audit.emulator.config import DEFAULT_CONFIG, EmulatorConfig, EmulatorConfigError, EmulatorStats
 from sspr_audit.emulator.faults import Jitter
-from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, error_reply
+from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, error_reply, method_not_allowed
 from sspr_audit.emulator.routes import GraphRequest
 from sspr_audit.emulator.service import GraphService
 from sspr_audit.models import Snapshot
@@ -82,7 +82,7 @@ class _Frontend:
     async def _batch(self, request: web.Request, base_url: str) -> Reply:
         self.stats.by_route["POST /$batch"] += 1
         if request.method != "POST":
-            raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+            raise method_not_allowed()
         payload = await request.read()
         abort = await self.service.inject("POST /$batch " + hashlib.sha256(payload).hexdigest(), inner=False)
         reply = await run_batch(self.service, payload, base_url)
@@ -118,7 +118,7 @@ class RunningEmulator:
         await self._runner.cleanup()
 
 
-async def start_emulator(snapshot: Snapshot, config: EmulatorConfig = EmulatorConfig(), host: str = "127.0.0.1",
+async def start_emulator(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1",
                          port: int = 0) -> RunningEmulator:
     """Serve ``snapshot`` on ``host:port`` (0: a free port) in the running event loop."""
     frontend = _Frontend(snapshot, config)
@@ -137,7 +137,7 @@ async def start_emulator(snapshot: Snapshot, config: EmulatorConfig = EmulatorCo
 
 
 @contextlib.contextmanager
-def emulator_in_thread(snapshot: Snapshot, config: EmulatorConfig = EmulatorConfig(), host: str = "127.0.0.1",
+def emulator_in_thread(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1",
                        port: int = 0) -> Iterator[RunningEmulator]:
     """Run the emulator on its own event loop in a daemon thread for the duration of the block."""
     loop = asyncio.new_event_loop()

@@ -16,13 +16,21 @@ from __future__ import annotations
 
 import gc
 import random
+import unicodedata
 from bisect import bisect
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import accumulate
 
-from sspr_audit.emulator.demo_data import COUNTRIES, COUNTRY_BY_CODE, DEPARTMENTS, PERSONAL_EMAIL_DOMAINS, ROLES
-from sspr_audit.emulator.demo_methods import MethodMaker, guid, pick, registration_names
+from sspr_audit.emulator.demo_data import (
+    COUNTRIES,
+    COUNTRY_BY_CODE,
+    DEPARTMENTS,
+    PERSONAL_EMAIL_DOMAINS,
+    ROLES,
+    Country,
+)
+from sspr_audit.emulator.demo_methods import MethodMaker, guid, pick, registration_flags
 from sspr_audit.emulator.demo_phones import Number, Pool, render
 from sspr_audit.emulator.demo_scenarios import (
     ALT_MOBILE,
@@ -54,13 +62,11 @@ from sspr_audit.models import (
     TenantSettings,
     User,
 )
-from sspr_audit.sspr_methods import REGISTRATION_METHODS, SECURITY_QUESTIONS
 
 DEFAULT_COLLECTED_AT = "2026-11-23T08:00:00Z"
 MIN_USERS, MAX_USERS = 10, 200_000
 ORG_DOMAIN, SUBSIDIARY_DOMAIN, INITIAL_DOMAIN = "contoso-demo.com", "fabrikam-demo.com", "contoso-demo.onmicrosoft.com"
 SCOPE_GROUP, PILOT_GROUP = "All Staff SSPR", "SSPR Pilot"
-REQUIRED_METHODS = 2  # the demo tenant's SSPR setting, behind the registration report's isSsprRegistered
 SWITCHBOARD = Number(COUNTRY_BY_CODE["US"], "4255550100", (3, 3, 4))
 ROLE_GROUPS = {"Global Administrator": "Tier0 Admins", "Privileged Role Administrator": "Tier0 Admins",
                "Security Administrator": "Tier0 Admins"}
@@ -88,7 +94,6 @@ _MESSY_STYLES = (("e164", 30), ("spaced", 25), ("national", 15), ("dashed", 5), 
 _ROLE_WEIGHTS = (("Helpdesk Administrator", 30), ("User Administrator", 18), ("Authentication Administrator", 10),
                  ("Exchange Administrator", 10), ("Security Administrator", 8), ("Password Administrator", 8),
                  ("Reports Reader", 10), ("Global Administrator", 3), ("Privileged Role Administrator", 3))
-_MFA_KINDS = frozenset({APP, OATH, MOBILE, ALT_MOBILE, OFFICE, FIDO2, WHFB})  # email and TAP are not MFA methods
 _OK = CollectionStatus()
 # The bulk draws from few distinct specs and phones: share them rather than build 200,000.
 _spec = cache(Spec)
@@ -156,7 +161,7 @@ class _Generator:
         }
         utc = collected_at.astimezone(UTC)
         self.times = [(utc - timedelta(seconds=rng.randrange(1, 700 * 86400))).strftime("%Y-%m-%dT%H:%M:%SZ")
-                      for _ in range(4096)]
+                      for _ in range(1024)]
         self.methods = MethodMaker(rng)
         self.pools: dict[tuple[str, str], Pool] = {}
         self.upns: dict[str, int] = {}
@@ -165,6 +170,7 @@ class _Generator:
         self.heads: dict[str, int] = {}
         self.team_leads: dict[str, list[int]] = {}
         self.shared_mobile: Number | None = None
+        self.rows: dict[tuple, RegistrationDetails] = {}
 
     # --- people -----------------------------------------------------------------------------------------------
 
@@ -179,7 +185,7 @@ class _Generator:
         rng, index = self.rng, len(self.ids)
         country = COUNTRY_BY_CODE[spec.country] if spec.country else _COUNTRY(rng)
         first, last = pick(rng, country.first_names), pick(rng, country.last_names)
-        display = f"{first} {last}"
+        display = _display(first, last)
         department = manager = None
         synced = True if rng.random() < 0.85 else None
         if spec.break_glass:
@@ -210,7 +216,7 @@ class _Generator:
         return User(
             id=user_id, user_principal_name=upn, display_name=display,
             user_type="Guest" if spec.guest else "Member", account_enabled=spec.enabled,
-            on_premises_sync_enabled=synced if not spec.guest else None,
+            on_premises_sync_enabled=synced,
             department=department, job_title=title,
             manager_id=self.ids[manager] if manager is not None else None,
             manager_name=self.names[manager] if manager is not None else None,
@@ -247,14 +253,15 @@ class _Generator:
 
     # --- contact data -----------------------------------------------------------------------------------------
 
-    def _take(self, country, kind: str) -> Number:
+    def _take(self, country: Country, kind: str) -> Number:
         pool = self.pools.get((country.code, kind))
         if pool is None:
             blocks = country.mobile if kind == "mobile" else country.fixed
             pool = self.pools[country.code, kind] = Pool(country, blocks, self.rng, frozenset({SWITCHBOARD.nsn}))
         return pool.take()
 
-    def _contact_phone(self, phone: Phone | str | None, country, kind: str) -> tuple[Number | None, str | None]:
+    def _contact_phone(self, phone: Phone | str | None, country: Country,
+                       kind: str) -> tuple[Number | None, str | None]:
         """The number behind a contact field (None when literal or absent) and the text the field holds."""
         if phone is None or isinstance(phone, str):
             return None, phone
@@ -287,11 +294,16 @@ class _Generator:
     # --- roles and the registration report --------------------------------------------------------------------
 
     def _registration(self, spec: Spec, is_admin: bool, sspr_enabled: bool) -> RegistrationDetails:
-        names, registered, mfa = _report(spec.methods, spec.questions, is_admin)
-        return RegistrationDetails(
-            methods_registered=names, is_admin=is_admin, is_sspr_registered=registered,
-            is_sspr_enabled=sspr_enabled, is_sspr_capable=registered and sspr_enabled,
-            is_mfa_registered=mfa, last_updated=self.times[self.rng.getrandbits(12)])
+        """The report row; equal rows are shared (frozen), which keeps a 200,000-user tenant small."""
+        key = (spec.methods, spec.questions, is_admin, sspr_enabled, self.rng.getrandbits(10))
+        row = self.rows.get(key)
+        if row is None:
+            names, registered, mfa = registration_flags(spec.methods, spec.questions, is_admin)
+            row = self.rows[key] = RegistrationDetails(
+                methods_registered=names, is_admin=is_admin, is_sspr_registered=registered,
+                is_sspr_enabled=sspr_enabled, is_sspr_capable=registered and sspr_enabled,
+                is_mfa_registered=mfa, last_updated=self.times[key[-1]])
+        return row
 
     # --- the bulk ---------------------------------------------------------------------------------------------
 
@@ -318,7 +330,7 @@ class _Generator:
             place = rng.random()
             if place < 0.62:
                 business = _phone("fixed", self._style())
-            elif place < 0.65:
+            elif place < 0.67:
                 business = _phone("switchboard", self._style())
             other = "personal" if rng.random() < 0.15 else None
         return _spec(methods=methods + extras, questions=questions, mobile_phone=mobile, business_phone=business,
@@ -326,7 +338,7 @@ class _Generator:
                     in_scope=rng.random() >= 0.02)
 
     def _style(self) -> str:
-        return "sspr" if self.rng.random() < 0.965 else _MESSY(self.rng)
+        return "sspr" if self.rng.random() < 0.97 else _MESSY(self.rng)
 
     def _bulk_role(self) -> tuple[str, str, str | None]:
         name, assignment = _ROLE(self.rng), _ASSIGNMENT(self.rng)
@@ -370,20 +382,13 @@ def _roles(roles: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[RoleAs
 
 
 @cache
-def _report(methods: tuple[str, ...], questions: bool, is_admin: bool) -> tuple[tuple[str, ...], bool, bool]:
-    """methodsRegistered, isSsprRegistered (security questions never count for administrators), isMfaRegistered."""
-    names = registration_names(methods, questions)
-    sspr = {REGISTRATION_METHODS[n] for n in names if n in REGISTRATION_METHODS}
-    if is_admin:
-        sspr.discard(SECURITY_QUESTIONS)
-    return names, len(sspr) >= REQUIRED_METHODS, bool(set(methods) & _MFA_KINDS)
+def _display(first: str, last: str) -> str:
+    return f"{first} {last}"
 
 
 @cache
 def _slug(name: str) -> str:
     """A name as it appears in an address: ASCII, lower case, no spaces or apostrophes."""
-    import unicodedata
-
     lower = name.lower()
     for letter, spelled in (("ß", "ss"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
         lower = lower.replace(letter, spelled)

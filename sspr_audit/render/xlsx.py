@@ -35,6 +35,7 @@ STATUS_FILLS = {
     "unknown": "D9D2E9", "excluded": "EDEDED", "out_of_scope": "EDEDED",
 }
 _HEADER_FILL = "1F3864"
+_NOT_PLAIN_TEXT = frozenset("=#")
 
 SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
     "Summary": (("Item", 36), ("Value", 28), ("Detail", 100)),
@@ -99,7 +100,10 @@ class _Sheet:
         if isinstance(value, Cell):
             return value
         if isinstance(value, str):
-            return self.text(value)
+            value = safe_text(value)
+            # openpyxl reads a plain string as a formula when it starts with "=" and as an error
+            # value when it is "#N/A" and the like; only those need a cell forced to text.
+            return self.text(value) if value[:1] in _NOT_PLAIN_TEXT else value
         if isinstance(value, bool):
             return self.text("yes" if value else "no")
         if isinstance(value, datetime):
