@@ -7,6 +7,7 @@ imported inside the commands that need them so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,9 @@ def _audit_and_write(snap, *, output: Path, formats: str, policy_path: Path | No
         except ValueError as exc:
             raise InputError(f"--default-region: {exc}") from None
     resolved = with_overrides(engine.load_policy(policy_path, snap), fail_on=fail_on, default_region=default_region)
+    gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
     result = engine.run(snap, resolved)
+    gc.freeze()
     paths = write_reports(result, output, wanted)
     if not quiet:
         from sspr_audit.console import print_summary

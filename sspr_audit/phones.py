@@ -361,7 +361,21 @@ def _has_trunk_prefix(written: str, parsed: phonenumbers.PhoneNumber) -> bool:
 
 
 def _plan(parsed: phonenumbers.PhoneNumber) -> tuple[str, str | None, str | None]:
-    """Validity, number type and region of a parsed number."""
+    """Validity, number type and region of a parsed number.
+
+    Cached by the number itself: the same number written several ways (a
+    contact field and the authentication phone) is judged once.
+    """
+    return _plan_of(parsed.country_code, parsed.national_number, bool(parsed.italian_leading_zero),
+                    parsed.number_of_leading_zeros or 1)
+
+
+@lru_cache(maxsize=262_144)
+def _plan_of(country_code: int, national_number: int, leading_zero: bool,
+             leading_zeros: int) -> tuple[str, str | None, str | None]:
+    parsed = phonenumbers.PhoneNumber(country_code=country_code, national_number=national_number,
+                                      italian_leading_zero=leading_zero or None,
+                                      number_of_leading_zeros=leading_zeros if leading_zero else None)
     # phonenumbers.is_valid_number is exactly "number_type is not UNKNOWN"; one call does both.
     kind, region = _type_and_region(parsed)
     if region is None or region == _NON_GEO_REGION:

@@ -199,14 +199,15 @@ def sample_result(**overrides: Any) -> AuditResult:
         finding("EML001", Severity.LOW, by_upn["alex.wilber"], field="otherMails", value="@evil", suggestion="-2+3"),
         finding("TEN001", Severity.INFO, None, message="Password writeback state is unknown."),
     )
-    unread = (Source.REGISTRATION_DETAILS, Source.ON_PREMISES_SYNC)
+    unread = (Source.REGISTRATION_DETAILS, Source.ON_PREMISES_SYNC, Source.GROUPS)
     sources = (
         *(SourceStatus(s.value, SourceState.READ) for s in Source if s not in unread),
         SourceStatus(Source.REGISTRATION_DETAILS.value, SourceState.NOT_PERMITTED, 403,
                      "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Tenant lacks Entra ID P1",
                      "AuditLog.Read.All and Entra ID P1"),
-        SourceStatus(Source.ON_PREMISES_SYNC.value, SourceState.NOT_ATTEMPTED,
+        SourceStatus(Source.ON_PREMISES_SYNC.value, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied",
                      permission="OnPremDirectorySynchronization.Read.All (delegated)"),
+        SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED, message="no scope group was asked for"),
     )
     values: dict[str, Any] = {"tenant": tenant(sources=sources)}
     values.update(overrides)

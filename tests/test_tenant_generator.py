@@ -118,7 +118,7 @@ def test_tenant_is_hybrid_with_writeback_unknown_and_every_other_source_read(dem
     assert tenant.display_name == "Contoso Demo" and tenant.on_premises_sync_enabled is True
     assert {"contoso-demo.com", "contoso-demo.onmicrosoft.com", "fabrikam-demo.com"} == set(tenant.verified_domains)
     assert tenant.settings.password_writeback_enabled is None
-    assert tenant.source("on_premises_sync").state is SourceState.NOT_ATTEMPTED
+    assert tenant.source("on_premises_sync").state is SourceState.NOT_PERMITTED
     assert tenant.source("on_premises_sync").message
     assert {s.state for s in tenant.sources if s.source != "on_premises_sync"} == {SourceState.READ}
     assert len(tenant.sources) == 11

@@ -352,9 +352,9 @@ class _Generator:
         """The organisation: hybrid, every source read except what app-only auth cannot read."""
         sources = tuple(SourceStatus(s.value, SourceState.READ) for s in Source if s is not Source.ON_PREMISES_SYNC)
         writeback = SourceStatus(
-            Source.ON_PREMISES_SYNC.value, SourceState.NOT_ATTEMPTED,
+            Source.ON_PREMISES_SYNC.value, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied",
             message="password writeback state can be read with delegated permission only; app-only auth cannot",
-            permission="OnPremDirectorySynchronization.Read.All")
+            permission="OnPremDirectorySynchronization.Read.All (delegated sign-in only)")
         configs = (
             MethodConfiguration("MicrosoftAuthenticator", "enabled"),
             MethodConfiguration("Sms", "enabled"),

@@ -178,8 +178,8 @@ class Summary:
 
     @property
     def notices(self) -> tuple[SourceRow, ...]:
-        """The data sources that were not read."""
-        return tuple(s for s in self.sources if s.notice)
+        """The data sources refused or failed; those not attempted were not needed for this run."""
+        return tuple(s for s in self.sources if s.notice and s.state != SourceState.NOT_ATTEMPTED.value)
 
 
 def ordered_users(result: AuditResult) -> tuple[UserResult, ...]:
