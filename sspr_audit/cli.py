@@ -252,6 +252,38 @@ def _collect_demo(options, users: int, seed: int, output: Path, snapshot_path: P
 
 
 @main.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUTPUT,
+              show_default=True, help="Folder for remediation.csv and remediate.ps1.")
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Policy file (TOML); its default region reads national numbers.")
+@click.option("--default-region", metavar="CC", help="Region for national-format phone numbers (overrides the policy).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def remediate(snapshot_path: Path, output: Path, policy_path: Path | None, default_region: str | None,
+              quiet: bool) -> None:
+    """Propose corrections for malformed contact data in SNAPSHOT.
+
+    Writes remediation.csv (every proposed change, who can make it, and what
+    a person must decide) and remediate.ps1, a Microsoft Graph PowerShell
+    script for cloud-only users that changes nothing unless run with -Apply.
+    Synced users are listed for correction in on-premises AD instead.
+    """
+    from sspr_audit import engine, snapshot
+    from sspr_audit.policy import with_overrides
+    from sspr_audit.remediation import plan_remediation
+    from sspr_audit.render.remediation_files import write_remediation
+
+    _check_region(default_region)
+    snap = snapshot.read(snapshot_path)
+    plan = plan_remediation(snap, with_overrides(engine.load_policy(policy_path, snap), default_region=default_region))
+    paths = write_remediation(plan, output)
+    if not quiet:
+        click.echo(plan.summary())
+        for path in paths:
+            click.echo(f"Wrote {path}")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table",
               show_default=True)
 def rules(fmt: str) -> None:
@@ -309,13 +341,7 @@ def _audit_and_write(snap, *, output: Path, formats: str, policy_path: Path | No
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; use any of: {', '.join(FORMATS)}")
-    if default_region is not None:
-        from sspr_audit.policy import parse_region
-
-        try:
-            parse_region(default_region)
-        except ValueError as exc:
-            raise InputError(f"--default-region: {exc}") from None
+    _check_region(default_region)
     resolved = with_overrides(engine.load_policy(policy_path, snap), fail_on=fail_on, default_region=default_region)
     gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
     result = engine.run(snap, resolved)
@@ -326,6 +352,16 @@ def _audit_and_write(snap, *, output: Path, formats: str, policy_path: Path | No
 
         print_summary(result, paths)
     return exit_code(result)
+
+
+def _check_region(default_region: str | None) -> None:
+    if default_region is not None:
+        from sspr_audit.policy import parse_region
+
+        try:
+            parse_region(default_region)
+        except ValueError as exc:
+            raise InputError(f"--default-region: {exc}") from None
 
 
 def exit_code(result) -> int:

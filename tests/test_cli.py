@@ -111,3 +111,17 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path):
     blocked.write_text("a file where the folder should be")
     result = CliRunner().invoke(main, ["report", str(snap), "-o", str(blocked / "out")])
     assert result.exit_code == 2 and "cannot create the output folder" in result.output
+
+
+def test_remediate_writes_the_csv_and_a_dry_run_script(tmp_path):
+    cloud = b.user("cloud", methods=(b.app(),), mobile_phone="+14255550123")
+    synced = b.user("synced", methods=(b.app(),), mobile_phone="+14255550124", on_premises_sync_enabled=True)
+    snap = snapshot.write(b.snapshot(cloud, synced), tmp_path / "s.json")
+    result = invoke("remediate", snap, "-o", tmp_path / "fix")
+    assert result.exit_code == 0
+    script = (tmp_path / "fix" / "remediate.ps1").read_text()
+    rows = (tmp_path / "fix" / "remediation.csv").read_text(encoding="utf-8-sig")
+    assert "+1 4255550123" in script and "synced@contoso.com" not in script
+    assert "synced@contoso.com" in rows and "mobile" in rows
+    bad = CliRunner().invoke(main, ["remediate", str(snap), "--default-region", "XX", "-o", str(tmp_path)])
+    assert bad.exit_code == 2 and "two-letter ISO country code" in bad.output
