@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,31 @@ def main() -> None:
     """
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report-writing commands (report, run, demo) were asked for."""
+
+    output: Path = DEFAULT_OUTPUT
+    formats: str = ALL_FORMATS
+    policy_path: Path | None = None
+    fail_on: str | None = None
+    default_region: str | None = None
+    quiet: bool = False
+    history_path: Path | None = None  # default: history.sqlite in the output folder
+    no_history: bool = False
+
+    @classmethod
+    def take(cls, params: dict[str, Any]) -> ReportOptions:
+        """Remove this class's parameters from click's ``params`` and build the options."""
+        names = [f.name for f in fields(cls) if f.name in params]
+        return cls(**{name: params.pop(name) for name in names})
+
+    @property
+    def history_file(self) -> Path:
+        """Where runs are recorded."""
+        return self.history_path or self.output / "history.sqlite"
+
+
 def report_options(func):
     """Options shared by every command that writes reports."""
     func = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
@@ -69,6 +95,10 @@ def report_options_without_quiet(func):
                      help="Exit 1 when a finding at or above this severity exists (overrides the policy)."),
         click.option("--default-region", metavar="CC",
                      help="Region for national-format phone numbers, e.g. US (overrides the policy)."),
+        click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+                     envvar="SSPR_AUDIT_HISTORY", help="Run history (SQLite); default: history.sqlite in the"
+                     " output folder."),
+        click.option("--no-history", is_flag=True, help="Neither record this run nor show changes since the last."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -78,7 +108,7 @@ def report_options_without_quiet(func):
 @main.command()
 @click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path, dir_okay=False))
 @report_options
-def report(snapshot_path: Path, **options: Any) -> None:
+def report(snapshot_path: Path, **params: Any) -> None:
     """Judge a collected SNAPSHOT and write the reports.
 
     Rules run offline, so the same snapshot with another --policy answers
@@ -86,7 +116,7 @@ def report(snapshot_path: Path, **options: Any) -> None:
     """
     from sspr_audit import snapshot
 
-    sys.exit(_audit_and_write(snapshot.read(snapshot_path), **options))
+    sys.exit(_audit_and_write(snapshot.read(snapshot_path), ReportOptions.take(params), snapshot_path))
 
 
 def _collection_outputs(func):
@@ -132,9 +162,8 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
 @click.option("--users", type=click.IntRange(10, 200_000), default=250, show_default=True,
               help="With --demo: users in the demo tenant.")
 @click.option("--seed", type=int, default=7, show_default=True, help="With --demo: seed of the demo tenant.")
-def run(demo: bool, users: int, seed: int, output: Path, snapshot_path: Path | None, resume: bool,
-        checkpoint: Path | None, formats: str, policy_path: Path | None, fail_on: str | None,
-        default_region: str | None, **params: Any) -> None:
+def run(demo: bool, users: int, seed: int, snapshot_path: Path | None, resume: bool, checkpoint: Path | None,
+        **params: Any) -> None:
     """Collect and report in one go; with --demo, from the built-in demo tenant.
 
     The demo starts the Graph emulator in-process on a free loopback port and
@@ -143,44 +172,113 @@ def run(demo: bool, users: int, seed: int, output: Path, snapshot_path: Path | N
     """
     from sspr_audit import snapshot
 
+    report = ReportOptions.take(params)
     options = CollectOptions.from_params(params)
+    report = replace(report, quiet=options.quiet)
     if demo:
-        path, policy_path = _collect_demo(options, users, seed, output, snapshot_path, checkpoint, resume,
-                                          policy_path)
+        path = _collect_demo(options, users, seed, report.output, snapshot_path, checkpoint, resume)
+        report = replace(report, policy_path=report.policy_path or demo_policy_path())
     else:
-        path = _collect(options, output, snapshot_path, checkpoint, resume)
+        path = _collect(options, report.output, snapshot_path, checkpoint, resume)
     if not options.quiet:
         click.echo(f"Snapshot: {path}")
-    sys.exit(_audit_and_write(snapshot.read(path), output=output, formats=formats, policy_path=policy_path,
-                              fail_on=fail_on, default_region=default_region, quiet=options.quiet))
+    sys.exit(_audit_and_write(snapshot.read(path), report, path))
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUTPUT,
-              show_default=True, help="Folder for the demo snapshot and reports.")
 @click.option("--users", type=click.IntRange(10, 200_000), default=250, show_default=True,
               help="Users in the demo tenant.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo tenant generator.")
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Policy file; default: the demo policy shipped with sspr-audit.")
-@click.option("-f", "--format", "formats", default=ALL_FORMATS, show_default=True, help="Report formats.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def demo(output: Path, users: int, seed: int, policy_path: Path | None, formats: str, quiet: bool) -> None:
+@report_options
+def demo(users: int, seed: int, **params: Any) -> None:
     """Write a demo tenant's ground-truth snapshot and every report, offline.
 
     The demo tenant is a deterministic, realistic organisation in which every
-    rule fires at least once. 'sspr-audit run --demo' collects the same tenant
-    through the Graph emulator and the real collector instead.
+    rule fires at least once; its policy (two methods, break-glass accounts
+    excluded) is used unless --policy says otherwise. 'sspr-audit run --demo'
+    collects the same tenant through the Graph emulator and the real
+    collector instead.
     """
     from sspr_audit import snapshot
     from sspr_audit.emulator.tenant_generator import generate_tenant
 
+    report = ReportOptions.take(params)
+    report = replace(report, policy_path=report.policy_path or demo_policy_path())
     truth = generate_tenant(users=users, seed=seed)
-    path = snapshot.write(truth, output / f"demo-snapshot-{users}-seed{seed}.json.gz")
-    if not quiet:
+    path = snapshot.write(truth, report.output / f"demo-snapshot-{users}-seed{seed}.json.gz")
+    if not report.quiet:
         click.echo(f"Demo snapshot: {path}")
-    sys.exit(_audit_and_write(truth, output=output, formats=formats, policy_path=policy_path or demo_policy_path(),
-                              fail_on="none", default_region=None, quiet=quiet))
+    sys.exit(_audit_and_write(truth, report, path))
+
+
+@main.command("history")
+@click.option("--tenant", "tenant_id", metavar="ID", help="Only this tenant (tenant id).")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_OUTPUT / "history.sqlite", show_default=True, envvar="SSPR_AUDIT_HISTORY",
+              help="Run history file (SQLite).")
+def history_command(tenant_id: str | None, history_path: Path) -> None:
+    """List recorded runs: date, tenant, users, ready share, findings by severity."""
+    from sspr_audit import history
+    from sspr_audit.changes import render_runs
+
+    click.echo(render_runs(history.list_runs(history_path, tenant_id)), nl=False)
+
+
+@main.command()
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--tenant", "tenant_id", metavar="ID", help="Tenant whose last two runs to compare.")
+@click.option("--history", "history_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_OUTPUT / "history.sqlite", show_default=True, envvar="SSPR_AUDIT_HISTORY",
+              help="Run history file (SQLite).")
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Policy to judge snapshot arguments with.")
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json", "html")), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+def diff(old: str | None, new: str | None, tenant_id: str | None, history_path: Path, policy_path: Path | None,
+         fmt: str, output: Path | None) -> None:
+    """Show what changed between two runs: OLD and NEW are run ids or snapshot files.
+
+    Without arguments, the tenant's last two recorded runs; with one, that run
+    against the tenant's latest. New and resolved findings, users who became
+    not ready, administrators who lost a method, users who joined or left
+    the scope.
+    """
+    import json
+
+    from sspr_audit import history
+    from sspr_audit.changes import compare, render_html, render_text, to_json
+    from sspr_audit.files import write_atomic
+
+    if old is None:
+        old_run, new_run = history.latest_pair(history_path, tenant_id)
+    else:
+        old_run = _run_or_snapshot(old, history_path, policy_path)
+        new_run = (_run_or_snapshot(new, history_path, policy_path) if new is not None
+                   else history.previous_run(history_path, old_run.summary.tenant_id))
+        if new_run is None:
+            raise InputError(f"{history_path}: no recorded run of this tenant to compare with")
+    changes = compare(old_run, new_run)
+    if fmt == "json":
+        text = json.dumps(to_json(changes), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_html(changes) if fmt == "html" else render_text(changes)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None):
+    """A run id from the history, or a snapshot file audited now."""
+    from sspr_audit import engine, history, snapshot
+    from sspr_audit.changes import run_from_result
+
+    if arg.isdigit() and not Path(arg).exists():
+        return history.load_run(history_path, int(arg))
+    snap = snapshot.read(Path(arg))
+    return run_from_result(engine.run(snap, engine.load_policy(policy_path, snap)), str(arg))
 
 
 @main.command()
@@ -235,7 +333,7 @@ def _collect(options, output: Path, snapshot_path: Path | None, checkpoint: Path
 
 
 def _collect_demo(options, users: int, seed: int, output: Path, snapshot_path: Path | None,
-                  checkpoint: Path | None, resume: bool, policy_path: Path | None) -> tuple[Path, Path]:
+                  checkpoint: Path | None, resume: bool) -> Path:
     """Collect the demo tenant from an in-process emulator through the real collector."""
     from dataclasses import replace
 
@@ -248,7 +346,7 @@ def _collect_demo(options, users: int, seed: int, output: Path, snapshot_path: P
         demo_options = replace(options, graph_url=emulator.url, access_token=config.token, cloud="global")
         path = _collect(demo_options, output, snapshot_path or output / f"demo-snapshot-{users}-seed{seed}.json.gz",
                         checkpoint or output / "demo-collect.checkpoint", resume)
-    return path, policy_path or demo_policy_path()
+    return path
 
 
 @main.command()
@@ -330,24 +428,30 @@ def demo_policy_path() -> Path:
     return Path(str(files("sspr_audit") / "data" / "demo-policy.toml"))
 
 
-def _audit_and_write(snap, *, output: Path, formats: str, policy_path: Path | None, fail_on: str | None,
-                     default_region: str | None, quiet: bool) -> int:
-    """Judge ``snap``, write the reports and return the exit code."""
+def _audit_and_write(snap, report: ReportOptions, snapshot_path: Path | None = None) -> int:
+    """Judge ``snap``, write the reports, record the run; return the exit code."""
     from sspr_audit import engine
     from sspr_audit.policy import with_overrides
     from sspr_audit.render import FORMATS, write_reports
 
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    wanted = [f.strip().lower() for f in report.formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; use any of: {', '.join(FORMATS)}")
-    _check_region(default_region)
-    resolved = with_overrides(engine.load_policy(policy_path, snap), fail_on=fail_on, default_region=default_region)
+    _check_region(report.default_region)
+    resolved = with_overrides(engine.load_policy(report.policy_path, snap), fail_on=report.fail_on,
+                              default_region=report.default_region)
     gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
     result = engine.run(snap, resolved)
+    if not report.no_history:
+        from sspr_audit import history
+
+        result = replace(result, changes=history.changes_since_last_run(report.history_file, result))
     gc.freeze()
-    paths = write_reports(result, output, wanted)
-    if not quiet:
+    paths = write_reports(result, report.output, wanted)
+    if not report.no_history:
+        history.record_run(report.history_file, result, str(snapshot_path) if snapshot_path else None)
+    if not report.quiet:
         from sspr_audit.console import print_summary
 
         print_summary(result, paths)

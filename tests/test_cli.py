@@ -90,9 +90,10 @@ def test_report_writes_every_format_owner_only(tmp_path):
     result = invoke("report", snap, "-o", tmp_path / "out")
     assert result.exit_code == 0
     files = sorted((tmp_path / "out").iterdir())
-    assert sorted(p.suffix for p in files) == [".csv", ".html", ".json", ".xlsx"]
+    assert sorted(p.suffix for p in files) == [".csv", ".html", ".json", ".sqlite", ".xlsx"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in files)
-    assert "Contoso Test" in files[0].name.replace("-", " ").title() or "contoso" in files[0].name.lower()
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700
+    assert all(p.name.startswith("sspr-audit_contoso-test_") for p in files if p.suffix != ".sqlite")
 
 
 def test_policy_init_and_check(tmp_path):
@@ -125,3 +126,37 @@ def test_remediate_writes_the_csv_and_a_dry_run_script(tmp_path):
     assert "synced@contoso.com" in rows and "mobile" in rows
     bad = CliRunner().invoke(main, ["remediate", str(snap), "--default-region", "XX", "-o", str(tmp_path)])
     assert bad.exit_code == 2 and "two-letter ISO country code" in bad.output
+
+
+def test_weekly_runs_record_history_and_show_changes(tmp_path):
+    out = tmp_path / "weekly"
+    week1 = b.snapshot(b.user("alex", methods=(b.app(),), mobile_phone="+14255550123"), b.user("sam", methods=()))
+    week2 = b.snapshot(b.user("alex", methods=(b.app(),), mobile_phone="+1 4255550123"),
+                       b.user("sam", methods=(b.app(),)), b.user("kim", methods=()))
+    first = snapshot.write(week1, tmp_path / "w1.json")
+    second = snapshot.write(week2, tmp_path / "w2.json")
+    assert invoke("report", first, "-o", out, "-f", "json", "-q").exit_code == 0
+    report = json.loads(next(out.glob("*.json")).read_text())
+    assert report["changes"] is None
+    for old in out.glob("*.json"):
+        old.unlink()
+    assert invoke("report", second, "-o", out, "-f", "json", "-q").exit_code == 0
+    changes = json.loads(next(out.glob("*.json")).read_text())["changes"]
+    assert changes is not None
+    listing = invoke("history", "--history", out / "history.sqlite")
+    assert listing.exit_code == 0 and listing.output.count("Contoso Test") == 2
+    text = invoke("diff", "--history", out / "history.sqlite")
+    assert text.exit_code == 0
+    assert "PHN001" in text.output and "SSPR001" in text.output and "kim@contoso.com" in text.output
+    as_json = json.loads(invoke("diff", "--history", out / "history.sqlite", "-f", "json").output)
+    resolved = {(f["rule"], f["upn"]) for f in as_json["resolved_findings"]}
+    assert resolved == {("PHN001", "alex@contoso.com"), ("SSPR001", "sam@contoso.com")}
+    assert {(f["rule"], f["upn"]) for f in as_json["new_findings"]} == {("SSPR001", "kim@contoso.com")}
+
+
+def test_no_history_writes_no_database_and_diff_without_runs_is_exit_2(tmp_path):
+    snap = snapshot.write(b.snapshot(b.user("a", methods=(b.app(),))), tmp_path / "s.json")
+    assert invoke("report", snap, "-o", tmp_path / "out", "-f", "csv", "-q", "--no-history").exit_code == 0
+    assert not (tmp_path / "out" / "history.sqlite").exists()
+    result = CliRunner().invoke(main, ["diff", "--history", str(tmp_path / "out" / "history.sqlite")])
+    assert result.exit_code == 2 and "sspr-audit: error:" in result.output

@@ -176,5 +176,12 @@ def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
         display.retried(throttled=True)
     text = out.getvalue()
     assert "60/200" in text and "1 retries, 1 throttled" in text
+    out.truncate(0)
+    early = progress_display(console=console)
+    with early:  # per-user calls start before the total is known
+        early.methods_fetched(15)
+        early.methods_planned(200, 40)
+        early.methods_fetched(5)
+    assert "60/200" in out.getvalue()
     assert type(progress_display(quiet=True, console=console)) is Progress
     assert type(progress_display(console=Console(file=io.StringIO(), force_terminal=False))) is Progress

@@ -5,6 +5,8 @@ SDK's retry handler never looks inside a batch. So the runner keeps a queue
 of outstanding requests; throttled or failed ones go back into the queue (not
 before their ``Retry-After`` or backoff) and ride in a later batch, while the
 ones that succeeded are handed over at once and never asked for again.
+Requests may be added while the runner works (as listing pages reveal who
+needs a call); it finishes once told no more will come and all are answered.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +48,8 @@ class _Item:
     seq: int
     key: str = field(compare=False)
     url: str = field(compare=False)
-    failures: int = field(default=0, compare=False)
+    failures: int = field(default=0, compare=False)  # its own failed answers inside batches
+    batch_failures: int = field(default=0, compare=False)  # batches it rode that failed as a whole
     throttled: int = field(default=0, compare=False)
 
 
@@ -66,18 +69,25 @@ class BatchRunner:
         self._ready: deque[_Item] = deque()
         self._waiting: list[_Item] = []  # heap by not_before
         self._outstanding = 0
+        self._closed = False
         self._changed = asyncio.Event()
         self._seq = itertools.count()
 
-    async def run(self, requests: Iterable[tuple[str, str]], workers: int) -> None:
-        """Fetch every ``(key, url)``; each outcome reaches ``on_batch`` exactly once."""
-        for key, url in requests:
-            self._ready.append(_Item(0.0, next(self._seq), key, url))
-        self._outstanding = len(self._ready)
-        if not self._outstanding:
-            return
+    def add(self, key: str, url: str) -> None:
+        """Queue one more request; it goes out in the next batch a worker takes."""
+        self._ready.append(_Item(0.0, next(self._seq), key, url))
+        self._outstanding += 1
+        self._changed.set()
+
+    def close(self) -> None:
+        """No more requests will be added: :meth:`run` returns once the queued ones are answered."""
+        self._closed = True
+        self._changed.set()
+
+    async def run(self, workers: int) -> None:
+        """Send every request added, until closed and done; each outcome reaches ``on_batch`` exactly once."""
         async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(workers, -(-self._outstanding // MAX_BATCH)))):
+            for _ in range(max(1, workers)):
                 group.create_task(self._worker())
 
     async def _worker(self) -> None:
@@ -94,9 +104,9 @@ class BatchRunner:
                     await result
 
     async def _take(self) -> list[_Item] | None:
-        """Up to 20 requests whose time has come; None when nothing is left to do."""
+        """Up to 20 requests whose time has come; None when closed and nothing is left to do."""
         while True:
-            if self._outstanding <= 0:
+            if self._closed and self._outstanding <= 0:
                 return None
             now = self._clock()
             while self._waiting and self._waiting[0].not_before <= now:
@@ -143,10 +153,11 @@ class BatchRunner:
 
     def _whole_failed(self, items: list[_Item], what: str) -> None:
         for item in items:
-            item.failures += 1
-            if item.failures >= self._policy.max_attempts:
-                raise GraphUnavailable(f"Graph kept failing: {what} on {item.failures} attempts of a $batch request")
-        wait = self._policy.backoff(max(item.failures for item in items))  # one wait: they stay one batch
+            item.batch_failures += 1
+            if item.batch_failures >= self._policy.max_attempts:
+                raise GraphUnavailable(f"Graph kept failing: {what} on {item.batch_failures} attempts of a $batch"
+                                       " request")
+        wait = self._policy.backoff(max(item.batch_failures for item in items))  # one wait: they stay one batch
         for item in items:
             self._retry(item, wait, throttled=False)
 

@@ -1,38 +1,45 @@
 """Collect one tenant: the orchestration of every Graph read.
 
-The organization is read first (it proves the sign-in works and names the
-tenant a checkpoint belongs to); then the users, the registration report and
-every other source run concurrently; once users and report are in, the
-per-user methods of the users who need inspecting go out in ``$batch``
-requests. Each step is recorded in the checkpoint as it finishes.
+Everything starts at once: the organization (which names the tenant a
+checkpoint belongs to, so nothing is taken from or written to a checkpoint
+before it is read), the users list, the registration report (the slowest
+source: 5 requests per 10 s) and the other sources. The per-user methods
+calls go out in ``$batch`` requests as soon as a user's listing and report
+row show the call is needed, while both sources are still paging; the
+report stops early once every listed user has its row. Each source and each
+batch is recorded in the checkpoint as it finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sspr_audit.collect.assemble import Collected, build_snapshot, registrations, users_to_fetch
+from sspr_audit.collect.assemble import Collected, build_snapshot
 from sspr_audit.collect.auth import make_credential, resolve_endpoint
 from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
 from sspr_audit.collect.graph import GraphSession, open_session
 from sspr_audit.collect.options import CollectOptions
+from sspr_audit.collect.pages import pages
+from sspr_audit.collect.plan import MethodsPlan
 from sspr_audit.collect.progress import Progress
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy
-from sspr_audit.collect.sources import TenantReader, read_source
+from sspr_audit.collect.sources import REGISTRATION, USERS, TenantReader, read_source
 from sspr_audit.collect.stats import CollectStats
-from sspr_audit.collect.throttle import AdaptiveLimiter
+from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
 from sspr_audit.errors import InputError
 from sspr_audit.models import Snapshot, Source, SourceState, SourceStatus
 
 METHODS_URL = "/users/{id}/authentication/methods"
+REPORT_REQUESTS, REPORT_WINDOW_S = 5, 10.0  # Graph's identity and access reports: 5 requests per 10 s
 
 
 async def collect(options: CollectOptions, *, checkpoint: Path | None = None, resume: bool = False,
@@ -96,6 +103,10 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     return _first_leaf(exc) if isinstance(exc, BaseExceptionGroup) else exc
 
 
+class _Enough(Exception):
+    """The report need not be paged further: every listed user has its row."""
+
+
 class _Run:
     """One collection in progress."""
 
@@ -107,6 +118,7 @@ class _Run:
         self.stats = session.stats
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
+        self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
 
     def finished(self) -> None:
         if self.checkpoint is not None:
@@ -121,8 +133,6 @@ class _Run:
 
     async def _execute(self, now: str | None) -> Snapshot:
         collected = Collected(self.session.endpoint.root, now or _utc_now(), self.options.tenant_id or "")
-        self.progress.stage("Reading the organization")
-        collected.sources[Source.ORGANIZATION] = await self._organization()
         readers: dict[Source, Callable[[], Awaitable[Any]]] = {
             Source.ROLE_ASSIGNMENTS: self.reader.role_assignments,
             Source.ROLE_ELIGIBILITY: self.reader.role_eligibility,
@@ -134,17 +144,23 @@ class _Run:
             readers[Source.GROUPS] = lambda: self.reader.scope_groups(self.options.scope_groups)
         else:
             collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
+        methods = _Methods(self)
+        plan = MethodsPlan(methods.need)
+        self.progress.stage("Listing users and reading the registration report")
         async with asyncio.TaskGroup() as group:
+            self._organization_read = group.create_task(self._organization())
             others = [group.create_task(self._source(source, reader)) for source, reader in readers.items()]
-            users = group.create_task(self._source(Source.USERS, self.reader.users))
-            report = group.create_task(self._source(Source.REGISTRATION_DETAILS, self.reader.registration))
-            self.progress.stage("Listing users and reading the registration report")
+            fetching = group.create_task(methods.runner.run(self.options.concurrency))
+            users = group.create_task(self._users(plan))
+            report = group.create_task(self._report(plan))
+            collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
-            self.stats.users_listed = len(collected.data(Source.USERS))
-            self.progress.users_listed(self.stats.users_listed)
             collected.sources[Source.REGISTRATION_DETAILS] = await report
-            await self._methods(collected)
+            self.progress.stage("Reading authentication methods")
+            methods.planned(plan.needed)
+            await fetching
+            methods.store(collected)
             self.progress.stage("Reading roles and policies")
             for task in others:
                 status, data = await task
@@ -163,12 +179,81 @@ class _Run:
             self.checkpoint.record_source(status, data)
         return status, data
 
+    async def checkpoint_ready(self) -> Checkpoint | None:
+        """The checkpoint, once the organization read has shown it belongs to this tenant; None without one."""
+        if self.checkpoint is not None and self._organization_read is not None:
+            await asyncio.shield(self._organization_read)
+        return self.checkpoint
+
+    async def _kept(self, source: Source) -> tuple[SourceStatus, Any] | None:
+        checkpoint = await self.checkpoint_ready()
+        return checkpoint.reusable(source.value) if checkpoint is not None else None
+
+    async def _record(self, status: SourceStatus, data: Any) -> None:
+        checkpoint = await self.checkpoint_ready()
+        if checkpoint is not None:
+            checkpoint.record_source(status, data)
+
     async def _source(self, source: Source, reader: Callable[[], Awaitable[Any]]) -> tuple[SourceStatus, Any]:
-        if self.checkpoint is not None and (kept := self.checkpoint.reusable(source.value)):
+        if kept := await self._kept(source):
             return kept
         status, data = await read_source(source, reader)
-        if self.checkpoint is not None:
-            self.checkpoint.record_source(status, data)
+        await self._record(status, data)
+        return status, data
+
+    async def _users(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
+        """List the enabled users, handing each page to the plan as it comes."""
+        if kept := await self._kept(Source.USERS):
+            status, data = kept
+            plan.users(data or ())
+        else:
+            async def read() -> list[dict[str, Any]]:
+                users: list[dict[str, Any]] = []
+                async for page in pages(self.session, self.session.url(USERS)):
+                    users.extend(page)
+                    plan.users(page)
+                return users
+
+            status, data = await read_source(Source.USERS, read)
+            await self._record(status, data)
+        if status.state == SourceState.READ:
+            plan.users_finished()
+            self.stats.users_listed = len(data)
+            self.progress.users_listed(self.stats.users_listed)
+        return status, data
+
+    async def _report(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
+        """Page the registration report at the pace Graph allows, until no listed user lacks a row."""
+        if kept := await self._kept(Source.REGISTRATION_DETAILS):
+            status, data = kept
+            plan.rows(data or ())
+            plan.report_finished(status.state == SourceState.READ)
+            return kept
+        pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)
+        first = True
+
+        async def pace() -> None:  # called before each request, the one before it answered
+            nonlocal first
+            if not first:
+                pacer.answered()
+            first = False
+            while (wait := pacer.delay()) > 0 and not plan.enough.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(plan.enough.wait(), wait)
+            if plan.enough.is_set():
+                raise _Enough
+
+        async def read() -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            with contextlib.suppress(_Enough):
+                async for page in pages(self.session, self.session.url(REGISTRATION), pace):
+                    rows.extend(page)
+                    plan.rows(page)
+            return rows
+
+        status, data = await read_source(Source.REGISTRATION_DETAILS, read)
+        plan.report_finished(status.state == SourceState.READ)
+        await self._record(status, data)
         return status, data
 
     def _users_or_stop(self, result: tuple[SourceStatus, Any]) -> tuple[SourceStatus, Any]:
@@ -182,32 +267,48 @@ class _Run:
         raise GraphUnavailable(f"could not list users ({status.message or refusal}); run again later"
                                " (with --resume if a checkpoint was kept)")
 
-    async def _methods(self, collected: Collected) -> None:
-        """Per-user methods of the users the report cannot vouch for; never twice for one user."""
-        wanted = users_to_fetch(collected.data(Source.USERS), registrations(collected))
-        done: dict[str, list[Any]] = dict(self.checkpoint.methods) if self.checkpoint is not None else {}
-        pending = [user_id for user_id in wanted if user_id not in done]
-        self.stats.users_to_fetch = len(wanted)
-        self.stats.users_resumed = len(wanted) - len(pending)
-        self.progress.stage("Reading authentication methods")
-        self.progress.methods_planned(len(wanted), self.stats.users_resumed)
-        failures: dict[str, Outcome] = {}
 
-        def on_batch(outcomes: list[Outcome]) -> None:
-            if self.checkpoint is not None:
-                self.checkpoint.record_methods(outcomes)
-            for outcome in outcomes:
-                if outcome.ok:
-                    done[outcome.key] = (outcome.body or {}).get("value") or []
-                    self.stats.users_fetched += 1
-                else:
-                    failures[outcome.key] = outcome
-                    self.stats.users_failed += 1
-            self.progress.methods_fetched(len(outcomes))
+class _Methods:
+    """The per-user methods calls of one run: queued as the plan finds them, never twice for one user."""
 
-        runner = BatchRunner(self.session, AdaptiveLimiter(self.options.concurrency), on_batch)
-        await runner.run(((uid, METHODS_URL.format(id=uid)) for uid in pending), self.options.concurrency)
-        collected.methods = {uid: done[uid] for uid in wanted if uid in done}
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+        self.stats = run.stats
+        self.done: dict[str, list[Any]] = dict(run.checkpoint.methods) if run.checkpoint is not None else {}
+        self.wanted: list[str] = []
+        self.failures: dict[str, Outcome] = {}
+        self.runner = BatchRunner(run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch)
+
+    def need(self, user_id: str) -> None:
+        self.wanted.append(user_id)
+        if user_id in self.done:
+            self.stats.users_resumed += 1
+        else:
+            self.runner.add(user_id, METHODS_URL.format(id=user_id))
+
+    def planned(self, total: int) -> None:
+        """Every user is decided: no more calls will be queued."""
+        self.stats.users_to_fetch = total
+        self._run.progress.methods_planned(total, self.stats.users_resumed)
+        self.runner.close()
+
+    async def _on_batch(self, outcomes: list[Outcome]) -> None:
+        checkpoint = await self._run.checkpoint_ready()
+        if checkpoint is not None:
+            checkpoint.record_methods(outcomes)
+        for outcome in outcomes:
+            if outcome.ok:
+                self.done[outcome.key] = (outcome.body or {}).get("value") or []
+                self.stats.users_fetched += 1
+            else:
+                self.failures[outcome.key] = outcome
+                self.stats.users_failed += 1
+        self._run.progress.methods_fetched(len(outcomes))
+
+    def store(self, collected: Collected) -> None:
+        """Hand the methods read (or given up) to the snapshot being built."""
+        wanted, failures = self.wanted, self.failures
+        collected.methods = {uid: self.done[uid] for uid in wanted if uid in self.done}
         collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
         collected.sources[Source.AUTHENTICATION_METHODS] = (_methods_status(wanted, failures), None)
 

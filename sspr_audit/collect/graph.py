@@ -97,12 +97,14 @@ class GraphSession:
         return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                              _json(response.content))
 
-    async def get(self, url: str) -> Any:
-        """GET ``url`` with retries; the JSON body, or :class:`GraphError`."""
+    async def get(self, url: str, pace: Callable[[], Awaitable[None]] | None = None) -> Any:
+        """GET ``url`` with retries; the JSON body, or :class:`GraphError`. ``pace`` is awaited before each try."""
         import httpx
 
         failures = throttled = 0
         while True:
+            if pace is not None:
+                await pace()
             self.stats.graph_requests += 1
             try:
                 response = await self.send("GET", url)

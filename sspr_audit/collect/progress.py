@@ -22,7 +22,10 @@ class Progress:
         """The enabled users were listed."""
 
     def methods_planned(self, total: int, done: int) -> None:
-        """``total`` users need their methods read; ``done`` already are (resumed)."""
+        """``total`` users need their methods read; ``done`` already are (resumed).
+
+        Known only once users and report are complete; ``methods_fetched`` may come before.
+        """
 
     def methods_fetched(self, count: int) -> None:
         """``count`` more users' methods were read (or given up)."""
@@ -50,6 +53,7 @@ class RichProgress(Progress):
                         console=console, transient=False)
         self._stage = self._bar.add_task("Starting", total=None, note="")
         self._methods: Any = None
+        self._fetched = 0  # before the total was known
         self._retries = 0
         self._throttled = 0
 
@@ -60,10 +64,13 @@ class RichProgress(Progress):
         self._bar.update(self._stage, note=f"{count} enabled users")
 
     def methods_planned(self, total: int, done: int) -> None:
-        self._methods = self._bar.add_task("Authentication methods", total=total, completed=done, note="")
+        self._methods = self._bar.add_task("Authentication methods", total=total, completed=done + self._fetched,
+                                           note="")
 
     def methods_fetched(self, count: int) -> None:
-        if self._methods is not None:
+        if self._methods is None:
+            self._fetched += count
+        else:
             self._bar.advance(self._methods, count)
 
     def retried(self, throttled: bool) -> None:

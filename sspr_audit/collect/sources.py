@@ -67,7 +67,10 @@ async def read_source(source: Source, reader: Callable[[], Awaitable[Any]]) -> t
 
 
 class TenantReader:
-    """Readers of the tenant-level sources; group members are fetched once and shared."""
+    """Readers of the tenant-level sources; group members are fetched once and shared.
+
+    The users list and the registration report are paged by the collector itself, which acts on each page.
+    """
 
     def __init__(self, session: GraphSession) -> None:
         self._session = session
@@ -79,12 +82,6 @@ class TenantReader:
         if not items:
             raise GraphError(None, None, "Graph returned no organization")
         return items[0]
-
-    async def users(self) -> list[dict[str, Any]]:
-        return await read_all(self._session, self._session.url(USERS))
-
-    async def registration(self) -> list[dict[str, Any]]:
-        return await read_all(self._session, self._session.url(REGISTRATION))
 
     async def role_assignments(self) -> dict[str, Any]:
         definitions, assignments = await asyncio.gather(

@@ -1,4 +1,4 @@
-"""Slow down when Graph throttles: fewer batches in flight, and a pause.
+"""Slow down when Graph throttles: fewer batches in flight, and a pause; pace the reports.
 
 Graph throttles per application and tenant, so when one response says
 ``Retry-After: N`` every other request would be refused too. The limiter
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 
@@ -63,3 +64,33 @@ class AdaptiveLimiter:
         """A batch came back without throttling: creep back towards the ceiling."""
         self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
         self._freed.set()
+
+
+class WindowPacer:
+    """At most ``limit`` requests in any ``window`` seconds, waited for on this side.
+
+    Graph's reports service allows 5 requests per 10 s per app and tenant
+    and answers more with a 429 whose whole-second ``Retry-After`` rounds
+    up; sending each request as soon as the window allows it loses nothing
+    to that rounding. Each request is timed when its answer arrives (Graph
+    counted it no later than that), so queueing on either side cannot make
+    the next one early. A 429 that comes anyway is still obeyed by the caller.
+    """
+
+    def __init__(self, limit: int, window: float, *, margin: float = 0.05,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.margin = margin  # seconds of slack
+        self._clock = clock
+        self._answered: deque[float] = deque(maxlen=limit)
+
+    def delay(self) -> float:
+        """Seconds until the next request may go (0: now)."""
+        if len(self._answered) < self.limit:
+            return 0.0
+        return max(0.0, self._answered[0] + self.window + self.margin - self._clock())
+
+    def answered(self) -> None:
+        """Record that the answer to a request arrived now."""
+        self._answered.append(self._clock())

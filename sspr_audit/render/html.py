@@ -21,6 +21,7 @@ from sspr_audit import __version__
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
+from sspr_audit.render.trend import history_view
 from sspr_audit.results import AuditResult, Readiness, Severity
 
 FAILURES_SHOWN = 50  # the Users table filters the rest
@@ -72,6 +73,7 @@ def render(result: AuditResult, path: Path) -> Path:
         "rules": sorted(result.rules, key=lambda r: r.id),
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
+        "history": history_view(result.changes),
     }
     with atomic_writer(path, "w") as out:
         for chunk in template.generate(context):

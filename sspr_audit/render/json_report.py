@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sspr_audit import __version__
+from sspr_audit.changes import to_json as changes_json
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.summary import READY_STATUSES, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.results import AuditResult, Finding, RuleInfo, UserResult
@@ -35,6 +36,7 @@ def render(result: AuditResult, path: Path) -> Path:
                 "settings": [{"name": p.name, "value": p.value, "origin": p.origin} for p in result.policy],
             },
             "summary": _summary(summary),
+            "changes": _changes(result),
             "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         }
         out.write(_dumps(head)[:-1])
@@ -42,6 +44,13 @@ def render(result: AuditResult, path: Path) -> Path:
         _write_array(out, "findings", (_finding(f) for f in ordered_findings(result)))
         out.write("}\n")
     return path
+
+
+def _changes(result: AuditResult) -> dict[str, Any] | None:
+    """Changes since the tenant's last recorded run; null when there is none (or no history is kept)."""
+    if result.changes is None or result.changes.first_run:
+        return None
+    return changes_json(result.changes)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -9,10 +9,13 @@ shown as text, not evaluated.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.advice import what_to_do
+from sspr_audit.changes import RunChanges, StoredFinding, headline, notes
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.summary import (
     READY_STATUSES,
@@ -42,7 +45,7 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
     "Findings": (
         ("Rule", 12), ("Severity", 10), ("Status", 16), ("UPN", 34), ("Display name", 26), ("Department", 20),
         ("Manager", 24), ("Field", 24), ("Value", 26), ("Message", 70), ("Suggestion", 40), ("Rule title", 40),
-        ("User id", 38),
+        ("What to do", 70), ("User id", 38),
     ),
     "Users": (
         ("UPN", 34), ("Display name", 26), ("Department", 20), ("Manager", 24), ("User type", 10), ("Admin", 10),
@@ -57,18 +60,22 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Rule", 12), ("Title", 40), ("Severity", 10), ("Default severity", 10), ("Enabled", 9), ("Findings", 10),
         ("Why", 70), ("Fix", 70), ("Documentation", 50),
     ),
+    "Changes": (
+        ("Change", 30), ("Severity", 10), ("Rule", 12), ("UPN", 34), ("Display name", 26), ("Field", 24),
+        ("Value", 26), ("Before", 16), ("After", 16), ("Detail", 80), ("User id", 38),
+    ),
 }
 
 
 class _Sheet:
     """A write-only sheet with a styled, frozen, filtered header and safe cells."""
 
-    def __init__(self, wb: Any, title: str) -> None:
+    def __init__(self, wb: Any, title: str, columns: Sequence[tuple[str, int]] | None = None) -> None:
         from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter
 
         self.ws = wb.create_sheet(title)
-        columns = SHEETS[title]
+        columns = SHEETS[title] if columns is None else columns
         self.last_column = get_column_letter(len(columns))
         for i, (_, width) in enumerate(columns, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
@@ -160,29 +167,80 @@ def excel_datetime(iso: str) -> datetime | str:
 
 def render(result: AuditResult, path: Path) -> Path:
     """Write the workbook to ``path`` atomically (owner-only)."""
-    from openpyxl import Workbook
-
     path = Path(path)
     summary = summarize(result)
     users = ordered_users(result)
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "sspr-audit"
-    wb.properties.title = f"SSPR readiness: {safe_text(summary.tenant_name)}"
-    created = excel_datetime(result.generated_at)
-    if isinstance(created, datetime):
-        wb.properties.created = created
+    wb = _workbook(f"SSPR readiness: {summary.tenant_name}", result.generated_at)
     try:
         _summary_sheet(_Sheet(wb, "Summary"), result, summary)
+        if result.changes is not None:
+            _changes_sheet(_Sheet(wb, "Changes"), result.changes)
         _findings_sheet(_Sheet(wb, "Findings"), result, users)
         _users_sheet(_Sheet(wb, "Users"), users)
         _admins_sheet(_Sheet(wb, "Admins"), summary, users)
         _rules_sheet(_Sheet(wb, "Rules"), result, summary)
-        with atomic_writer(path, "wb") as out:
-            wb.save(out)
+        _save(wb, path)
     except BaseException:
         _abandon(wb)
         raise
     return path
+
+
+def render_group(result: AuditResult, path: Path, group: tuple[str, str]) -> Path:
+    """Write a workbook for one group of people: Summary, Findings and Users only.
+
+    ``result`` holds only the group's users and findings; ``group`` is the
+    (label, name) pair shown first on the Summary sheet, e.g. ("Department", "Sales").
+    """
+    path = Path(path)
+    summary = summarize(result)
+    users = ordered_users(result)
+    wb = _workbook(f"SSPR readiness: {group[1]}", result.generated_at)
+    try:
+        sheet = _Sheet(wb, "Summary")
+        sheet.append([group[0], group[1], None])
+        _summary_sheet(sheet, result, summary)
+        _findings_sheet(_Sheet(wb, "Findings"), result, users)
+        _users_sheet(_Sheet(wb, "Users"), users)
+        _save(wb, path)
+    except BaseException:
+        _abandon(wb)
+        raise
+    return path
+
+
+def render_table(path: Path, title: str, sheet_title: str, columns: Sequence[tuple[str, int]],
+                 rows: Iterable[Sequence[Any]], generated_at: str) -> Path:
+    """Write a one-sheet workbook of ``rows`` under ``columns`` (name, width), with the same safe cells."""
+    path = Path(path)
+    wb = _workbook(title, generated_at)
+    try:
+        sheet = _Sheet(wb, sheet_title, columns)
+        for row in rows:
+            sheet.append(list(row))
+        sheet.close()
+        _save(wb, path)
+    except BaseException:
+        _abandon(wb)
+        raise
+    return path
+
+
+def _workbook(title: str, generated_at: str) -> Any:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "sspr-audit"
+    wb.properties.title = safe_text(title)
+    created = excel_datetime(generated_at)
+    if isinstance(created, datetime):
+        wb.properties.created = created
+    return wb
+
+
+def _save(wb: Any, path: Path) -> None:
+    with atomic_writer(path, "wb") as out:
+        wb.save(out)
 
 
 def _abandon(wb: Any) -> None:
@@ -239,7 +297,7 @@ def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
             f.upn or (u.user.user_principal_name if u else None),
             f.display_name or (u.user.display_name if u else None),
             u.user.department if u else None, u.user.manager_name if u else None,
-            f.field, f.value, f.message, f.suggestion, titles.get(f.rule, f.rule), f.user_id,
+            f.field, f.value, f.message, f.suggestion, titles.get(f.rule, f.rule), what_to_do(f, u), f.user_id,
         ])
     sheet.close()
 
@@ -278,6 +336,22 @@ def _rules_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
             r.id, r.title, sheet.filled(r.severity.value, SEVERITY_FILLS), r.default_severity.value, r.enabled,
             counts.get(r.id, 0), r.why, r.fix, r.doc_url,
         ])
+    sheet.close()
+
+
+def _changes_sheet(sheet: _Sheet, changes: RunChanges) -> None:
+    """What changed since the tenant's last recorded run: one row per item, the comparison first."""
+    sheet.append(["First recorded run" if changes.first_run else "Compared runs", None, None, None, None, None,
+                  None, None, None, " ".join((headline(changes), *notes(changes))), None])
+    for _, title, items in changes.sections():
+        for i in items:
+            if isinstance(i, StoredFinding):
+                sheet.append([title, sheet.filled(i.severity.value, SEVERITY_FILLS), i.rule, i.upn, None, i.field,
+                              i.value, None, None, i.message, i.user_id])
+            else:
+                sheet.append([title, None, None, i.upn, i.display_name, None, None,
+                              sheet.filled(i.before, STATUS_FILLS) if i.before else None,
+                              sheet.filled(i.after, STATUS_FILLS) if i.after else None, i.detail, i.user_id])
     sheet.close()
 
 

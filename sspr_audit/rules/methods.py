@@ -35,8 +35,8 @@ def no_usable_method(a: Assessment, ctx) -> Iterator[Hit]:
 def prepopulated_only(a: Assessment, ctx) -> Iterator[Hit]:
     if a.status == Readiness.READY_UNVERIFIED:
         fields = ", ".join(m.field for m in a.usable if m.source == MethodSource.PREPOPULATED)
-        yield Hit(f"Can reset only through unverified prepopulated data ({fields}).", field="methods",
-                  value=_methods_text(a))
+        yield Hit(f"Meets the requirement only by counting prepopulated contact data nobody verified ({fields}).",
+                  field="methods", value=_methods_text(a))
 
 
 @rule("SSPR003", title="Fewer usable methods than the policy requires", severity=Severity.HIGH,

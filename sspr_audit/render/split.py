@@ -1,0 +1,169 @@
+"""One workbook per department or per manager, and an index of them (``--split-by``).
+
+Each manager receives only their own people, with a plain-language "What to
+do" for every finding. Users are grouped in one pass and each file is written
+once, so splitting a large tenant costs about as much as one full workbook.
+
+Group names come from the directory and may hold anything; file names must
+work on Windows and macOS alike. A name is reduced to letters, digits, ``-``,
+``_`` and ``.``, cut at a length every file system accepts, and given a short
+hash of the group's key when it was cut or when it would clash with another
+group's file name ignoring case (two departments ``R&D`` and ``R/D``, or two
+managers with the same name, stay in two files). People without a department
+or manager land in one clearly named file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sspr_audit.errors import InputError
+from sspr_audit.files import ensure_private_dir
+from sspr_audit.render import default_stem
+from sspr_audit.render.summary import NO_DEPARTMENT, NOT_IN_SCOPE, READY_STATUSES
+from sspr_audit.results import AuditResult, Finding, Severity, UserResult
+
+SPLIT_BY = ("department", "manager")
+NO_MANAGER = "(no manager)"
+NAME_MAX_BYTES = 80  # of the group part of a file name, in UTF-8: well under the 255 every file system allows
+_HASH_LENGTH = 8
+_BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-manager", NO_MANAGER)}
+_LABELS = {"department": "Department", "manager": "Manager"}
+_NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
+_WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)")
+_INDEX_COLUMNS = (
+    ("Group", 34), ("Manager id", 38), ("Users", 10), ("In SSPR scope", 12), ("Ready", 10), ("Ready (%)", 10),
+    *((s.value.capitalize(), 10) for s in Severity), ("File", 60),
+)
+
+
+@dataclass
+class _Group:
+    """The users of one department or manager, and the file they go to."""
+
+    key: str  # department name, or manager id (name when the id is missing); "" for the bucket
+    name: str  # shown in the workbook and the index
+    manager_id: str | None
+    users: list[UserResult]
+    part: str = ""  # the group's part of the file name
+
+    @property
+    def bucket(self) -> bool:
+        return self.key == ""
+
+
+def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str | None = None) -> list[Path]:
+    """Write ``<stem>_<group>.xlsx`` per department or manager and ``<stem>_index.xlsx``; returns index first."""
+    from sspr_audit.render import xlsx
+
+    if by not in SPLIT_BY:
+        raise InputError(f"cannot split by {by!r}; choose {' or '.join(SPLIT_BY)}")
+    stem = default_stem(result) if stem is None else _check_stem(stem)
+    out_dir = ensure_private_dir(Path(out_dir))
+    groups = _groups(result.users, by)
+    _name_files(groups, by)
+    findings = _findings_by_user(result.findings)
+    paths = []
+    rows = []
+    for g in groups:
+        path = out_dir / f"{stem}_{g.part}.xlsx"
+        own = tuple(f for u in g.users for f in findings.get(u.user.id, ()))
+        xlsx.render_group(replace(result, users=tuple(g.users), findings=own), path, (_LABELS[by], g.name))
+        paths.append(path)
+        rows.append(_index_row(g, own, path.name))
+    index = out_dir / f"{stem}_index.xlsx"
+    xlsx.render_table(index, f"SSPR readiness by {by}: {result.tenant.display_name}", "Groups", _INDEX_COLUMNS, rows,
+                      result.generated_at)
+    return [index, *paths]
+
+
+def safe_name(name: str, key: str | None = None) -> str:
+    """``name`` as part of a file name valid on Windows and macOS; long names end in a hash of ``key`` (or name)."""
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")  # control and format (bidi) characters
+    text = re.sub(r"-{2,}", "-", _NOT_NAME.sub("-", text)).strip("-._ ")
+    head, dot, tail = text.partition(".")
+    if _WINDOWS_RESERVED.fullmatch(head):  # Windows reserves these names whatever the extension
+        text = f"{head}_{dot}{tail}"
+    if len(text.encode("utf-8")) > NAME_MAX_BYTES or not text:
+        text = _with_hash(text, name if key is None else key)
+    return text
+
+
+def _with_hash(text: str, key: str) -> str:
+    """``text`` cut to leave room for ``-<hash of key>``, then that hash."""
+    room = NAME_MAX_BYTES - _HASH_LENGTH - 1
+    cut = text.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("-._ ")
+    return f"{cut or 'group'}-{_hash(key)}"
+
+
+def _check_stem(stem: str) -> str:
+    if safe_name(stem) != stem:
+        raise InputError(f"report name {stem!r} is not a plain file name: use letters, digits, '-', '_' and '.',"
+                         f" at most {NAME_MAX_BYTES} bytes")
+    return stem
+
+
+def _groups(users: Iterable[UserResult], by: str) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for r in users:
+        u = r.user
+        if by == "department":
+            name = (u.department or "").strip()
+            key, manager_id = name, None
+        else:
+            manager_id = (u.manager_id or "").strip() or None
+            name = (u.manager_name or "").strip() or (manager_id or "")
+            key = manager_id or name
+        group = groups.get(key)
+        if group is None:
+            label = name if key else _BUCKETS[by][1]
+            group = groups[key] = _Group(key, label, manager_id, [])
+        group.users.append(r)
+    return sorted(groups.values(), key=lambda g: (g.bucket, g.name.casefold(), g.name, g.key))
+
+
+def _name_files(groups: list[_Group], by: str) -> None:
+    """Give each group a file name part, distinct from every other ignoring case (and from ``index``)."""
+    bucket_part = _BUCKETS[by][0]
+    for g in groups:
+        g.part = bucket_part if g.bucket else safe_name(g.name, g.key)
+    taken = Counter(_fold(g.part) for g in groups)
+    taken["index"] += 1
+    for g in groups:
+        if not g.bucket and taken[_fold(g.part)] > 1:
+            g.part = _with_hash(g.part, g.key)
+    if len({_fold(g.part) for g in groups}) != len(groups):
+        raise InputError(f"two {by} groups have names too alike to write apart; rename one of them")
+
+
+def _findings_by_user(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    by_user: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.user_id:
+            by_user[f.user_id].append(f)
+    return by_user
+
+
+def _index_row(g: _Group, findings: tuple[Finding, ...], file_name: str) -> list:
+    statuses = Counter(r.status for r in g.users)
+    in_scope = sum(n for s, n in statuses.items() if s not in NOT_IN_SCOPE)
+    ready = sum(statuses[s] for s in READY_STATUSES)
+    severities = Counter(f.severity for f in findings)
+    percent = round(100.0 * ready / in_scope, 1) if in_scope else "n/a"
+    return [g.name, g.manager_id, len(g.users), in_scope, ready, percent, *(severities[s] for s in Severity),
+            file_name]
+
+
+def _fold(part: str) -> str:
+    return unicodedata.normalize("NFC", part).casefold()
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:_HASH_LENGTH]

@@ -1,0 +1,133 @@
+"""The HTML report's history section: changes since the last run and the readiness trend.
+
+Python decides every list cut and every coordinate; the template only draws
+them, as plain inline SVG styled by class (no script, no style attribute), so
+the chart passes the report's Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sspr_audit.changes import RunChanges, StoredFinding, TrendPoint, describe, headline, notes, percent
+
+LIST_CAP = 20  # items shown per list; the workbook and the JSON report hold them all
+
+WIDTH, HEIGHT = 640, 220
+_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 16, 12, 36  # room for the axis labels
+_GRID = (0, 25, 50, 75, 100)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of a change list: a severity badge for findings, who, and what."""
+
+    severity: str | None
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class ChangeList:
+    """One kind of change, cut to :data:`LIST_CAP` rows; ``more`` counts the rest."""
+
+    key: str
+    title: str
+    count: int
+    rows: tuple[ChangeRow, ...]
+    more: int
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One run on the trend chart, in viewBox coordinates."""
+
+    x: float
+    y: float
+    when: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """The readiness line over the last runs (0-100% on the y axis, runs evenly spaced)."""
+
+    width: int
+    height: int
+    points: tuple[ChartPoint, ...]
+    line: str  # the polyline's ``points`` attribute
+    grid: tuple[tuple[float, str], ...]  # (y, label) of each horizontal guide
+    left: int
+    right: int  # x of the plot's right edge
+    label_y: float  # baseline of the date labels
+    title: str  # the chart in words, for screen readers
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What the report shows about earlier runs."""
+
+    first_run: bool
+    since: str  # when the previous run was generated; empty on the first run
+    headline: str
+    notes: tuple[str, ...]
+    ready_before: str
+    ready_now: str
+    lists: tuple[ChangeList, ...]
+    chart: TrendChart | None  # None until two runs have a readiness figure
+
+
+def history_view(changes: RunChanges | None, cap: int | None = LIST_CAP) -> HistoryView | None:
+    """The section's content (every item when ``cap`` is None); None when no history is kept."""
+    if changes is None:
+        return None
+    lists = []
+    for key, title, items in changes.sections():
+        shown = items if cap is None else items[:cap]
+        rows = tuple(ChangeRow(i.severity.value if isinstance(i, StoredFinding) else None, *describe(i))
+                     for i in shown)
+        lists.append(ChangeList(key, title, len(items), rows, len(items) - len(shown)))
+    old = changes.old
+    return HistoryView(
+        first_run=old is None,
+        since=old.generated_at if old else "",
+        headline=headline(changes),
+        notes=notes(changes),
+        ready_before=percent(old.ready_percent) if old else "",
+        ready_now=percent(changes.new.ready_percent),
+        lists=tuple(lists),
+        chart=trend_chart(changes.trend),
+    )
+
+
+def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
+    """Coordinates of the readiness line; runs with nobody in scope have no figure and are left out."""
+    known = [p for p in points if p.ready_percent is not None]
+    if len(known) < 2:
+        return None
+    right = WIDTH - _RIGHT
+    plot_h = HEIGHT - _TOP - _BOTTOM
+    step = (right - _LEFT) / (len(known) - 1)
+    chart_points = tuple(
+        ChartPoint(round(_LEFT + i * step, 1), _y(p.ready_percent or 0.0, plot_h), p.generated_at[:10] or "?",
+                   percent(p.ready_percent))
+        for i, p in enumerate(known)
+    )
+    return TrendChart(
+        width=WIDTH,
+        height=HEIGHT,
+        points=chart_points,
+        line=" ".join(f"{p.x},{p.y}" for p in chart_points),
+        grid=tuple((_y(g, plot_h), f"{g}%") for g in _GRID),
+        left=_LEFT,
+        right=right,
+        label_y=HEIGHT - _BOTTOM + 20,
+        title=f"Ready share over the last {len(chart_points)} runs: "
+              + "; ".join(f"{p.when} {p.value}" for p in chart_points),
+    )
+
+
+def _y(percent: float, plot_h: int) -> float:
+    return round(_TOP + plot_h * (1 - percent / 100.0), 1)
+
