@@ -63,6 +63,8 @@ class ReportOptions:
     quiet: bool = False
     history_path: Path | None = None  # default: history.sqlite in the output folder
     no_history: bool = False
+    split_by: str | None = None  # "department" or "manager": one workbook per group too
+    redact: bool = False  # mask phone numbers and email addresses in every output
 
     @classmethod
     def take(cls, params: dict[str, Any]) -> ReportOptions:
@@ -99,6 +101,12 @@ def report_options_without_quiet(func):
                      envvar="SSPR_AUDIT_HISTORY", help="Run history (SQLite); default: history.sqlite in the"
                      " output folder."),
         click.option("--no-history", is_flag=True, help="Neither record this run nor show changes since the last."),
+        click.option("--split-by", type=click.Choice(("department", "manager")), default=None,
+                     help="Also write one workbook per department or manager (only its people, with a 'What to"
+                          " do' column) and an index workbook."),
+        click.option("--redact", is_flag=True,
+                     help="Mask phone numbers and email addresses in every output (country code and last digits,"
+                          " first letter and domain stay); names and UPNs stay."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -447,14 +455,24 @@ def _audit_and_write(snap, report: ReportOptions, snapshot_path: Path | None = N
         from sspr_audit import history
 
         result = replace(result, changes=history.changes_since_last_run(report.history_file, result))
+    shown = result
+    if report.redact:
+        from sspr_audit.redact import redact_result
+
+        shown = redact_result(result)
     gc.freeze()
-    paths = write_reports(result, report.output, wanted)
-    if not report.no_history:
+    paths = write_reports(shown, report.output, wanted)
+    if report.split_by:
+        from sspr_audit.render import default_stem
+        from sspr_audit.render.split import write_split_workbooks
+
+        paths += write_split_workbooks(shown, report.output, report.split_by, default_stem(shown))
+    if not report.no_history:  # the history keeps full values: a local, owner-only file
         history.record_run(report.history_file, result, str(snapshot_path) if snapshot_path else None)
     if not report.quiet:
         from sspr_audit.console import print_summary
 
-        print_summary(result, paths)
+        print_summary(shown, paths)
     return exit_code(result)
 
 

@@ -160,3 +160,20 @@ def test_no_history_writes_no_database_and_diff_without_runs_is_exit_2(tmp_path)
     assert not (tmp_path / "out" / "history.sqlite").exists()
     result = CliRunner().invoke(main, ["diff", "--history", str(tmp_path / "out" / "history.sqlite")])
     assert result.exit_code == 2 and "sspr-audit: error:" in result.output
+
+
+def test_split_by_department_and_redact(tmp_path):
+    sales = b.user("ann", methods=(), department="Sales", mobile_phone="+14255550123",
+                   other_mails=("ann.private@example.org",))
+    legal = b.user("bob", methods=(), department="Legal/Compliance", mobile_phone="+1 4255550188")
+    snap = snapshot.write(b.snapshot(sales, legal), tmp_path / "s.json")
+    out = tmp_path / "out"
+    assert invoke("report", snap, "-o", out, "--split-by", "department", "--redact", "-q").exit_code == 0
+    names = sorted(p.name for p in out.glob("*.xlsx"))
+    assert any(n.endswith("_index.xlsx") for n in names)
+    assert any("Sales" in n for n in names) and any("Legal" in n and "/" not in n for n in names)
+    for path in out.iterdir():
+        if path.suffix in (".html", ".json", ".csv"):
+            text = path.read_text(encoding="utf-8-sig")
+            assert "4255550123" not in text and "ann.private@example.org" not in text
+            assert "ann@contoso.com" in text  # names and UPNs stay

@@ -31,7 +31,7 @@ PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SLOW = settings(PROPERTY, max_examples=40)
 
-E164 = re.compile(r"\+[1-9][0-9]{1,16}")
+E164 = re.compile(r"\+[1-9][0-9]{1,19}")  # phonenumbers keeps up to 17 national digits
 SSPR = re.compile(r"\+[0-9]{1,3} [0-9]+")
 
 # Every code point Python's str can hold, lone surrogates and control characters included.
@@ -201,8 +201,7 @@ def test_every_number_of_the_plan_in_sspr_format_is_right(number: tuple[str | No
 
 
 @PROPERTY
-@given(number=plan_numbers, layout=st.sampled_from(phonenumbers.PhoneNumberFormat.__dict__["INTERNATIONAL":]
-                                                   if False else ("INTERNATIONAL", "NATIONAL", "E164", "RFC3966")))
+@given(number=plan_numbers, layout=st.sampled_from(("INTERNATIONAL", "NATIONAL", "E164", "RFC3966")))
 def test_a_number_of_the_plan_however_written_is_the_same_number(
     number: tuple[str | None, phonenumbers.PhoneNumber], layout: str
 ) -> None:

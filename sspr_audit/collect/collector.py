@@ -26,6 +26,7 @@ from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
 from sspr_audit.collect.graph import GraphSession, open_session
+from sspr_audit.collect.mapping import trim_registration
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.pages import pages
 from sspr_audit.collect.plan import MethodsPlan
@@ -247,6 +248,7 @@ class _Run:
             rows: list[dict[str, Any]] = []
             with contextlib.suppress(_Enough):
                 async for page in pages(self.session, self.session.url(REGISTRATION), pace):
+                    page = [trim_registration(row) for row in page]
                     rows.extend(page)
                     plan.rows(page)
             return rows

@@ -63,6 +63,15 @@ def map_methods(items: list[dict[str, Any]]) -> tuple[AuthMethod, ...]:
     return tuple(map_method(item) for item in items if isinstance(item, dict))
 
 
+REGISTRATION_FIELDS = ("id", "methodsRegistered", "isAdmin", "isSsprRegistered", "isSsprEnabled", "isSsprCapable",
+                       "isMfaRegistered", "lastUpdatedDateTime")  # what map_registration reads
+
+
+def trim_registration(row: dict[str, Any]) -> dict[str, Any]:
+    """The part of a report row worth keeping: 100,000 rows take half the memory."""
+    return {name: row[name] for name in REGISTRATION_FIELDS if name in row}
+
+
 def map_registration(row: dict[str, Any]) -> RegistrationDetails:
     """A user's row of ``userRegistrationDetails``."""
     return RegistrationDetails(

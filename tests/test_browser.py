@@ -1,0 +1,262 @@
+"""The HTML report of a 10,000-user demo, driven in a real headless Chromium.
+
+The parser-level tests (test_render_html.py) prove what the file holds; these
+prove the report works where it is read: its script runs under its own
+Content-Security-Policy, it asks the network for nothing, and its search,
+filters, sorting, paging and user detail show what the audit found.
+Skipped when Playwright or a Chromium executable is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
+from sspr_audit.results import AuditResult, Finding, Severity, UserResult
+from sspr_audit.sspr_methods import METHOD_LABELS
+
+USERS = 10_000
+SEED = 7
+PAGE_ROWS = 100  # report.js shows this many rows a page
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Records CSP violations from before the report's own script runs (init scripts are not subject to the page's CSP).
+WATCH_CSP = ("window.__csp = [];"
+             "document.addEventListener('securitypolicyviolation',"
+             " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+ROW_TEXT = "rows => rows.map((r) => Array.from(r.cells, (c) => c.textContent))"
+SEV, RULE, UPN, FIELD, VALUE, MESSAGE = 0, 1, 2, 6, 7, 8  # columns of the findings table
+
+
+def find_chromium() -> str | None:
+    """``$CHROMIUM`` when set, else the first Chromium or Chrome on the PATH."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium executable found (install the Debian "
+                                "'chromium' package or set CHROMIUM to its path)")
+
+
+class Report:
+    """One opened report page and what it said while loading: console errors, page errors, requests."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__csp")
+
+    def rows(self, table: str = "ft") -> list[list[str]]:
+        return self.page.eval_on_selector_all(f"#{table} tbody tr", ROW_TEXT)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
+    """The audit of the 10,000-user demo tenant and its HTML report (built once: it takes seconds)."""
+    from sspr_audit import engine
+    from sspr_audit.cli import demo_policy_path
+    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.render import write_reports
+
+    truth = generate_tenant(USERS, SEED)
+    result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
+    [path] = write_reports(result, tmp_path_factory.mktemp("browser-report"), ["html"])
+    return result, path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="sspr-chromium-") as downloads:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                    downloads_path=downloads)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def report(browser: Browser, demo: tuple[AuditResult, Path]) -> Iterator[Report]:
+    """The report freshly opened from its file:// URL, its first page of findings drawn."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.add_init_script(WATCH_CSP)
+    opened = Report(page)
+    page.goto(demo[1].as_uri())
+    page.wait_for_selector("#ft tbody tr")
+    yield opened
+    context.close()
+
+
+def upn_of(result: AuditResult) -> dict[str | None, str]:
+    return {u.user.id: u.user.user_principal_name for u in result.users}
+
+
+def finding_upn(f: Finding, upns: dict[str | None, str]) -> str:
+    return upns.get(f.user_id) or f.upn or ""
+
+
+def row_key(f: Finding, upns: dict[str | None, str]) -> tuple[str, str, str, str, str, str]:
+    """A finding as the findings table shows it: severity, rule, user, field, value, message."""
+    return (SEVERITY_LABELS[f.severity], f.rule, finding_upn(f, upns) or "(tenant)", f.field or "", f.value or "",
+            f.message)
+
+
+def shown(rows: list[list[str]]) -> list[tuple[str, ...]]:
+    return [(r[SEV], r[RULE], r[UPN], r[FIELD], r[VALUE], r[MESSAGE]) for r in rows]
+
+
+def user_keys(rows: list[list[str]]) -> list[str]:
+    """The sort key of each row's user cell ("(tenant)" stands for a finding about no user)."""
+    return ["" if r[UPN] == "(tenant)" else r[UPN].lower() for r in rows]
+
+
+def searchable_user(result: AuditResult) -> UserResult:
+    """A user with several findings and a usable method whose UPN appears in no other finding's text."""
+    upns = upn_of(result)
+    texts = [(f.user_id, " ".join(filter(None, (finding_upn(f, upns), f.display_name, f.field, f.value, f.message,
+                                                f.suggestion))).lower()) for f in result.findings]
+    mine = Counter(f.user_id for f in result.findings)
+    for u in sorted(result.users, key=lambda u: (-mine[u.user.id], u.user.id)):
+        needle = u.user.user_principal_name.lower()
+        if u.usable and mine[u.user.id] >= 2 and all(uid == u.user.id for uid, t in texts if needle in t):
+            return u
+    raise AssertionError("the demo tenant has no user fit for the search test")
+
+
+def expected_count(shown_rows: int, total: int) -> str:
+    return f"{shown_rows:,} of {total:,} findings match"
+
+
+def test_report_loads_offline_without_errors_under_its_csp(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, path = demo
+    page = report.page
+    expect(page.locator("#ft-count")).to_have_text(f"{len(result.findings):,} findings")
+    expect(page.locator("#ut-count")).to_have_text(f"{len(result.users):,} users")
+    assert len(report.rows("ft")) == PAGE_ROWS and len(report.rows("ut")) == PAGE_ROWS
+    assert report.errors == []
+    assert report.csp_violations() == []
+    assert report.requests == [path.as_uri()]
+
+    # The policy is enforced: markup that slipped into the page could neither load nor run anything.
+    page.evaluate("""() => {
+        const img = document.createElement("img"); img.src = "https://example.invalid/pixel.png";
+        const s = document.createElement("script"); s.textContent = "window.__ran = true;";
+        document.body.append(img, s);
+    }""")
+    page.wait_for_function("window.__csp.length >= 2")
+    blocked = report.csp_violations()
+    assert any(v.startswith(("img-src", "default-src")) and "example.invalid" in v for v in blocked), blocked
+    assert any(v.startswith("script-src") for v in blocked), blocked
+    assert page.evaluate("window.__ran === undefined")
+    assert report.requests == [path.as_uri()]
+
+
+def test_search_for_a_upn_shows_exactly_that_users_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    upns = upn_of(result)
+    target = searchable_user(result)
+    theirs = [f for f in result.findings if f.user_id == target.user.id]
+
+    report.page.fill("#ft-q", target.user.user_principal_name.upper())  # search ignores case
+    expect(report.page.locator("#ft-count")).to_have_text(expected_count(len(theirs), len(result.findings)))
+    assert sorted(shown(report.rows())) == sorted(row_key(f, upns) for f in theirs)
+    assert report.errors == []
+
+
+def test_severity_filter_shows_only_critical_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    upns = upn_of(result)
+    critical = [f for f in ordered_findings(result) if f.severity is Severity.CRITICAL]
+    assert critical, "the demo tenant should hold critical findings"
+
+    report.page.select_option("#ft-sev", label=Severity.CRITICAL.value)
+    expect(report.page.locator("#ft-count")).to_have_text(expected_count(len(critical), len(result.findings)))
+    rows = shown(report.rows())
+    assert {r[0] for r in rows} == {SEVERITY_LABELS[Severity.CRITICAL]}
+    assert rows == [row_key(f, upns) for f in critical[:PAGE_ROWS]]
+
+
+def test_clicking_a_header_sorts_and_sets_aria_sort(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    upns = upn_of(result)
+    keys = sorted(finding_upn(f, upns).lower() for f in result.findings)
+    page = report.page
+    user_header = page.locator("#ft thead th").nth(UPN)
+
+    user_header.get_by_role("button").click()
+    expect(user_header).to_have_attribute("aria-sort", "ascending")
+    assert user_keys(report.rows()) == keys[:PAGE_ROWS]
+    expect(page.locator("#ft thead th[aria-sort]")).to_have_count(1)
+
+    user_header.get_by_role("button").click()
+    expect(user_header).to_have_attribute("aria-sort", "descending")
+    assert user_keys(report.rows()) == keys[::-1][:PAGE_ROWS]
+
+    severity_header = page.locator("#ft thead th").nth(SEV)
+    severity_header.get_by_role("button").click()
+    expect(severity_header).to_have_attribute("aria-sort", "ascending")
+    expect(user_header).not_to_have_attribute("aria-sort", "descending")
+    expect(page.locator("#ft thead th[aria-sort]")).to_have_count(1)
+
+
+def test_next_page_shows_the_next_hundred_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    upns = upn_of(result)
+    ordered = [row_key(f, upns) for f in ordered_findings(result)]
+    pages = -(-len(ordered) // PAGE_ROWS)
+    page = report.page
+    first = shown(report.rows())
+    assert first == ordered[:PAGE_ROWS]
+    expect(page.locator("#ft-pager .prev")).to_be_disabled()
+
+    page.click("#ft-pager .next")
+    expect(page.locator("#ft-pager .info")).to_have_text(f"rows 101\u2013200, page 2 of {pages}")
+    second = shown(report.rows())
+    assert second == ordered[PAGE_ROWS:2 * PAGE_ROWS]
+    assert second != first
+    expect(page.locator("#ft-pager .prev")).to_be_enabled()
+
+
+def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    target = searchable_user(result)
+    upn = target.user.user_principal_name
+    page = report.page
+
+    page.fill("#ut-q", upn)
+    expect(page.locator("#ut-count")).to_have_text(f"1 of {len(result.users):,} users match")
+    page.locator("#ut tbody button[data-user]").click()
+    dialog = page.locator("#detail")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#detail-h")).to_contain_text(f"({upn})")
+    status = page.locator("#detail-body dl dd").first
+    expect(status).to_have_text(f"{STATUS_LABELS[target.status]} {target.reason}")
+    methods = page.eval_on_selector_all("#detail-body table tbody tr", ROW_TEXT)
+    assert [(m[0], m[2], m[3]) for m in methods] == [
+        (METHOD_LABELS.get(m.method, m.method), m.field, m.value or "") for m in target.usable]
+    findings = page.locator("#detail-body .finding")
+    expect(findings).to_have_count(sum(f.user_id == target.user.id for f in result.findings))
+
+    page.click("#detail-close")
+    expect(dialog).to_be_hidden()
+    assert report.errors == []
