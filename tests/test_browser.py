@@ -53,15 +53,17 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium executable
 
 
 class Report:
-    """One opened report page and what it said while loading: console errors, page errors, requests."""
+    """One opened report page and what it said: console and page errors, requests asked and failed."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.errors: list[str] = []
         self.requests: list[str] = []
+        self.failed: dict[str, str | None] = {}
         page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.update({r.url: r.failure}))
 
     def csp_violations(self) -> list[str]:
         return self.page.evaluate("window.__csp")
@@ -168,7 +170,8 @@ def test_report_loads_offline_without_errors_under_its_csp(report: Report, demo:
     assert any(v.startswith(("img-src", "default-src")) and "example.invalid" in v for v in blocked), blocked
     assert any(v.startswith("script-src") for v in blocked), blocked
     assert page.evaluate("window.__ran === undefined")
-    assert report.requests == [path.as_uri()]
+    assert report.requests == [path.as_uri(), "https://example.invalid/pixel.png"]
+    assert report.failed == {"https://example.invalid/pixel.png": "csp"}  # stopped in the browser, never sent
 
 
 def test_search_for_a_upn_shows_exactly_that_users_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:

@@ -201,7 +201,7 @@ def test_every_number_of_the_plan_in_sspr_format_is_right(number: tuple[str | No
 
 
 @PROPERTY
-@given(number=plan_numbers, layout=st.sampled_from(("INTERNATIONAL", "NATIONAL", "E164", "RFC3966")))
+@given(number=plan_numbers, layout=st.sampled_from(("INTERNATIONAL", "NATIONAL", "E164")))
 def test_a_number_of_the_plan_however_written_is_the_same_number(
     number: tuple[str | None, phonenumbers.PhoneNumber], layout: str
 ) -> None:

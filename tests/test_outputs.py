@@ -1,0 +1,28 @@
+"""Output files: a failed write (full disk) is a clear error and leaves the previous report intact."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from sspr_audit import render
+from sspr_audit.errors import OutputError
+from tests.factories import sample_result
+
+
+@pytest.mark.parametrize("fmt", render.FORMATS)
+def test_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, fmt):
+    [path] = render.write_reports(sample_result(), tmp_path, [fmt], stem="weekly")
+    before = path.read_bytes()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OutputError) as caught:
+        render.write_reports(sample_result(), tmp_path, [fmt], stem="weekly")
+    assert str(caught.value) == f"{path}: cannot write (the disk is full); the previous file is unchanged"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left behind
