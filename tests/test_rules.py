@@ -281,3 +281,14 @@ def test_disable_and_severity_override():
 def test_blank_contact_numbers_are_absent_not_malformed():
     rules, status, _ = one(b.user("blank", methods=(b.app(),), mobile_phone=" ", business_phones=("", "  ")))
     assert not {r for r in rules if r.startswith("PHN")} and status == Readiness.READY
+
+
+def test_ten002_masked_numbers_are_reported_once_with_the_permission_that_reveals_them():
+    masked = b.user("m1", methods=(b.phone("+1 42XXXXXX23"), b.app()))
+    other = b.user("m2", methods=(b.phone("+44 7XXXXXXX12"), b.app()))
+    result = audit(b.snapshot(masked, other))
+    [finding] = [f for f in result.findings if f.rule == "TEN002"]
+    assert finding.upn is None and finding.value == "2"
+    assert "UserAuthenticationMethod.Read.All" in finding.message
+    plain = audit(b.snapshot(b.user("p", methods=(b.phone("+1 4255550123"),))))
+    assert not any(f.rule == "TEN002" for f in plain.findings)

@@ -319,6 +319,8 @@ SCENARIO_CHECKS = {
     "guest_email": lambda u: u.user_type == "Guest" and kinds(u) == ["email", "password"],
     "guest_nothing": lambda u: u.user_type == "Guest" and kinds(u) == ["password"],
     "methods_timeout": lambda u: u.methods is None and "504" in u.collection.reason,
+    "masked_authentication_phone": lambda u: re.fullmatch(r"\+1 \d\dX{6}\d\d", next(
+        m.phone_number for m in u.methods if m.type == "phone")),
 }
 
 

@@ -14,7 +14,7 @@ from sspr_audit.emulator.demo_data import Block, Country
 
 # How a number is written. "sspr" is the format SSPR and Graph expect: +CC, one space, digits.
 STYLES = ("sspr", "e164", "spaced", "dashed", "national", "intl_00", "trunk_paren", "trunk_kept",
-          "ext_x", "ext_word", "ext_rfc", "graph_ext")
+          "ext_x", "ext_word", "ext_rfc", "graph_ext", "graph_masked")
 
 _PAREN_NATIONAL = {"US", "CA", "BR"}  # (425) 555-0100, (11) 91234-5678
 _DASH_NATIONAL = {"JP"}  # 03-1234-5678
@@ -74,6 +74,8 @@ def render(number: Number, style: str, extension: str = "") -> str:
         return f"+{cc}{nsn}"
     if style == "graph_ext":
         return f"+{cc} {nsn}x{extension}"
+    if style == "graph_masked":  # as Graph returns it to a caller without full rights
+        return f"+{cc} {nsn[:2]}{'X' * (len(nsn) - 4)}{nsn[-2:]}"
     if style == "ext_x":
         return f"+{cc} {nsn} x{extension}"
     parts = number.split()

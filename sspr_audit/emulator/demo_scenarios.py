@@ -158,4 +158,6 @@ SCENARIOS: tuple[Scenario, ...] = (
              Spec(guest=True, in_scope=False)),
     Scenario("methods_timeout", "SSPR007: the methods call times out (504) every time",
              Spec(methods=(APP, MOBILE, EMAIL), mobile_phone=_PHONE_OK, failure=_FAILED_504)),
+    Scenario("masked_authentication_phone", "TEN002: the authentication phone comes back masked (+1 42XXXXXX67)",
+             Spec(methods=(APP, MOBILE), method_phone_style="graph_masked", country="US")),
 )
