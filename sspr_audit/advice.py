@@ -125,5 +125,6 @@ _ADVICE: dict[str, Callable[[Finding, UserResult | None], str]] = {
     "EML001": _personal_email,
     "EML002": _malformed_email,
     "TEN001": _tenant,
+    "SSPR008": lambda f, u: "Nothing to do now: IT will check a sign-in method this report does not recognise.",
     "TEN002": lambda f, u: "Nothing for users to do: IT must read the tenant with full rights to check phone numbers.",
 }

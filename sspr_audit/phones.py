@@ -104,6 +104,10 @@ _NOTE_UNREADABLE_LETTERS = (
 _NOTE_LETTERS_INVALID = "Read on a telephone keypad the letters do not give a valid number; no correction is offered."
 _NOTE_LETTERS = "Letters were read as telephone keypad digits (vanity number); confirm the number."
 _NOTE_INVALID = "The format is corrected, but the number is not valid in its country's numbering plan; confirm it."
+_NOTE_UNSTABLE = (
+    "After the country code the digits start with a trunk prefix again, so any correction would be read as another "
+    "number; a correction needs the right digits."
+)
 
 _KNOWN_CC = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 _NON_GEO_REGION = "001"
@@ -454,8 +458,23 @@ def _suggestion(
         notes.append(_NOTE_LETTERS)
     if extension:
         notes.append(f"Extension {extension} dropped: SSPR calls only the main line.")
-    suggestion = f"+{parsed.country_code} {phonenumbers.national_significant_number(parsed)}"
+    national = phonenumbers.national_significant_number(parsed)
+    if not _reads_back(parsed.country_code, national):
+        return None, _NOTE_UNSTABLE
+    suggestion = f"+{parsed.country_code} {national}"
     return suggestion, " ".join(notes) or None
+
+
+def _reads_back(country_code: int, national: str) -> bool:
+    """True when ``+CC national`` is read as this very number again.
+
+    Not so when the national number itself starts with a trunk prefix (``+62 0001234567`` gives ``001234567``,
+    which is read as ``01234567``): such a correction would itself need correcting.
+    """
+    if _direct(country_code, national) is not None:
+        return True
+    again = _parse(f"+{country_code}{national}", None)
+    return not isinstance(again, _Failed) and phonenumbers.national_significant_number(again) == national
 
 
 def _blocker(validity: str, letters: bool) -> str | None:

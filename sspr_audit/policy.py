@@ -101,7 +101,7 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], Any]:
 
 def _int_choice(*allowed: int) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
-        if isinstance(value, bool) or value not in allowed:
+        if type(value) is not int or value not in allowed:  # neither true (== 1) nor 1.0
             raise ValueError(f"{value!r} is not allowed; use {' or '.join(map(str, allowed))}")
         return value
     return check
@@ -179,6 +179,10 @@ def load(path: Path | None, known_rules: frozenset[str] = frozenset()) -> dict[s
         raise PolicyError(f"{path}: cannot read the policy file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise PolicyError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise PolicyError(f"{path}: not valid TOML (a number thousands of digits long)") from None
 
     declared: dict[str, Any] = {}
     for section, body in data.items():
@@ -187,19 +191,24 @@ def load(path: Path | None, known_rules: frozenset[str] = frozenset()) -> dict[s
             continue
         if section not in _SCHEMA:
             allowed = ", ".join(sorted([*_SCHEMA, "exclude"]))
-            raise PolicyError(f"{path}: unknown section [{section}]; allowed sections: {allowed}")
+            raise PolicyError(f"{path}: unknown section [{_shown(section)}]; allowed sections: {allowed}")
         if not isinstance(body, dict):
             raise PolicyError(f"{path}: {section} must be a [{section}] table")
         for key, value in body.items():
             checks = _SCHEMA[section]
             if key not in checks:
-                raise PolicyError(f"{path}: [{section}] unknown key '{key}'; allowed keys: {', '.join(checks)}")
+                raise PolicyError(f"{path}: [{section}] unknown key {key!r}; allowed keys: {', '.join(checks)}")
             try:
                 declared[f"{section}.{key}"] = checks[key](value)
             except ValueError as exc:
                 raise PolicyError(f"{path}: [{section}] {key}: {exc}") from None
     _check_rules(path, declared, known_rules)
     return declared
+
+
+def _shown(name: str) -> str:
+    """A name from the file as written, quoted when empty or holding a line break or other unprintable character."""
+    return name if name and name.isprintable() else repr(name)
 
 
 def _exclusions(path: Path, body: Any) -> tuple[Exclusion, ...]:
@@ -212,7 +221,7 @@ def _exclusions(path: Path, body: Any) -> tuple[Exclusion, ...]:
         unknown = set(item) - set(_EXCLUDE_KEYS)
         if unknown:
             raise PolicyError(
-                f"{path}: [[exclude]] #{i}: unknown key '{sorted(unknown)[0]}'; allowed keys: upn, reason")
+                f"{path}: [[exclude]] #{i}: unknown key {sorted(unknown)[0]!r}; allowed keys: upn, reason")
         try:
             upn = _string(item.get("upn"))
             reason = _string(item.get("reason"))
@@ -224,21 +233,22 @@ def _exclusions(path: Path, body: Any) -> tuple[Exclusion, ...]:
 
 
 def _check_rules(path: Path, declared: dict[str, Any], known: frozenset[str]) -> None:
-    if not known:
-        return
+    """Rule ids against ``known`` (not checked when empty); severities always, so a loaded policy is usable."""
     listed = ", ".join(sorted(known))
     for rule in declared.get("rules.disable", ()):
-        if rule not in known:
-            raise PolicyError(f"{path}: [rules] disable: unknown rule id '{rule}'; known ids: {listed}")
-    overrides = declared.get("rules.severity", {})
+        if known and rule not in known:
+            raise PolicyError(f"{path}: [rules] disable: unknown rule id {rule!r}; known ids: {listed}")
+    if "rules.severity" not in declared:
+        return
+    overrides = declared["rules.severity"]
     if not isinstance(overrides, dict):
         raise PolicyError(f"{path}: [rules] severity must be a table, e.g. [rules.severity] with PHN004 = \"medium\"")
     checked = {}
     for rule, severity in overrides.items():
-        if rule not in known:
-            raise PolicyError(f"{path}: [rules.severity] unknown rule id '{rule}'; known ids: {listed}")
+        if known and rule not in known:
+            raise PolicyError(f"{path}: [rules.severity] unknown rule id {rule!r}; known ids: {listed}")
         if severity not in SEVERITY_NAMES:
-            raise PolicyError(f"{path}: [rules.severity] {rule}: {severity!r} is not allowed;"
+            raise PolicyError(f"{path}: [rules.severity] {_shown(rule)}: {severity!r} is not allowed;"
                               f" use one of: {', '.join(SEVERITY_NAMES)}")
         checked[rule] = Severity(severity)
     declared["rules.severity"] = checked

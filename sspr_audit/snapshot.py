@@ -43,7 +43,9 @@ def dumps(snapshot: Snapshot) -> str:
 def write(snapshot: Snapshot, path: Path) -> Path:
     """Write ``snapshot`` atomically (owner-only); gzip when ``path`` ends in ``.gz``."""
     path = Path(path)
-    data = dumps(snapshot).encode("utf-8")
+    # A lone surrogate (Graph's JSON may escape one into a name) cannot be UTF-8; written as its \uXXXX escape
+    # it stays inside its JSON string and reads back as the same character.
+    data = dumps(snapshot).encode("utf-8", "backslashreplace")
     if path.name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=6, mtime=0)
     with atomic_writer(path) as handle:
@@ -70,6 +72,10 @@ def read(path: Path) -> Snapshot:
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg});"
             " the file may be truncated: collect again or resume the collection"
         ) from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: JSON nested too deeply for a snapshot; is this a snapshot file?") from None
+    except ValueError:  # json's limit on the digits of an integer
+        raise SnapshotError(f"{path}: holds a number thousands of digits long; is this a snapshot file?") from None
     return from_dict(data, source=str(path))
 
 
@@ -157,7 +163,7 @@ def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
     known = {f.name for f in _fields(cls)}
     unknown = sorted(set(value) - known)
     if unknown:
-        raise _Problem(_join(place, unknown[0]), f"unknown field (allowed: {', '.join(sorted(known))})")
+        raise _Problem(_join(place, _shown(unknown[0])), f"unknown field (allowed: {', '.join(sorted(known))})")
     kwargs = {}
     for f in _fields(cls):
         if f.name in value:
@@ -169,6 +175,11 @@ def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
 
 def _join(place: str, name: str) -> str:
     return f"{place}.{name}" if place else name
+
+
+def _shown(name: str) -> str:
+    """A field name as written, quoted when it is empty or holds a line break or other unprintable character."""
+    return name if name and name.isprintable() else repr(name)
 
 
 def _kind(value: Any) -> str:

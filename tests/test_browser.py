@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,7 +71,7 @@ class Report:
         return self.page.eval_on_selector_all(f"#{table} tbody tr", ROW_TEXT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
     """The audit of the 10,000-user demo tenant and its HTML report (built once: it takes seconds)."""
     from sspr_audit import engine
@@ -86,11 +85,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
     return result, path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="sspr-chromium-") as downloads:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                                    downloads_path=downloads)
+    """One headless Chromium for these tests; Playwright gives it a fresh, temporary profile."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
@@ -165,7 +164,7 @@ def test_report_loads_offline_without_errors_under_its_csp(report: Report, demo:
         const s = document.createElement("script"); s.textContent = "window.__ran = true;";
         document.body.append(img, s);
     }""")
-    page.wait_for_function("window.__csp.length >= 2")
+    page.wait_for_function("() => window.__csp.length >= 2")
     blocked = report.csp_violations()
     assert any(v.startswith(("img-src", "default-src")) and "example.invalid" in v for v in blocked), blocked
     assert any(v.startswith("script-src") for v in blocked), blocked
@@ -262,4 +261,19 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
 
     page.click("#detail-close")
     expect(dialog).to_be_hidden()
+
+    admin = page.locator("#admins tbody button[data-user]").first
+    upn = admin.text_content()
+    admin.click()
+    expect(page.locator("#detail-h")).to_contain_text(f"({upn})")
+    expect(page.locator("#detail-body dl dd").nth(1)).to_have_text(upn)
     assert report.errors == []
+
+
+def test_header_row_stays_in_view_while_the_table_scrolls(report: Report) -> None:
+    page = report.page
+    box = page.locator("#ft").locator("xpath=..")
+    box.evaluate("(e) => { e.scrollIntoView(); e.scrollTop = 3000; }")
+    assert box.evaluate("(e) => e.scrollTop") > 0, "the findings table should scroll inside its own box"
+    header_top = page.locator("#ft thead th").first.evaluate("(e) => e.getBoundingClientRect().top")
+    assert abs(header_top - box.evaluate("(e) => e.getBoundingClientRect().top")) < 1

@@ -184,6 +184,25 @@ def test_a_user_whose_calls_keep_failing_is_failed_with_a_reason_not_empty():
     assert stats.users_failed == 1
 
 
+def test_a_failed_batch_does_not_count_against_a_user_that_failed_on_its_own():
+    graph = FakeGraph(users=1)
+    user = graph.users[0]["id"]
+    graph.inner = lambda user_id, attempt: (
+        {"status": 503, "headers": {}, "body": {"error": {"code": "serviceNotAvailable"}}} if attempt <= 2 else None)
+    whole = {"failed": 0}
+
+    async def flaky(request: web.Request) -> web.Response | None:
+        if graph.method_calls[user] == 2 and not whole["failed"]:  # the batch of its third attempt fails whole
+            whole["failed"] += 1
+            return graph_error(503, "serviceNotAvailable")
+        return None
+
+    graph.hooks["/$batch"] = flaky
+    snapshot, _ = run(graph, max_attempts=3)
+    assert whole["failed"] == 1 and graph.method_calls[user] == 3
+    assert snapshot.users[0].collection.state == CollectionState.OK and snapshot.users[0].methods is not None
+
+
 def test_batches_hold_at_most_twenty_requests_and_each_user_is_asked_once():
     graph = FakeGraph(users=47)
     _, stats = run(graph, concurrency=2)

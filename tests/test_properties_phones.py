@@ -12,7 +12,8 @@ import re
 import string
 
 import phonenumbers
-from hypothesis import HealthCheck, example, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
@@ -27,7 +28,7 @@ from sspr_audit.phones import (
 )
 
 # Derandomised: the same examples on every run, so CI cannot fail by chance; no example database is written.
-PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=300,
+PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=150,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SLOW = settings(PROPERTY, max_examples=40)
 
@@ -107,7 +108,8 @@ def written_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
         "national": f"{trunk}{body}",
     }[layout]
     if draw(st.booleans()):
-        text += draw(st.sampled_from((" x", " ext. ", ";ext=", " #", "X"))) + draw(st.from_regex(r"[0-9]{1,5}", fullmatch=True))
+        marker = draw(st.sampled_from((" x", " ext. ", ";ext=", " #", "X")))
+        text += marker + draw(st.from_regex(r"[0-9]{1,5}", fullmatch=True))
     if draw(st.integers(0, 9)) == 0:
         text = text.translate(FULLWIDTH)
     if draw(st.integers(0, 9)) == 0:  # a vanity number: some digits as keypad letters
@@ -181,6 +183,7 @@ def test_analysis_is_deterministic_and_independent_of_the_cache(raw: str | None,
 
 @PROPERTY
 @given(written=written_numbers())
+@example(written=("＋６２ ０００１２３４５６７", "ID"))  # noqa: RUF001 - full-width digits on purpose
 def test_written_numbers_get_suggestions_that_need_none(written: tuple[str, str | None]) -> None:
     raw, region = written
     a = analyze(raw, region)
@@ -206,10 +209,9 @@ def test_a_number_of_the_plan_however_written_is_the_same_number(
     number: tuple[str | None, phonenumbers.PhoneNumber], layout: str
 ) -> None:
     region, parsed = number
+    assume(layout != "NATIONAL" or region is not None)  # a non-geographic number has no national form to read
     text = phonenumbers.format_number(parsed, getattr(phonenumbers.PhoneNumberFormat, layout))
     a = analyze(text, region)
-    if layout == "NATIONAL" and region is None:
-        return  # a non-geographic number has no national form to read
     assert a.e164 == e164(parsed), (text, region)
     assert a.suggestion in (None, sspr_form(parsed))
     assert a.format_ok is (text == sspr_form(parsed)), (text, a.format_defects)
@@ -217,7 +219,8 @@ def test_a_number_of_the_plan_however_written_is_the_same_number(
 
 @PROPERTY
 @given(cc=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-       national=st.from_regex(r"[0-9]{1,20}", fullmatch=True), region=any_region)
+       national=st.from_regex(r"0{0,3}[0-9]{1,17}", fullmatch=True), region=any_region)
+@example(cc=62, national="0001234567", region=None)  # the trunk 0 once stripped, the next 0 is one again
 def test_sspr_shaped_text_has_at_most_a_trunk_prefix_defect(cc: int, national: str, region: str | None) -> None:
     a = analyze(f"+{cc} {national}", region)
     check_invariants(a, f"+{cc} {national}")
@@ -250,9 +253,5 @@ def test_empty_values_are_empty_and_never_matched(raw: str | None, region: str |
 @given(code=st.text(ANY_CHAR, max_size=20).filter(lambda c: c not in DEFECT_CODES))
 def test_describe_defect_names_every_code_and_only_those(code: str) -> None:
     assert all(describe_defect(c) for c in DEFECT_CODES)
-    try:
+    with pytest.raises(ValueError, match="unknown phone format defect code"):
         describe_defect(code)
-    except ValueError as exc:
-        assert "unknown phone format defect code" in str(exc)
-    else:
-        raise AssertionError(f"{code!r} was described")

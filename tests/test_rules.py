@@ -292,3 +292,14 @@ def test_ten002_masked_numbers_are_reported_once_with_the_permission_that_reveal
     assert "UserAuthenticationMethod.Read.All" in finding.message
     plain = audit(b.snapshot(b.user("p", methods=(b.phone("+1 4255550123"),))))
     assert not any(f.rule == "TEN002" for f in plain.findings)
+
+
+def test_sspr008_unrecognised_method_is_reported_not_counted():
+    future = b.app()
+    future = type(future)(id="f1", type="unrecognised", odata_type="#microsoft.graph.futureAuthenticationMethod")
+    rules, status, result = one(b.user("f", methods=(future,)))
+    assert "SSPR008" in rules and "SSPR001" in rules and status == Readiness.NOT_READY
+    finding = next(f for f in result.findings if f.rule == "SSPR008")
+    assert finding.value == "#microsoft.graph.futureAuthenticationMethod"
+    rules, _, _ = one(b.user("g", methods=(b.app(),)))
+    assert "SSPR008" not in rules

@@ -15,7 +15,19 @@ from functools import cache
 
 from sspr_audit.emulator.demo_data import AUTHENTICATOR_DEVICES, FIDO2_KEYS, Country
 from sspr_audit.emulator.demo_phones import Number, render
-from sspr_audit.emulator.demo_scenarios import ALT_MOBILE, APP, EMAIL, FIDO2, MOBILE, OATH, OFFICE, TAP, WHFB, Spec
+from sspr_audit.emulator.demo_scenarios import (
+    ALT_MOBILE,
+    APP,
+    EMAIL,
+    FIDO2,
+    FUTURE,
+    MOBILE,
+    OATH,
+    OFFICE,
+    TAP,
+    WHFB,
+    Spec,
+)
 from sspr_audit.models import AuthMethod
 from sspr_audit.sspr_methods import PHONE_METHOD_IDS, REGISTRATION_METHODS, SECURITY_QUESTIONS, method_type_from_odata
 
@@ -34,6 +46,7 @@ _ODATA = {
     FIDO2: "#microsoft.graph.fido2AuthenticationMethod",
     WHFB: "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
     TAP: "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+    FUTURE: "#microsoft.graph.passkeyDeviceBoundAuthenticationMethod",
 }
 _TYPE = {kind: method_type_from_odata(odata) for kind, odata in _ODATA.items()}
 
@@ -103,7 +116,7 @@ class MethodMaker:
                 made.append(AuthMethod(guid(rng), kind_type, odata, display_name=pick(rng, FIDO2_KEYS)))
             elif kind == WHFB:
                 made.append(AuthMethod(guid(rng), kind_type, odata, display_name=f"CDM-LT-{rng.randrange(10**5):05d}"))
-            else:  # OATH, TAP: Graph gives them no name
+            else:  # OATH, TAP, FUTURE: no name
                 made.append(AuthMethod(guid(rng), kind_type, odata))
         return tuple(made)
 

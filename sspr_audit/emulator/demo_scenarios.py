@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # Method kinds a spec can register (the password is always there).
 APP, OATH, MOBILE, ALT_MOBILE, OFFICE, EMAIL, FIDO2, WHFB, TAP = (
     "app", "oath", "mobile", "alt_mobile", "office", "email", "fido2", "whfb", "tap")
+FUTURE = "future"  # a method type newer than this version of sspr-audit knows
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ SCENARIOS: tuple[Scenario, ...] = (
              Spec(guest=True, in_scope=False)),
     Scenario("methods_timeout", "SSPR007: the methods call times out (504) every time",
              Spec(methods=(APP, MOBILE, EMAIL), mobile_phone=_PHONE_OK, failure=_FAILED_504)),
+    Scenario("unrecognised_method_type", "SSPR008: a passkeyDeviceBound method, a type this version does not know",
+             Spec(methods=(APP, MOBILE, FUTURE), mobile_phone=_PHONE_OK)),
     Scenario("masked_authentication_phone", "TEN002: the authentication phone comes back masked (+1 42XXXXXX67)",
              Spec(methods=(APP, MOBILE), method_phone_style="graph_masked", country="US")),
 )

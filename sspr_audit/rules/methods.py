@@ -1,4 +1,4 @@
-"""Rules on whether a user has enough SSPR methods (SSPR001-003, SSPR006-007)."""
+"""Rules on whether a user has enough SSPR methods (SSPR001-003, SSPR006-008)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,18 @@ def security_questions_only(a: Assessment, ctx) -> Iterator[Hit]:
 def methods_unknown(a: Assessment, ctx) -> Iterator[Hit]:
     if a.status == Readiness.UNKNOWN:
         yield Hit(a.reason, field="collection", value=a.user.collection.state.value)
+
+
+@rule("SSPR008", title="Authentication method of a type this version does not recognise", severity=Severity.INFO,
+      doc_url=docs.EMAIL_METHOD,
+      why="""Graph returned a method type newer than this version of sspr-audit knows. It is kept in the snapshot
+      and not counted for SSPR, so a user who relies on it may look less ready than they are.""",
+      fix="""Check what the method is in the Entra admin center (the user's Authentication methods page) and
+      upgrade sspr-audit.""")
+def unrecognised_method(a: Assessment, ctx) -> Iterator[Hit]:
+    if not a.in_scope:
+        return
+    for method in a.user.methods or ():
+        if method.type == "unrecognised":
+            yield Hit(f"Has an authentication method of an unrecognised type ({method.odata_type}); it is not"
+                      " counted for SSPR.", field="methods", value=method.odata_type)

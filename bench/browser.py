@@ -1,0 +1,141 @@
+"""Benchmark: the HTML report of large demo tenants in headless Chromium.
+
+    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH]
+
+For each size the demo tenant is generated, audited and rendered to HTML once
+(slow at 100,000 users: tens of seconds). Then the report is opened from its
+file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
+
+- first render: from navigation start to the first frame that shows a row of
+  the findings table (a requestAnimationFrame loop installed before the page
+  loads notices the row);
+- search, filter, sort: from running the action to the frame after the table
+  is redrawn. Search is the first one of the page (it builds the search
+  index), run without the 200 ms pause the search box waits for typing to stop;
+  filter picks severity "high"; sort clicks the User header of the whole table.
+
+Needs Playwright (``pip install -e '.[test]'``) and a Chromium executable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# Installed before the report's own script: records the first frame in which a findings row is laid out.
+FIRST_ROW = """(() => {
+  const tick = () => {
+    const row = document.querySelector("#ft tbody tr");
+    if (row && row.getClientRects().length) window.__firstRow = performance.now();
+    else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();"""
+
+# Runs one action synchronously and waits for the next frame to be drawn; returns milliseconds.
+TIMED = """async ([action, arg]) => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  const q = document.getElementById("ft-q");
+  const sev = document.getElementById("ft-sev");
+  const reset = () => { q.value = ""; sev.value = ""; sev.dispatchEvent(new Event("change")); };
+  reset();
+  await frame();
+  const started = performance.now();
+  if (action === "search") { q.value = arg; sev.dispatchEvent(new Event("change")); }
+  if (action === "filter") { sev.value = arg; sev.dispatchEvent(new Event("change")); }
+  if (action === "sort") document.querySelectorAll("#ft thead th button")[arg].click();
+  await frame();
+  const ms = performance.now() - started;
+  const rows = document.querySelectorAll("#ft tbody tr").length;
+  reset();
+  return [ms, rows];
+}"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
+    args = parser.parse_args()
+    if not args.chromium:
+        sys.exit("no Chromium executable found: pass --chromium PATH")
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sspr-bench-browser-") as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
+        print(f"Chromium {browser.version}", file=sys.stderr)
+        for users in args.users:
+            path, upn = _report(users, args.seed, Path(tmp) / str(users))
+            runs = [_measure(browser, path, upn) for _ in range(args.runs)]
+            medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            rows.append((users, path.stat().st_size / 2**20, medians))
+            path.unlink()
+        browser.close()
+
+    print()
+    print("| users | HTML (MB) | first render (ms) | search (ms) | filter (ms) | sort (ms) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for users, size, m in rows:
+        print(f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['search']:.0f} | {m['filter']:.0f} |"
+              f" {m['sort']:.0f} |")
+
+
+def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
+    """Generate, audit and render the demo tenant; returns the HTML path and a UPN to search for."""
+    from sspr_audit import engine
+    from sspr_audit.cli import demo_policy_path
+    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.render import write_reports
+
+    started = time.perf_counter()
+    truth = generate_tenant(users, seed)
+    result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
+    [path] = write_reports(result, out, ["html"])
+    upn = next(u.user.user_principal_name for u in result.users if any(f.user_id == u.user.id
+                                                                       for f in result.findings[:50]))
+    print(f"{users:,} users, {len(result.findings):,} findings: generate, audit and render"
+          f" {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path, upn
+
+
+def _measure(browser, path: Path, upn: str) -> dict[str, float]:
+    """One fresh page: first render, then search, filter and sort, each timed in the page."""
+    from sspr_audit.results import Severity
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(FIRST_ROW)
+    page.goto(path.as_uri(), wait_until="commit")
+    page.wait_for_function("() => window.__firstRow !== undefined")
+    measured = {"first": page.evaluate("window.__firstRow")}
+    high = str(list(Severity).index(Severity.HIGH))
+    for name, arg in (("search", upn), ("filter", high), ("sort", 2)):
+        ms, shown = page.evaluate(TIMED, [name, arg])
+        if not shown:
+            raise SystemExit(f"{name} showed no rows: the benchmark measured nothing")
+        measured[name] = ms
+    context.close()
+    if errors:
+        raise SystemExit(f"the report's script failed: {errors[0]}")
+    return measured
+
+
+if __name__ == "__main__":
+    main()
