@@ -4,8 +4,8 @@
                             [--faults 0.01] [--fault-sizes 10000] [--sequential-sample N] [--seed 7]
 
 For each size, a fresh emulator process serves ``generate_tenant(users, seed)`` with the documented
-throttling and the given mean latency; a fresh collector process collects it (so ``ru_maxrss`` is the
-collector's own peak), and the snapshot it writes is compared with ``expected_collection(truth)``.
+throttling and the given mean latency; a fresh collector process collects it (its peak RSS, VmHWM, is the
+collector's own), and the snapshot it writes is compared with ``expected_collection(truth)``.
 
 Two yardsticks, measured in the same run:
 
@@ -371,6 +371,10 @@ def _cpu_seconds() -> float:
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS: VmHWM, not ru_maxrss, which on Linux keeps the spawning parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -14,6 +14,7 @@ import json
 import types
 import typing
 import zlib
+from collections.abc import Iterator
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -23,12 +24,21 @@ from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
 from sspr_audit.models import SCHEMA_VERSION, Snapshot
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
 
 def to_dict(obj: Any) -> Any:
     """A dataclass tree as plain JSON-ready values (tuples become lists)."""
-    if dataclasses.is_dataclass(obj):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in _fields(type(obj))}
-    if isinstance(obj, tuple | list):
+    cls = obj.__class__
+    if cls in _SCALARS:
+        return obj
+    names = _FIELD_NAMES.get(cls, ())
+    if names == ():
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in _fields(cls)) if dataclasses.is_dataclass(cls) else None
+    if names is not None:
+        return {name: to_dict(getattr(obj, name)) for name in names}
+    if cls is tuple or cls is list:
         return [to_dict(item) for item in obj]
     if isinstance(obj, Enum):
         return obj.value
@@ -41,16 +51,41 @@ def dumps(snapshot: Snapshot) -> str:
 
 
 def write(snapshot: Snapshot, path: Path) -> Path:
-    """Write ``snapshot`` atomically (owner-only); gzip when ``path`` ends in ``.gz``."""
+    """Write ``snapshot`` atomically (owner-only); gzip when ``path`` ends in ``.gz``.
+
+    Streamed one user at a time, so a 100,000-user tenant never exists as one
+    dict tree, one string and one byte string at once; the bytes are exactly
+    those of :func:`dumps`.
+    """
     path = Path(path)
-    # A lone surrogate (Graph's JSON may escape one into a name) cannot be UTF-8; written as its \uXXXX escape
-    # it stays inside its JSON string and reads back as the same character.
-    data = dumps(snapshot).encode("utf-8", "backslashreplace")
-    if path.name.endswith(".gz"):
-        data = gzip.compress(data, compresslevel=6, mtime=0)
     with atomic_writer(path) as handle:
-        handle.write(data)
+        sink = gzip.GzipFile(filename="", mode="wb", fileobj=handle, compresslevel=6, mtime=0) \
+            if path.name.endswith(".gz") else handle
+        try:
+            for chunk in _chunks(snapshot):
+                # A lone surrogate (Graph's JSON may escape one into a name) cannot be UTF-8; written as its
+                # \uXXXX escape it stays inside its JSON string and reads back as the same character.
+                sink.write(chunk.encode("utf-8", "backslashreplace"))
+        finally:
+            if sink is not handle:
+                sink.close()
     return path
+
+
+_USERS_PER_CHUNK = 500
+
+
+def _chunks(snapshot: Snapshot) -> Iterator[str]:
+    """The text of :func:`dumps`, in pieces of a few hundred users."""
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    yield '{"tenant":' + encode(to_dict(snapshot.tenant)) + ',"users":['
+    users = snapshot.users
+    for start in range(0, len(users), _USERS_PER_CHUNK):
+        part = ",".join(encode(to_dict(u)) for u in users[start:start + _USERS_PER_CHUNK])
+        yield ("," if start else "") + part
+    yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
 
 
 def read(path: Path) -> Snapshot:
