@@ -31,6 +31,7 @@ class GraphResponse:
     status: int
     headers: Mapping[str, str]
     body: Any
+    malformed: bool = False  # a body came but was not JSON (cut short or garbled): ``body`` is None
 
 
 class GraphError(Exception):
@@ -94,8 +95,9 @@ class GraphSession:
             response = await self._adapter.get_http_response_message(info, span)
         finally:
             span.end()
-        return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                             _json(response.content))
+        body, malformed = _json(response.content)
+        return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body,
+                             malformed)
 
     async def get(self, url: str, pace: Callable[[], Awaitable[None]] | None = None) -> Any:
         """GET ``url`` with retries; the JSON body, or :class:`GraphError`. ``pace`` is awaited before each try."""
@@ -112,6 +114,12 @@ class GraphSession:
                 failures += 1
                 if failures >= self.policy.max_attempts:
                     raise GraphError(None, None, f"no answer from Graph ({_transport_text(exc)})", failures) from None
+                await self._retry(self.policy.backoff(failures), throttled=False)
+                continue
+            if response.status < 300 and response.malformed:  # a cut or garbled page: ask again, like a reset
+                failures += 1
+                if failures >= self.policy.max_attempts:
+                    raise GraphError(None, None, f"Graph's answer was not valid JSON on {failures} attempts", failures)
                 await self._retry(self.policy.backoff(failures), throttled=False)
                 continue
             if response.status < 300:
@@ -139,13 +147,14 @@ class GraphSession:
         await self.sleep(wait)
 
 
-def _json(content: bytes) -> Any:
+def _json(content: bytes) -> tuple[Any, bool]:
+    """The parsed body (None when empty or not JSON) and whether it was not JSON."""
     if not content:
-        return None
+        return None, False
     try:
-        return json.loads(content)
+        return json.loads(content), False
     except ValueError:
-        return None
+        return None, True
 
 
 def _transport_text(exc: Exception) -> str:

@@ -32,6 +32,14 @@ class EmulatorConfig:
     unlicensed: bool = False  # no Entra ID P1/P2: the registration report and PIM answer 403
     page_size_cap: int = MAX_PAGE_SIZE  # largest page any collection returns
     limits: ThrottleLimits | None = None  # None: the documented figures for the tenant's size
+    # A 429 storm: from the HTTP request after the first ``storm_after`` ones, every request (whole, and each
+    # one inside a $batch) is answered 429 with Retry-After for ``storm_seconds`` (0: no storm).
+    storm_after: int = 0
+    storm_seconds: float = 0.0
+    # One malformed page: page ``malformed_page`` of the collection at ``malformed_collection`` (a path such as
+    # "/users", relative to /v1.0) is answered once with status 200 and a truncated JSON body (None: never).
+    malformed_collection: str | None = None
+    malformed_page: int = 2
 
     def __post_init__(self) -> None:
         if self.throttle not in THROTTLE_MODES:
@@ -42,6 +50,11 @@ class EmulatorConfig:
             raise EmulatorConfigError(f"latency must not be negative, not {self.latency_ms} ms")
         if not 1 <= self.page_size_cap <= MAX_PAGE_SIZE:
             raise EmulatorConfigError(f"page size cap must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size_cap}")
+        if self.storm_after < 0 or self.storm_seconds < 0:
+            raise EmulatorConfigError(f"the 429 storm needs non-negative figures, not after {self.storm_after}"
+                                      f" requests for {self.storm_seconds} s")
+        if self.malformed_page < 1:
+            raise EmulatorConfigError(f"the malformed page is counted from 1, not {self.malformed_page}")
         if not self.token:
             raise EmulatorConfigError("the emulator needs a non-empty bearer token")
 
@@ -62,5 +75,8 @@ class EmulatorStats:
     max_batch_size: int = 0
     throttled: int = 0  # 429 answers, inner ones included
     faults: int = 0  # injected faults (errors, resets, slow answers)
+    resets: int = 0  # connections aborted mid-body, among the faults
+    stormed: int = 0  # 429 answers of the storm, among the throttled
+    malformed: int = 0  # pages answered with a truncated body
     by_route: collections.Counter = field(default_factory=collections.Counter)
     user_method_calls: collections.Counter = field(default_factory=collections.Counter)  # user id -> served calls

@@ -19,6 +19,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     abort: bool = False
+    page: int | None = None  # which page (1-based) of a collection this answer is
 
 
 class GraphError(Exception):

@@ -179,7 +179,9 @@ class GraphRoutes:
             separator = "&" if query.encoded else ""
             token = self.tokens.issue(scope, offset + size)
             body["@odata.nextLink"] = f"{req.base_url}/v1.0{req.path}?{query.encoded}{separator}$skiptoken={token}"
-        return json_reply(body)
+        reply = json_reply(body)
+        reply.page = offset // size + 1
+        return reply
 
     def _user(self, key: str) -> User:
         found = self.dir.user(key)

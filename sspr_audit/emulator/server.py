@@ -35,7 +35,7 @@ STOP_TIMEOUT_S = 10.0
 
 
 class _Frontend:
-    """HTTP in and out: the bearer token, the ``/v1.0`` prefix, batches, latency and resets."""
+    """HTTP in and out: the bearer token, the ``/v1.0`` prefix, batches, latency, resets and the 429 storm."""
 
     def __init__(self, snapshot: Snapshot, config: EmulatorConfig) -> None:
         self.config = config
@@ -47,6 +47,7 @@ class _Frontend:
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         self.stats.http_requests += 1
         self.stats.graph_requests += 1
+        self.service.storm.arrived()
         client_request_id = request.headers.get("client-request-id")
         try:
             reply = await self._answer(request, client_request_id)
@@ -84,6 +85,8 @@ class _Frontend:
         if request.method != "POST":
             raise method_not_allowed()
         payload = await request.read()
+        if self.service.storm.refuse_whole_batch(self.config.seed) and (stormed := self.service.storm_refusal()):
+            raise stormed
         abort = await self.service.inject("POST /$batch " + hashlib.sha256(payload).hexdigest(), inner=False)
         reply = await run_batch(self.service, payload, base_url)
         reply.abort = abort

@@ -1,8 +1,9 @@
 """What happens to every Graph request, whole or inside a batch.
 
-Route, query check, throttling (cost per request), an injected fault, the
-handler, then the headers Graph puts on answers. Inner batch requests take
-the same path, so each is costed, throttled and faulted on its own.
+Route, query check, a 429 storm, throttling (cost per request), an injected
+fault, the handler, a malformed page, then the headers Graph puts on answers.
+Inner batch requests take the same path, so each is costed, throttled and
+faulted on its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 
 from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
 from sspr_audit.emulator.directory import Directory
-from sspr_audit.emulator.faults import Fault, FaultInjector
+from sspr_audit.emulator.faults import Fault, FaultInjector, MalformedPage, Storm
 from sspr_audit.emulator.odata import PageTokens, encode_query, parse_query
 from sspr_audit.emulator.replies import GraphError, Reply, error_reply
 from sspr_audit.emulator.routes import GraphRequest, GraphRoutes
@@ -30,6 +31,8 @@ class GraphService:
         limits = config.limits or ThrottleLimits.documented(len(snapshot.users))
         self.throttler = Throttler(limits, enabled=config.throttle == "documented")
         self.faults = FaultInjector(config.seed, config.fault_rate)
+        self.storm = Storm(config.storm_after, config.storm_seconds)
+        self.malformed = MalformedPage(config.malformed_collection, config.malformed_page)
         secret = hashlib.sha256(f"sspr-audit emulator page tokens {config.seed}".encode()).digest()
         self.routes = GraphRoutes(directory, config, stats, PageTokens(secret))
 
@@ -40,6 +43,7 @@ class GraphService:
             return False
         fault, delay = drawn
         self.stats.faults += 1
+        self.stats.resets += fault is Fault.RESET
         if fault is Fault.ERROR_500:
             raise GraphError(500, "UnknownError", "An internal server error occurred while processing the request.")
         if fault is Fault.ERROR_503:
@@ -47,6 +51,20 @@ class GraphService:
         if fault is Fault.SLOW:
             await asyncio.sleep(delay)
         return fault is Fault.RESET
+
+    def storm_refusal(self) -> GraphError | None:
+        """The storm's 429 for a request arriving now, or None outside the storm."""
+        seconds = self.storm.retry_after()
+        if seconds is None:
+            return None
+        self.stats.stormed += 1
+        return self.too_many(seconds)
+
+    def too_many(self, seconds: int) -> GraphError:
+        """Graph's 429, counted."""
+        self.stats.throttled += 1
+        return GraphError(429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.",
+                          {"Retry-After": str(seconds)})
 
     async def handle(self, req: GraphRequest) -> Reply:
         """The answer to one request; errors become Graph's error body."""
@@ -63,15 +81,17 @@ class GraphService:
             raise
         self.stats.by_route[route.name] += 1
         query = parse_query(req.pairs, route.spec)
+        if (stormed := self.storm_refusal()) is not None:
+            raise stormed
         cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)
         admission = self.throttler.admit(cost, report=route.report)
         if admission.retry_after is not None:
-            self.stats.throttled += 1
-            seconds = str(admission.retry_after)
-            raise GraphError(429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.",
-                             {"Retry-After": seconds})
+            raise self.too_many(admission.retry_after)
         abort = await self.inject(f"{req.method} {req.path}?{encode_query(sorted(req.pairs))}", req.inner)
         reply = route.handler(req, query, args)
+        if not abort and not req.inner and self.malformed.take(req.path, reply.page):
+            self.stats.malformed += 1
+            reply.body = reply.body[: len(reply.body) // 2]
         reply.headers["x-ms-resource-unit"] = str(admission.resource_units)
         if admission.limit_percentage is not None:
             reply.headers["x-ms-throttle-limit-percentage"] = admission.limit_percentage
