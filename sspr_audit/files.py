@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
     """Yield a file object whose content replaces ``path`` only on success."""
     path = Path(path)
     ensure_private_dir(path.parent)
+    _remove_stale_temporaries(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -65,6 +67,13 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     with atomic_writer(path, "wb") as handle:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
     return Path(path)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete what a killed earlier write of ``path`` left behind (never the target itself)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def _discard(tmp: str) -> None:

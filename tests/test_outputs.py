@@ -26,3 +26,17 @@ def test_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, fmt):
     assert str(caught.value) == f"{path}: cannot write (the disk is full); the previous file is unchanged"
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left behind
+
+
+def test_a_write_killed_midway_leaves_nothing_behind_at_the_next_write(tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("previous")
+    stale = tmp_path / ".report.json.abc123.tmp"  # what a SIGKILL during a write leaves
+    stale.write_text("half a fi")
+    other = tmp_path / ".other.json.abc123.tmp"
+    other.write_text("not ours")
+    from sspr_audit.files import write_atomic
+
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert not stale.exists() and other.exists()
