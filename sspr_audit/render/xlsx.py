@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from sspr_audit.advice import what_to_do
 from sspr_audit.changes import RunChanges, StoredFinding, headline, notes
 from sspr_audit.files import atomic_writer
@@ -80,7 +83,7 @@ class _Sheet:
         for i, (_, width) in enumerate(columns, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         self.ws.freeze_panes = "A2"
-        self._fills: dict[str, Any] = {}
+        self._fills: dict[str, str] = {}  # colour -> named style
         header_font = Font(bold=True, color="FFFFFF")
         header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
         header = []
@@ -100,8 +103,6 @@ class _Sheet:
         self.ws.auto_filter.ref = f"A1:{self.last_column}{self.rows}"
 
     def cell(self, value: Any) -> Any:
-        from openpyxl.cell import Cell
-
         if value is None or value == "":
             return None
         if isinstance(value, Cell):
@@ -119,35 +120,43 @@ class _Sheet:
 
     def number(self, value: float | datetime, number_format: str) -> Any:
         """A number or date cell shown with ``number_format``."""
-        from openpyxl.cell import WriteOnlyCell
-
         cell = WriteOnlyCell(self.ws, value=value)
         cell.number_format = number_format
         return cell
 
     def text(self, value: str) -> Any:
         """A string cell that Excel can never read as a formula."""
-        from openpyxl.cell import WriteOnlyCell
-
         cell = WriteOnlyCell(self.ws, value=safe_text(value))
         cell.data_type = "s"
         return cell
 
     def filled(self, value: str, colours: dict[str, str]) -> Any:
-        """A text cell with the background colour of its severity or status."""
-        from openpyxl.styles import PatternFill
+        """A text cell with the background colour of its severity or status.
 
+        The colour is a named style registered once per workbook: assigning a
+        fill object to each cell makes openpyxl hash it every time, which
+        cost more than writing the cell.
+        """
         cell = self.text(value)
         colour = colours.get(value)
         if colour:
-            cell.fill = self._fills.setdefault(colour, PatternFill("solid", fgColor=colour))
+            cell.style = self._fill_style(colour)
         return cell
+
+    def _fill_style(self, colour: str) -> str:
+        name = self._fills.get(colour)
+        if name is None:
+            from openpyxl.styles import NamedStyle, PatternFill
+
+            name = self._fills[colour] = f"sspr-audit fill {colour}"
+            workbook = self.ws.parent
+            if name not in workbook.named_styles:
+                workbook.add_named_style(NamedStyle(name=name, fill=PatternFill("solid", fgColor=colour)))
+        return name
 
 
 def safe_text(value: str) -> str:
     """``value`` without characters XML forbids, cut to Excel's cell limit with a visible marker."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > EXCEL_CELL_LIMIT:
         value = value[: EXCEL_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
