@@ -105,13 +105,15 @@ class _Sheet:
     def cell(self, value: Any) -> Any:
         if value is None or value == "":
             return None
-        if isinstance(value, Cell):
-            return value
-        if isinstance(value, str):
+        if type(value) is str:  # the common case first: most cells are plain text
             value = safe_text(value)
             # openpyxl reads a plain string as a formula when it starts with "=" and as an error
             # value when it is "#N/A" and the like; only those need a cell forced to text.
             return self.text(value) if value[:1] in _NOT_PLAIN_TEXT else value
+        if isinstance(value, Cell):
+            return value
+        if isinstance(value, str):
+            return self.cell(str(value))
         if isinstance(value, bool):
             return self.text("yes" if value else "no")
         if isinstance(value, datetime):
@@ -157,7 +159,8 @@ class _Sheet:
 
 def safe_text(value: str) -> str:
     """``value`` without characters XML forbids, cut to Excel's cell limit with a visible marker."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.isprintable():  # printable text holds no control character: skip the regex
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > EXCEL_CELL_LIMIT:
         value = value[: EXCEL_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
     return value
