@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -326,8 +326,6 @@ def _resolve_groups(groups: tuple[str, ...], tenant: Tenant, source: str | None)
 
 def with_overrides(policy: Policy, *, fail_on: str | None = None, default_region: str | None = None) -> Policy:
     """Apply command-line overrides, which win over the file."""
-    from dataclasses import replace
-
     origins = dict(policy.origins)
     changes: dict[str, Any] = {}
     if fail_on is not None:

@@ -246,8 +246,8 @@ def _usable_methods(user: User, phone_checks: tuple[PhoneCheck, ...], email_chec
             found.append(UsableMethod(sspr_methods.EMAIL, check.source, check.field, check.address,
                                       check.organisation_domain))
     if user.methods is not None:
-        if any(m.type in sspr_methods.APP_METHOD_TYPES for m in user.methods):
-            app = next(m for m in user.methods if m.type in sspr_methods.APP_METHOD_TYPES)
+        app = next((m for m in user.methods if m.type in sspr_methods.APP_METHOD_TYPES), None)
+        if app is not None:
             found.append(UsableMethod(sspr_methods.MOBILE_APP, MethodSource.REGISTERED, f"authentication {app.type}",
                                       app.display_name))
     elif user.registration is not None:
