@@ -30,8 +30,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Installed before the report's own script: records the first frame in which a findings row is laid out.
 FIRST_ROW = """(() => {
@@ -90,31 +98,36 @@ def main() -> None:
     print("| users | HTML (MB) | first render (ms) | search (ms) | filter (ms) | sort (ms) |")
     print("|---:|---:|---:|---:|---:|---:|")
     for users, size, m in rows:
-        print(f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['search']:.0f} | {m['filter']:.0f} |"
-              f" {m['sort']:.0f} |")
+        print(
+            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['search']:.0f} | {m['filter']:.0f} | {m['sort']:.0f} |"
+        )
 
 
 def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
     """Generate, audit and render the demo tenant; returns the HTML path and a UPN to search for."""
-    from sspr_audit import engine
-    from sspr_audit.cli import demo_policy_path
-    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.audit import engine
+    from sspr_audit.demo import demo_policy_path
+    from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.render import write_reports
 
     started = time.perf_counter()
     truth = generate_tenant(users, seed)
     result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
     [path] = write_reports(result, out, ["html"])
-    upn = next(u.user.user_principal_name for u in result.users if any(f.user_id == u.user.id
-                                                                       for f in result.findings[:50]))
-    print(f"{users:,} users, {len(result.findings):,} findings: generate, audit and render"
-          f" {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    upn = next(
+        u.user.user_principal_name for u in result.users if any(f.user_id == u.user.id for f in result.findings[:50])
+    )
+    print(
+        f"{users:,} users, {len(result.findings):,} findings: generate, audit and render"
+        f" {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return path, upn
 
 
 def _measure(browser, path: Path, upn: str) -> dict[str, float]:
     """One fresh page: first render, then search, filter and sort, each timed in the page."""
-    from sspr_audit.results import Severity
+    from sspr_audit.audit.results import Severity
 
     context = browser.new_context()
     page = context.new_page()

@@ -50,15 +50,22 @@ def main() -> None:
 def _config(args: argparse.Namespace) -> Any:
     from sspr_audit.emulator.config import EmulatorConfig
 
-    return EmulatorConfig(throttle="documented", fault_rate=args.faults, seed=args.seed, latency_ms=args.latency_ms,
-                          storm_after=args.storm_after, storm_seconds=args.storm_seconds,
-                          malformed_collection=MALFORMED_COLLECTION, malformed_page=MALFORMED_PAGE)
+    return EmulatorConfig(
+        throttle="documented",
+        fault_rate=args.faults,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        storm_after=args.storm_after,
+        storm_seconds=args.storm_seconds,
+        malformed_collection=MALFORMED_COLLECTION,
+        malformed_page=MALFORMED_PAGE,
+    )
 
 
 def _serve(args: argparse.Namespace) -> None:
     """Serve the tenant until a line arrives on stdin; then print what the emulator counted."""
+    from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.emulator.server import start_emulator
-    from sspr_audit.emulator.tenant_generator import generate_tenant
 
     truth = generate_tenant(args.users, args.seed)
 
@@ -68,33 +75,54 @@ def _serve(args: argparse.Namespace) -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         stats = running.stats
         await running.close()
-        return {"http_requests": stats.http_requests, "graph_requests": stats.graph_requests,
-                "throttled": stats.throttled, "stormed": stats.stormed, "faults": stats.faults,
-                "resets": stats.resets, "malformed": stats.malformed}
+        return {
+            "http_requests": stats.http_requests,
+            "graph_requests": stats.graph_requests,
+            "throttled": stats.throttled,
+            "stormed": stats.stormed,
+            "faults": stats.faults,
+            "resets": stats.resets,
+            "malformed": stats.malformed,
+        }
 
     print(json.dumps(asyncio.run(serve())), flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
     from sspr_audit.collect.collector import collect
-    from sspr_audit.collect.expected import expected_collection
     from sspr_audit.collect.options import CollectOptions
-    from sspr_audit.emulator.tenant_generator import generate_tenant
-    from sspr_audit.models import CollectionState
+    from sspr_audit.demo.tenant import generate_tenant
+    from sspr_audit.emulator.expected import expected_collection
     from sspr_audit.snapshot import to_dict
+    from sspr_audit.snapshot.models import CollectionState
 
     _config(args)  # refuse bad options before starting anything
     truth = generate_tenant(args.users, args.seed)
-    command = [sys.executable, __file__, "--serve", "--users", str(args.users), "--seed", str(args.seed),
-               "--faults", str(args.faults), "--storm-after", str(args.storm_after),
-               "--storm-seconds", str(args.storm_seconds), "--latency-ms", str(args.latency_ms)]
+    command = [
+        sys.executable,
+        __file__,
+        "--serve",
+        "--users",
+        str(args.users),
+        "--seed",
+        str(args.seed),
+        "--faults",
+        str(args.faults),
+        "--storm-after",
+        str(args.storm_after),
+        "--storm-seconds",
+        str(args.storm_seconds),
+        "--latency-ms",
+        str(args.latency_ms),
+    ]
     emulator = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         url = emulator.stdout.readline().strip()
         groups = tuple(g.display_name for g in truth.tenant.groups)
         started = time.monotonic()
-        snapshot, stats = asyncio.run(collect(CollectOptions(access_token=_config(args).token, graph_url=url,
-                                                             scope_groups=groups, quiet=True)))
+        snapshot, stats = asyncio.run(
+            collect(CollectOptions(access_token=_config(args).token, graph_url=url, scope_groups=groups, quiet=True))
+        )
         wall = time.monotonic() - started
     finally:
         served_text, _ = emulator.communicate("stop\n", timeout=60)
@@ -113,22 +141,30 @@ def _run(args: argparse.Namespace) -> int:
         ("users (enabled in the truth)", f"{sum(enabled.values()):,}"),
         ("users in the snapshot", f"{len(snapshot.users):,}"),
         ("lost users", str(lost)),
-        ("users marked failed", f"{len(failed)} (deliberately failing in the truth: {len(deliberate)};"
-                                f" others: {len(unexpected)})"),
+        (
+            "users marked failed",
+            f"{len(failed)} (deliberately failing in the truth: {len(deliberate)}; others: {len(unexpected)})",
+        ),
         ("snapshot equals expected_collection(truth)", "yes" if matches else "NO"),
         ("wall time", f"{wall:.1f} s"),
         ("HTTP requests (collector / emulator)", f"{stats.http_requests:,} / {served['http_requests']:,}"),
-        ("Graph requests (collector: whole + batch steps; emulator: also each $batch)",
-         f"{stats.graph_requests:,} / {served['graph_requests']:,}"),
-        ("429s seen by the collector / sent", f"{stats.throttled:,} / {served['throttled']:,}"
-                                              f" ({served['stormed']:,} of them in the storm)"),
+        (
+            "Graph requests (collector: whole + batch steps; emulator: also each $batch)",
+            f"{stats.graph_requests:,} / {served['graph_requests']:,}",
+        ),
+        (
+            "429s seen by the collector / sent",
+            f"{stats.throttled:,} / {served['throttled']:,} ({served['stormed']:,} of them in the storm)",
+        ),
         ("retries", f"{stats.retries:,}"),
         ("injected faults (of them resets)", f"{served['faults']:,} ({served['resets']})"),
         ("malformed page bodies served", str(served["malformed"])),
     ]
-    print(f"chaos run: {args.users:,} users, seed {args.seed}, {args.faults:.0%} faults, 429 storm of"
-          f" {args.storm_seconds:g} s after {args.storm_after} requests, page {MALFORMED_PAGE} of"
-          f" {MALFORMED_COLLECTION} malformed once, documented throttling, {args.latency_ms:g} ms latency")
+    print(
+        f"chaos run: {args.users:,} users, seed {args.seed}, {args.faults:.0%} faults, 429 storm of"
+        f" {args.storm_seconds:g} s after {args.storm_after} requests, page {MALFORMED_PAGE} of"
+        f" {MALFORMED_COLLECTION} malformed once, documented throttling, {args.latency_ms:g} ms latency"
+    )
     width = max(len(name) for name, _ in rows)
     print("| " + "measure".ljust(width) + " | value |")
     print("|" + "-" * (width + 2) + "|-------|")
@@ -136,8 +172,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"| {name.ljust(width)} | {value} |")
     for uid, reason in sorted(failed.items()):
         print(f"failed: {uid}: {reason}")
-    missed = [name for name, count in (("the storm", served["stormed"]), ("connection resets", served["resets"]),
-                                       ("the malformed page", served["malformed"])) if not count]
+    missed = [
+        name
+        for name, count in (
+            ("the storm", served["stormed"]),
+            ("connection resets", served["resets"]),
+            ("the malformed page", served["malformed"]),
+        )
+        if not count
+    ]
     if missed:
         print(f"the chaos mix missed {', '.join(missed)}: try another --seed or a later --storm-after")
     return 0 if lost == 0 and not unexpected and matches and not missed else 1

@@ -58,8 +58,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--sequential-sizes", default="1000,10000")
-    parser.add_argument("--sequential-sample", type=int, default=0,
-                        help="time the sequential loop on this many users only and extrapolate (0: full run)")
+    parser.add_argument(
+        "--sequential-sample",
+        type=int,
+        default=0,
+        help="time the sequential loop on this many users only and extrapolate (0: full run)",
+    )
     parser.add_argument("--faults", type=float, default=0.01, help="fault rate of the extra run (0: none)")
     parser.add_argument("--fault-sizes", default="10000", help="sizes of the runs with faults")
     parser.add_argument("--seed", type=int, default=7)
@@ -85,9 +89,9 @@ def main() -> None:
 
 def _serve(users: int, seed: int, latency_ms: float, fault_rate: float) -> None:
     """Serve one tenant until a line arrives on stdin; then print what the emulator counted and spent."""
+    from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.server import start_emulator
-    from sspr_audit.emulator.tenant_generator import generate_tenant
 
     truth = generate_tenant(users, seed)
     config = EmulatorConfig(latency_ms=latency_ms, throttle="documented", fault_rate=fault_rate, seed=seed)
@@ -100,10 +104,16 @@ def _serve(users: int, seed: int, latency_ms: float, fault_rate: float) -> None:
         cpu = _cpu_seconds() - cpu_before
         stats = running.stats
         await running.close()
-        return {"http_requests": stats.http_requests, "graph_requests": stats.graph_requests,
-                "throttled": stats.throttled, "faults": stats.faults, "max_batch": stats.max_batch_size,
-                "cpu_s": cpu, "peak_mb": _peak_mb(),
-                "refetched": sum(1 for n in stats.user_method_calls.values() if n > 1)}
+        return {
+            "http_requests": stats.http_requests,
+            "graph_requests": stats.graph_requests,
+            "throttled": stats.throttled,
+            "faults": stats.faults,
+            "max_batch": stats.max_batch_size,
+            "cpu_s": cpu,
+            "peak_mb": _peak_mb(),
+            "refetched": sum(1 for n in stats.user_method_calls.values() if n > 1),
+        }
 
     print(json.dumps(asyncio.run(main())), flush=True)
 
@@ -112,8 +122,18 @@ class Emulator:
     """An emulator in its own process, for the duration of a ``with`` block."""
 
     def __init__(self, users: int, seed: int, latency_ms: float, fault_rate: float = 0.0) -> None:
-        self._args = [sys.executable, __file__, "--serve", str(users), "--seed", str(seed),
-                      "--latency-ms", str(latency_ms), "--fault-rate", str(fault_rate)]
+        self._args = [
+            sys.executable,
+            __file__,
+            "--serve",
+            str(users),
+            "--seed",
+            str(seed),
+            "--latency-ms",
+            str(latency_ms),
+            "--fault-rate",
+            str(fault_rate),
+        ]
         self.stats: dict[str, Any] = {}
 
     def __enter__(self) -> str:
@@ -134,8 +154,7 @@ def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
     from sspr_audit.collect.options import CollectOptions
     from sspr_audit.emulator.config import EmulatorConfig
 
-    options = CollectOptions(access_token=EmulatorConfig().token, graph_url=url, quiet=True,
-                             scope_groups=tuple(groups))
+    options = CollectOptions(access_token=EmulatorConfig().token, graph_url=url, quiet=True, scope_groups=tuple(groups))
     from sspr_audit.snapshot import write
 
     cpu_before = _cpu_seconds()
@@ -144,11 +163,19 @@ def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
     collected = time.perf_counter()
     write(snapshot, out)  # what `sspr-audit collect` does next; timed apart, counted in the wall time
     finished = time.perf_counter()
-    return {"seconds": finished - started, "write_s": finished - collected, "cpu_s": _cpu_seconds() - cpu_before,
-            "peak_mb": _peak_mb(),
-            "http_requests": stats.http_requests, "graph_requests": stats.graph_requests,
-            "throttled": stats.throttled, "retries": stats.retries, "users_listed": stats.users_listed,
-            "users_to_fetch": stats.users_to_fetch, "users_failed": stats.users_failed}
+    return {
+        "seconds": finished - started,
+        "write_s": finished - collected,
+        "cpu_s": _cpu_seconds() - cpu_before,
+        "peak_mb": _peak_mb(),
+        "http_requests": stats.http_requests,
+        "graph_requests": stats.graph_requests,
+        "throttled": stats.throttled,
+        "retries": stats.retries,
+        "users_listed": stats.users_listed,
+        "users_to_fetch": stats.users_to_fetch,
+        "users_failed": stats.users_failed,
+    }
 
 
 # -- the sequential loop -----------------------------------------------------------------------------------------
@@ -193,9 +220,16 @@ def _sequential_one(url: str, sample: int) -> dict[str, Any]:
         for user_id in chosen:
             get(client, f"{url}/v1.0/users/{user_id}/authentication/methods")
         looped = time.perf_counter() - started - listed
-    return {"users": len(ids), "timed_users": len(chosen), "list_s": listed, "loop_s": looped,
-            "seconds": listed + looped * len(ids) / max(1, len(chosen)), "extrapolated": len(chosen) < len(ids),
-            "requests": counts["requests"], "throttled": counts["throttled"]}
+    return {
+        "users": len(ids),
+        "timed_users": len(chosen),
+        "list_s": listed,
+        "loop_s": looped,
+        "seconds": listed + looped * len(ids) / max(1, len(chosen)),
+        "extrapolated": len(chosen) < len(ids),
+        "requests": counts["requests"],
+        "throttled": counts["throttled"],
+    }
 
 
 # -- the floor ---------------------------------------------------------------------------------------------------
@@ -228,12 +262,24 @@ def floor_of(truth: Any, latency_s: float) -> dict[str, Any]:
     t_chain = (user_pages + 1) * latency_s
     parts = {"report": t_report, "resource units": t_ru, "nextLink chain": t_chain}
     binding = max(parts, key=parts.get)
-    return {"enabled": len(enabled), "needing": needing, "report_pages": report_pages, "user_pages": user_pages,
-            "report_page": report_page, "failing": failing, "t_retry": t_retry,
-            "floor_with_retry": max(parts[binding], t_retry),
-            "ru": ru, "bucket": bucket, "t_report": t_report, "t_ru": t_ru, "t_chain": t_chain,
-            "floor": parts[binding], "binding": binding,
-            "sequential_floor": (len(enabled) // 999 + 1 + len(enabled)) * latency_s}
+    return {
+        "enabled": len(enabled),
+        "needing": needing,
+        "report_pages": report_pages,
+        "user_pages": user_pages,
+        "report_page": report_page,
+        "failing": failing,
+        "t_retry": t_retry,
+        "floor_with_retry": max(parts[binding], t_retry),
+        "ru": ru,
+        "bucket": bucket,
+        "t_report": t_report,
+        "t_ru": t_ru,
+        "t_chain": t_chain,
+        "floor": parts[binding],
+        "binding": binding,
+        "sequential_floor": (len(enabled) // 999 + 1 + len(enabled)) * latency_s,
+    }
 
 
 # -- one size ----------------------------------------------------------------------------------------------------
@@ -241,9 +287,9 @@ def floor_of(truth: Any, latency_s: float) -> dict[str, Any]:
 
 def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
     """(users missing or different from the expected collection, users marked failed)."""
-    from sspr_audit.collect.expected import expected_collection
-    from sspr_audit.models import CollectionState
+    from sspr_audit.emulator.expected import expected_collection
     from sspr_audit.snapshot import read, to_dict
+    from sspr_audit.snapshot.models import CollectionState
 
     got = {u.id: u for u in read(snapshot_path).users}
     expected = expected_collection(truth).users
@@ -254,7 +300,7 @@ def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
 
 
 def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path) -> dict[str, Any]:
-    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.demo.tenant import generate_tenant
 
     truth = generate_tenant(users, args.seed)
     floor = floor_of(truth, args.latency_ms / 1000)
@@ -262,24 +308,52 @@ def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path
     out = work / f"snapshot-{users}-{fault_rate}.json"
     emulator = Emulator(users, args.seed, args.latency_ms, fault_rate)
     with emulator as url:
-        measured = json.loads(subprocess.run(
-            [sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups],
-            check=True, capture_output=True, text=True).stdout)
+        measured = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
     lost, failed = users_lost(out, truth)
     out.unlink()
-    row = {"users": users, "fault_rate": fault_rate, "floor": floor, "collector": measured,
-           "emulator": emulator.stats, "lost": lost, "failed": failed}
-    print(f"  {users} users, faults {fault_rate}: {measured['seconds']:.1f} s (floor {floor['floor']:.1f} s,"
-          f" {floor['binding']}), peak {measured['peak_mb']:.0f} MB, lost {lost}", file=sys.stderr, flush=True)
+    row = {
+        "users": users,
+        "fault_rate": fault_rate,
+        "floor": floor,
+        "collector": measured,
+        "emulator": emulator.stats,
+        "lost": lost,
+        "failed": failed,
+    }
+    print(
+        f"  {users} users, faults {fault_rate}: {measured['seconds']:.1f} s (floor {floor['floor']:.1f} s,"
+        f" {floor['binding']}), peak {measured['peak_mb']:.0f} MB, lost {lost}",
+        file=sys.stderr,
+        flush=True,
+    )
     return row
 
 
 def run_sequential(users: int, args: argparse.Namespace) -> dict[str, Any]:
     emulator = Emulator(users, args.seed, args.latency_ms)
     with emulator as url:
-        measured = json.loads(subprocess.run(
-            [sys.executable, __file__, "--sequential-from", url, "--sequential-sample", str(args.sequential_sample)],
-            check=True, capture_output=True, text=True).stdout)
+        measured = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--sequential-from",
+                    url,
+                    "--sequential-sample",
+                    str(args.sequential_sample),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
     note = " (extrapolated)" if measured["extrapolated"] else ""
     print(f"  sequential {users} users: {measured['seconds']:.1f} s{note}", file=sys.stderr, flush=True)
     return measured
@@ -301,8 +375,9 @@ def _run(args: argparse.Namespace) -> None:
     print(_markdown(rows, sequential, args, command.strip()))
 
 
-def _markdown(rows: list[dict[str, Any]], sequential: dict[int, dict[str, Any]], args: argparse.Namespace,
-              command: str) -> str:
+def _markdown(
+    rows: list[dict[str, Any]], sequential: dict[int, dict[str, Any]], args: argparse.Namespace, command: str
+) -> str:
     lines = [
         f"Command: `{command}`  ",
         f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()},"
@@ -327,7 +402,8 @@ def _markdown(rows: list[dict[str, Any]], sequential: dict[int, dict[str, Any]],
             f" {m['seconds'] / f['floor_with_retry']:.2f} |"
             f" {m['http_requests']:,} | {m['graph_requests']:,} | {m['throttled']:,} | {m['peak_mb']:.0f} |"
             f" {e['peak_mb']:.0f} | {e['cpu_s']:.1f} | {row['lost']} ({row['failed']} failed as expected) |"
-            f" {seq_text} | {speedup} |")
+            f" {seq_text} | {speedup} |"
+        )
     lines += [
         "",
         "Floor, per size (L = mean latency): T_report = (ceil(P_r/5) - 1) x 10 s + L;"
@@ -344,20 +420,28 @@ def _markdown(rows: list[dict[str, Any]], sequential: dict[int, dict[str, Any]],
         if row["fault_rate"]:
             continue
         f = row["floor"]
-        lines.append(f"| {row['users']:,} | {f['enabled']:,} | {f['needing']:,} |"
-                     f" {f['report_pages']} ({f['report_page']}) | {f['user_pages']} | {f['ru']:,} |"
-                     f" {f['t_report']:.1f} | {f['t_ru']:.1f} | {f['t_chain']:.1f} | {f['failing']} |"
-                     f" {f['t_retry']:.2f} | {row['collector']['cpu_s']:.1f} |")
+        lines.append(
+            f"| {row['users']:,} | {f['enabled']:,} | {f['needing']:,} |"
+            f" {f['report_pages']} ({f['report_page']}) | {f['user_pages']} | {f['ru']:,} |"
+            f" {f['t_report']:.1f} | {f['t_ru']:.1f} | {f['t_chain']:.1f} | {f['failing']} |"
+            f" {f['t_retry']:.2f} | {row['collector']['cpu_s']:.1f} |"
+        )
     if sequential:
-        lines += ["", "| sequential loop | users timed | listing (s) | loop (s) | total (s) | requests | 429s |"
-                  " least possible ((pages + E) x L, s) |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| sequential loop | users timed | listing (s) | loop (s) | total (s) | requests | 429s |"
+            " least possible ((pages + E) x L, s) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         floors = {row["users"]: row["floor"]["sequential_floor"] for row in rows}
         for users, seq in sequential.items():
             least = f"{floors[users]:.0f}" if users in floors else ""
             note = " (extrapolated)" if seq["extrapolated"] else ""
-            lines.append(f"| {users:,} | {seq['timed_users']:,} of {seq['users']:,} | {seq['list_s']:.1f} |"
-                         f" {seq['loop_s']:.1f} | {seq['seconds']:.1f}{note} | {seq['requests']:,} |"
-                         f" {seq['throttled']} | {least} |")
+            lines.append(
+                f"| {users:,} | {seq['timed_users']:,} of {seq['users']:,} | {seq['list_s']:.1f} |"
+                f" {seq['loop_s']:.1f} | {seq['seconds']:.1f}{note} | {seq['requests']:,} |"
+                f" {seq['throttled']} | {least} |"
+            )
     return "\n".join(lines)
 
 

@@ -45,9 +45,9 @@ def main() -> None:
 
 
 def _run(users: int, seed: int, repeat: int) -> None:
-    from sspr_audit import engine
-    from sspr_audit.cli import demo_policy_path
-    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.audit import engine
+    from sspr_audit.demo import demo_policy_path
+    from sspr_audit.demo.tenant import generate_tenant
 
     with tempfile.TemporaryDirectory(prefix="sspr-bench-") as tmp:
         work = Path(tmp)
@@ -60,14 +60,24 @@ def _run(users: int, seed: int, repeat: int) -> None:
         audited = time.perf_counter() - started
         result_path = work / "result.pickle"
         result_path.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        print(f"{users} users, {len(result.findings)} findings; generate {generated:.1f} s, audit {audited:.1f} s;"
-              f" medians of {repeat} runs")
+        print(
+            f"{users} users, {len(result.findings)} findings; generate {generated:.1f} s, audit {audited:.1f} s;"
+            f" medians of {repeat} runs"
+        )
 
         def measure(what: str, out: str) -> dict:
             """The median of ``repeat`` fresh processes (the machine's noise is large)."""
-            runs = [json.loads(subprocess.run(
-                [sys.executable, __file__, "--render-one", what, "--result", str(result_path), "--out", out],
-                check=True, capture_output=True, text=True).stdout) for _ in range(repeat)]
+            runs = [
+                json.loads(
+                    subprocess.run(
+                        [sys.executable, __file__, "--render-one", what, "--result", str(result_path), "--out", out],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                )
+                for _ in range(repeat)
+            ]
             return sorted(runs, key=lambda m: m["seconds"])[len(runs) // 2]
 
         baseline = measure("xlsx", "bare")
@@ -80,13 +90,19 @@ def _run(users: int, seed: int, repeat: int) -> None:
     print("| step | seconds | x baseline | peak RSS (MB) | output (MB) |")
     print("|---|---:|---:|---:|---:|")
     for name, m in rows:
-        print(f"| {name} | {m['seconds']:.2f} | {m['seconds'] / baseline['seconds']:.2f} | {m['peak_mb']:.0f} |"
-              f" {m['size_mb']:.1f} |")
-    print(f"| all four, one after another | {total:.2f} | {total / baseline['seconds']:.2f} |"
-          f" {max(m['peak_mb'] for _, m in rows[1:]):.0f} | |")
-    print(f"| all four, as `sspr-audit report` writes them (workbook in a second process) |"
-          f" {together['seconds']:.2f} | {together['seconds'] / baseline['seconds']:.2f} | {together['peak_mb']:.0f} |"
-          f" {together['size_mb']:.1f} |")
+        print(
+            f"| {name} | {m['seconds']:.2f} | {m['seconds'] / baseline['seconds']:.2f} | {m['peak_mb']:.0f} |"
+            f" {m['size_mb']:.1f} |"
+        )
+    print(
+        f"| all four, one after another | {total:.2f} | {total / baseline['seconds']:.2f} |"
+        f" {max(m['peak_mb'] for _, m in rows[1:]):.0f} | |"
+    )
+    print(
+        f"| all four, as `sspr-audit report` writes them (workbook in a second process) |"
+        f" {together['seconds']:.2f} | {together['seconds'] / baseline['seconds']:.2f} | {together['peak_mb']:.0f} |"
+        f" {together['size_mb']:.1f} |"
+    )
 
 
 def _render_one(fmt: str, result_path: Path, out: Path | str) -> dict:

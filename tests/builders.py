@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from sspr_audit.models import (
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
+from sspr_audit.snapshot.models import (
     AuthMethod,
     CollectionState,
     CollectionStatus,
@@ -19,7 +20,6 @@ from sspr_audit.models import (
     TenantSettings,
     User,
 )
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS
 
 _ids = itertools.count(1)
 
@@ -44,27 +44,42 @@ def tenant(**changes) -> Tenant:
 
 
 def phone(number: str, phone_type: str = "mobile") -> AuthMethod:
-    return AuthMethod(PHONE_METHOD_IDS[phone_type], "phone", "#microsoft.graph.phoneAuthenticationMethod",
-                      phone_number=number, phone_type=phone_type)
+    return AuthMethod(
+        PHONE_METHOD_IDS[phone_type],
+        "phone",
+        "#microsoft.graph.phoneAuthenticationMethod",
+        phone_number=number,
+        phone_type=phone_type,
+    )
 
 
 def email(address: str) -> AuthMethod:
-    return AuthMethod("3ddfcfc8-9383-446f-83cc-3ab9be4be18f", "email", "#microsoft.graph.emailAuthenticationMethod",
-                      email_address=address)
+    return AuthMethod(
+        "3ddfcfc8-9383-446f-83cc-3ab9be4be18f",
+        "email",
+        "#microsoft.graph.emailAuthenticationMethod",
+        email_address=address,
+    )
 
 
 def app(name: str = "iPhone 15") -> AuthMethod:
-    return AuthMethod(f"app-{next(_ids)}", "microsoftAuthenticator",
-                      "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", display_name=name)
+    return AuthMethod(
+        f"app-{next(_ids)}",
+        "microsoftAuthenticator",
+        "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+        display_name=name,
+    )
 
 
 def fido2() -> AuthMethod:
-    return AuthMethod(f"fido-{next(_ids)}", "fido2", "#microsoft.graph.fido2AuthenticationMethod",
-                      display_name="YubiKey 5")
+    return AuthMethod(
+        f"fido-{next(_ids)}", "fido2", "#microsoft.graph.fido2AuthenticationMethod", display_name="YubiKey 5"
+    )
 
 
-PASSWORD = AuthMethod("28c10230-6103-485e-b985-444c60001490", "password",
-                      "#microsoft.graph.passwordAuthenticationMethod")
+PASSWORD = AuthMethod(
+    "28c10230-6103-485e-b985-444c60001490", "password", "#microsoft.graph.passwordAuthenticationMethod"
+)
 
 
 def role(name_and_id=GLOBAL_ADMIN, assignment: str = "active", via_group: str | None = None) -> RoleAssignment:

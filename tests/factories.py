@@ -11,17 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sspr_audit.models import (
-    CollectionState,
-    CollectionStatus,
-    RoleAssignment,
-    Source,
-    SourceState,
-    SourceStatus,
-    Tenant,
-    User,
-)
-from sspr_audit.results import (
+from sspr_audit.audit.results import (
     AuditResult,
     Finding,
     MethodSource,
@@ -31,6 +21,16 @@ from sspr_audit.results import (
     Severity,
     UsableMethod,
     UserResult,
+)
+from sspr_audit.snapshot.models import (
+    CollectionState,
+    CollectionStatus,
+    RoleAssignment,
+    Source,
+    SourceState,
+    SourceStatus,
+    Tenant,
+    User,
 )
 
 GENERATED_AT = "2025-03-04T05:06:07Z"
@@ -76,15 +76,26 @@ def user(upn: str, **overrides: Any) -> User:
     return User(**values)
 
 
-def method(name: str = "mobile_app", source: MethodSource = MethodSource.REGISTERED, field: str = "authenticator",
-           value: str | None = None, defective: bool = False) -> UsableMethod:
+def method(
+    name: str = "mobile_app",
+    source: MethodSource = MethodSource.REGISTERED,
+    field: str = "authenticator",
+    value: str | None = None,
+    defective: bool = False,
+) -> UsableMethod:
     """One usable SSPR method."""
     return UsableMethod(name, source, field, value, defective)
 
 
-def user_result(u: User, status: Readiness = Readiness.READY, reason: str | None = None,
-                usable: tuple[UsableMethod, ...] | None = None, is_admin: bool = False,
-                admin_eligible_only: bool = False, required: int | None = None) -> UserResult:
+def user_result(
+    u: User,
+    status: Readiness = Readiness.READY,
+    reason: str | None = None,
+    usable: tuple[UsableMethod, ...] | None = None,
+    is_admin: bool = False,
+    admin_eligible_only: bool = False,
+    required: int | None = None,
+) -> UserResult:
     """A user's readiness; by default ready with one registered app method."""
     return UserResult(
         user=u,
@@ -97,8 +108,9 @@ def user_result(u: User, status: Readiness = Readiness.READY, reason: str | None
     )
 
 
-def finding(rule: str, severity: Severity, ur: UserResult | None = None, message: str | None = None,
-            **fields: Any) -> Finding:
+def finding(
+    rule: str, severity: Severity, ur: UserResult | None = None, message: str | None = None, **fields: Any
+) -> Finding:
     """A finding about ``ur`` (or the tenant when None)."""
     who = {}
     if ur is not None:
@@ -136,8 +148,9 @@ POLICY = (
 )
 
 
-def audit_result(users: tuple[UserResult, ...] = (), findings: tuple[Finding, ...] = (),
-                 **overrides: Any) -> AuditResult:
+def audit_result(
+    users: tuple[UserResult, ...] = (), findings: tuple[Finding, ...] = (), **overrides: Any
+) -> AuditResult:
     """An audit result with the standard rule catalog and policy."""
     values: dict[str, Any] = {
         "tenant": tenant(),
@@ -156,31 +169,75 @@ def sample_users() -> tuple[UserResult, ...]:
     """Ten users: every status, two admins, a failure, hostile names and phone-like values."""
     phone = method("mobile_phone", MethodSource.PREPOPULATED, "mobilePhone", "+1 4251234567")
     return (
-        user_result(user("adele.vance@contoso.example", department="Sales", manager_name="Megan Bowen",
-                         mobile_phone="+1 4251234567"), usable=(phone,)),
-        user_result(user("alex.wilber@contoso.example", department="Sales", manager_name="Megan Bowen"),
-                    Readiness.READY_UNVERIFIED, usable=(phone,)),
-        user_result(user("diego.siciliani@contoso.example", department="IT"), Readiness.AT_RISK,
-                    usable=(method("mobile_phone", field="authentication phone (mobile)", value="4251234567",
-                                   defective=True),)),
-        user_result(user("grady.archie@contoso.example", department="IT", display_name=XSS_IMG),
-                    Readiness.NOT_READY, usable=(), reason="No SSPR method registered or prepopulated."),
-        user_result(user("isaiah.langer@contoso.example", display_name=XSS_SCRIPT), Readiness.NOT_READY,
-                    usable=()),
-        user_result(user("johanna.lorenz@contoso.example", department="Legal", display_name=FORMULAS[0],
-                         collection=CollectionStatus(CollectionState.FAILED, "HTTP 503 after 3 retries")),
-                    Readiness.UNKNOWN, usable=()),
+        user_result(
+            user(
+                "adele.vance@contoso.example",
+                department="Sales",
+                manager_name="Megan Bowen",
+                mobile_phone="+1 4251234567",
+            ),
+            usable=(phone,),
+        ),
+        user_result(
+            user("alex.wilber@contoso.example", department="Sales", manager_name="Megan Bowen"),
+            Readiness.READY_UNVERIFIED,
+            usable=(phone,),
+        ),
+        user_result(
+            user("diego.siciliani@contoso.example", department="IT"),
+            Readiness.AT_RISK,
+            usable=(method("mobile_phone", field="authentication phone (mobile)", value="4251234567", defective=True),),
+        ),
+        user_result(
+            user("grady.archie@contoso.example", department="IT", display_name=XSS_IMG),
+            Readiness.NOT_READY,
+            usable=(),
+            reason="No SSPR method registered or prepopulated.",
+        ),
+        user_result(user("isaiah.langer@contoso.example", display_name=XSS_SCRIPT), Readiness.NOT_READY, usable=()),
+        user_result(
+            user(
+                "johanna.lorenz@contoso.example",
+                department="Legal",
+                display_name=FORMULAS[0],
+                collection=CollectionStatus(CollectionState.FAILED, "HTTP 503 after 3 retries"),
+            ),
+            Readiness.UNKNOWN,
+            usable=(),
+        ),
         user_result(user("lee.gu@contoso.example", department="=1+1", display_name=FORMULAS[2]), Readiness.EXCLUDED),
-        user_result(user("lidia.holloway@contoso.example", display_name=FORMULAS[3]), Readiness.OUT_OF_SCOPE,
-                    usable=()),
-        user_result(user("megan.bowen@contoso.example", department="IT", roles=(
-            RoleAssignment("Global Administrator", GLOBAL_ADMIN_TEMPLATE, "active"),)),
-            Readiness.NOT_READY, is_admin=True, reason="Administrators need two methods; one is usable."),
-        user_result(user("nestor.wilke@contoso.example", department="IT", display_name=FORMULAS[4], roles=(
-            RoleAssignment("Helpdesk Administrator", "729827e3-9c14-49f7-bb1b-9608f156bbb8", "eligible",
-                           via_group="Helpdesk admins"),)),
-            Readiness.READY, is_admin=True, admin_eligible_only=True,
-            usable=(method(), method("email", field="authentication email", value="nestor@example.org"))),
+        user_result(
+            user("lidia.holloway@contoso.example", display_name=FORMULAS[3]), Readiness.OUT_OF_SCOPE, usable=()
+        ),
+        user_result(
+            user(
+                "megan.bowen@contoso.example",
+                department="IT",
+                roles=(RoleAssignment("Global Administrator", GLOBAL_ADMIN_TEMPLATE, "active"),),
+            ),
+            Readiness.NOT_READY,
+            is_admin=True,
+            reason="Administrators need two methods; one is usable.",
+        ),
+        user_result(
+            user(
+                "nestor.wilke@contoso.example",
+                department="IT",
+                display_name=FORMULAS[4],
+                roles=(
+                    RoleAssignment(
+                        "Helpdesk Administrator",
+                        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+                        "eligible",
+                        via_group="Helpdesk admins",
+                    ),
+                ),
+            ),
+            Readiness.READY,
+            is_admin=True,
+            admin_eligible_only=True,
+            usable=(method(), method("email", field="authentication email", value="nestor@example.org")),
+        ),
     )
 
 
@@ -192,21 +249,39 @@ def sample_result(**overrides: Any) -> AuditResult:
         finding("SSPR001", Severity.CRITICAL, by_upn["grady.archie"], suggestion="=cmd|' /C calc'!A0"),
         finding("SSPR001", Severity.CRITICAL, by_upn["isaiah.langer"], message=XSS_SCRIPT),
         finding("SSPR002", Severity.HIGH, by_upn["megan.bowen"], field="methods", value="1"),
-        finding("PHN001", Severity.MEDIUM, by_upn["diego.siciliani"], field="authentication phone (mobile)",
-                value="4251234567", suggestion="+1 4251234567", message="Number lacks +country code.\nLine two."),
-        finding("PHN001", Severity.MEDIUM, by_upn["adele.vance"], field="mobilePhone", value="\t+1 425",
-                suggestion="\r-1"),
+        finding(
+            "PHN001",
+            Severity.MEDIUM,
+            by_upn["diego.siciliani"],
+            field="authentication phone (mobile)",
+            value="4251234567",
+            suggestion="+1 4251234567",
+            message="Number lacks +country code.\nLine two.",
+        ),
+        finding(
+            "PHN001", Severity.MEDIUM, by_upn["adele.vance"], field="mobilePhone", value="\t+1 425", suggestion="\r-1"
+        ),
         finding("EML001", Severity.LOW, by_upn["alex.wilber"], field="otherMails", value="@evil", suggestion="-2+3"),
         finding("TEN001", Severity.INFO, None, message="Password writeback state is unknown."),
     )
     unread = (Source.REGISTRATION_DETAILS, Source.ON_PREMISES_SYNC, Source.GROUPS)
     sources = (
         *(SourceStatus(s.value, SourceState.READ) for s in Source if s not in unread),
-        SourceStatus(Source.REGISTRATION_DETAILS.value, SourceState.NOT_PERMITTED, 403,
-                     "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Tenant lacks Entra ID P1",
-                     "AuditLog.Read.All and Entra ID P1"),
-        SourceStatus(Source.ON_PREMISES_SYNC.value, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied",
-                     permission="OnPremDirectorySynchronization.Read.All (delegated)"),
+        SourceStatus(
+            Source.REGISTRATION_DETAILS.value,
+            SourceState.NOT_PERMITTED,
+            403,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Tenant lacks Entra ID P1",
+            "AuditLog.Read.All and Entra ID P1",
+        ),
+        SourceStatus(
+            Source.ON_PREMISES_SYNC.value,
+            SourceState.NOT_PERMITTED,
+            403,
+            "Authorization_RequestDenied",
+            permission="OnPremDirectorySynchronization.Read.All (delegated)",
+        ),
         SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED, message="no scope group was asked for"),
     )
     values: dict[str, Any] = {"tenant": tenant(sources=sources)}
@@ -220,8 +295,11 @@ def bulk_result(n: int) -> AuditResult:
     findings = []
     for i in range(n):
         status = Readiness.NOT_READY if i % 10 == 0 else Readiness.READY
-        ur = user_result(user(f"user{i:06d}@contoso.example", department=f"Dept {i % 7}"), status,
-                         usable=() if status == Readiness.NOT_READY else None)
+        ur = user_result(
+            user(f"user{i:06d}@contoso.example", department=f"Dept {i % 7}"),
+            status,
+            usable=() if status == Readiness.NOT_READY else None,
+        )
         users.append(ur)
         if status == Readiness.NOT_READY:
             findings.append(finding("SSPR001", Severity.CRITICAL, ur))

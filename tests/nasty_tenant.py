@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sspr_audit.models import (
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
+from sspr_audit.snapshot.models import (
     AuthMethod,
     CollectionState,
     CollectionStatus,
@@ -27,7 +28,6 @@ from sspr_audit.models import (
     TenantSettings,
     User,
 )
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS
 
 # Markup and template syntax.
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -62,34 +62,95 @@ LONG_NAME = ("Ω " + "Very Long Display Name " * 500)[:10_000]
 LONG_DEPARTMENT = ("<b>" + "Department of Redundancy Department " * 300)[:10_000]
 LONG_TITLE = ("=" + "Chief " * 2000)[:10_000]
 
-DISPLAY_NAMES = (XSS_IMG, XSS_SCRIPT, XSS_SVG, JS_URL, JINJA_EXPR, JINJA_RAW, JINJA_BLOCK, COMMENT_END, HYPERLINK,
-                 ONE_PLUS_ONE, AT_SUM, PLUS_SUM, MINUS, NOT_AVAILABLE, DIVIDE_BY_ZERO, DDE, TAB_FIRST, CR_FIRST,
-                 NEWLINES, ARABIC, HEBREW, RLO, EMOJI, COMBINING, LONG_NAME)
-DEPARTMENTS = (XSS_SCRIPT, HYPERLINK, "-Finance", "+Sales", "@Ops", NOT_AVAILABLE, NEWLINES, TAB_FIRST, ARABIC,
-               JINJA_RAW, LONG_DEPARTMENT, EMOJI)
+DISPLAY_NAMES = (
+    XSS_IMG,
+    XSS_SCRIPT,
+    XSS_SVG,
+    JS_URL,
+    JINJA_EXPR,
+    JINJA_RAW,
+    JINJA_BLOCK,
+    COMMENT_END,
+    HYPERLINK,
+    ONE_PLUS_ONE,
+    AT_SUM,
+    PLUS_SUM,
+    MINUS,
+    NOT_AVAILABLE,
+    DIVIDE_BY_ZERO,
+    DDE,
+    TAB_FIRST,
+    CR_FIRST,
+    NEWLINES,
+    ARABIC,
+    HEBREW,
+    RLO,
+    EMOJI,
+    COMBINING,
+    LONG_NAME,
+)
+DEPARTMENTS = (
+    XSS_SCRIPT,
+    HYPERLINK,
+    "-Finance",
+    "+Sales",
+    "@Ops",
+    NOT_AVAILABLE,
+    NEWLINES,
+    TAB_FIRST,
+    ARABIC,
+    JINJA_RAW,
+    LONG_DEPARTMENT,
+    EMOJI,
+)
 # Every distinct string of data the reports must show exactly as it is.
 HOSTILE = tuple(dict.fromkeys(DISPLAY_NAMES + DEPARTMENTS + (LONG_TITLE,)))
 LONG_FIELDS = (LONG_NAME, LONG_DEPARTMENT, LONG_TITLE)
 
 # Phone numbers and addresses as directories really hold them.
 MOBILES = (
-    "+1 4255550100", "+1 425XXXXX00", "+44 7XXX XXX X12", "+1 4255550100 x123", "+1 4255550100X12345",
-    "+1 425-CALL-NOW", "+\uff11 \uff14\uff12\uff15\uff15\uff15\uff15\uff10\uff11\uff10\uff10", "(425) 555-0100",
-    "0044 20 7946 0000", "+44 (0)20 7946 0000", "  +49 30 1234567  ", "-4255550100", "=1+1", "+", "",
-    "+1 4255550100 ext. 7", "tel:+14255550100", "+972 50-123-4567", "٠٥٠١٢٣٤٥٦٧",
+    "+1 4255550100",
+    "+1 425XXXXX00",
+    "+44 7XXX XXX X12",
+    "+1 4255550100 x123",
+    "+1 4255550100X12345",
+    "+1 425-CALL-NOW",
+    "+\uff11 \uff14\uff12\uff15\uff15\uff15\uff15\uff10\uff11\uff10\uff10",
+    "(425) 555-0100",
+    "0044 20 7946 0000",
+    "+44 (0)20 7946 0000",
+    "  +49 30 1234567  ",
+    "-4255550100",
+    "=1+1",
+    "+",
+    "",
+    "+1 4255550100 ext. 7",
+    "tel:+14255550100",
+    "+972 50-123-4567",
+    "٠٥٠١٢٣٤٥٦٧",
 )
 EMAILS = (
-    "x@example.org", "not-an-email", '=HYPERLINK("http://evil","mail")@evil.com', " padded@example.org ",
-    "\uff41\uff42\uff43@example.com", "a@b", "<script>@x.com", "user+tag@example.org", '"quoted local"@example.org',
-    "用户@例子.广告", "alex@contoso.com", "@SUM(A1)@example.org",
+    "x@example.org",
+    "not-an-email",
+    '=HYPERLINK("http://evil","mail")@evil.com',
+    " padded@example.org ",
+    "\uff41\uff42\uff43@example.com",
+    "a@b",
+    "<script>@x.com",
+    "user+tag@example.org",
+    '"quoted local"@example.org',
+    "用户@例子.广告",
+    "alex@contoso.com",
+    "@SUM(A1)@example.org",
 )
 FUTURE_TYPE = "#microsoft.graph.futureQuantumAuthenticationMethod"
 TELEPATHY_TYPE = "#microsoft.graph.telepathyAuthenticationMethod"
 
 UPDATED = "2024-12-24T23:59:59Z"  # the registration report's lastUpdatedDateTime
 TENANT_ID = "9e1b5f7c-0000-4000-8000-00000000beef"
-PASSWORD = AuthMethod("28c10230-6103-485e-b985-444c60001490", "password",
-                      "#microsoft.graph.passwordAuthenticationMethod")
+PASSWORD = AuthMethod(
+    "28c10230-6103-485e-b985-444c60001490", "password", "#microsoft.graph.passwordAuthenticationMethod"
+)
 GLOBAL_ADMIN = ("Global Administrator", "62e90394-69f5-4237-9190-012177145e10")
 HELPDESK_ADMIN = ("Helpdesk Administrator", "729827e3-9c14-49f7-bb1b-9608f156bbb8")
 CUSTOM_ROLE = (HYPERLINK + " <b>role</b>", "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
@@ -107,18 +168,31 @@ def _id(n: int) -> str:
 
 
 def _phone(number: str | None, phone_type: str = "mobile") -> AuthMethod:
-    return AuthMethod(PHONE_METHOD_IDS[phone_type], "phone", "#microsoft.graph.phoneAuthenticationMethod",
-                      phone_number=number, phone_type=phone_type)
+    return AuthMethod(
+        PHONE_METHOD_IDS[phone_type],
+        "phone",
+        "#microsoft.graph.phoneAuthenticationMethod",
+        phone_number=number,
+        phone_type=phone_type,
+    )
 
 
 def _email(address: str | None) -> AuthMethod:
-    return AuthMethod("3ddfcfc8-9383-446f-83cc-3ab9be4be18f", "email", "#microsoft.graph.emailAuthenticationMethod",
-                      email_address=address)
+    return AuthMethod(
+        "3ddfcfc8-9383-446f-83cc-3ab9be4be18f",
+        "email",
+        "#microsoft.graph.emailAuthenticationMethod",
+        email_address=address,
+    )
 
 
 def _app(n: int, name: str | None) -> AuthMethod:
-    return AuthMethod(f"app-{n}", "microsoftAuthenticator",
-                      "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", display_name=name)
+    return AuthMethod(
+        f"app-{n}",
+        "microsoftAuthenticator",
+        "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+        display_name=name,
+    )
 
 
 def _role(name_and_id: tuple[str, str], assignment: str = "active", via_group: str | None = None) -> RoleAssignment:
@@ -126,9 +200,17 @@ def _role(name_and_id: tuple[str, str], assignment: str = "active", via_group: s
 
 
 def _base(n: int, upn: str, display_name: str | None, department: str | None, **changes) -> User:
-    user = User(id=_id(n), user_principal_name=upn, display_name=display_name, user_type="Member",
-                account_enabled=True, department=department, usage_location="US", country="United States",
-                mail=upn)
+    user = User(
+        id=_id(n),
+        user_principal_name=upn,
+        display_name=display_name,
+        user_type="Member",
+        account_enabled=True,
+        department=department,
+        usage_location="US",
+        country="United States",
+        mail=upn,
+    )
     return replace(user, **changes)
 
 
@@ -147,16 +229,24 @@ def _hostile_users() -> list[User]:
         if n % 5 == 0:
             methods += (_phone(MOBILES[(n + 7) % len(MOBILES)], "office"),)
         registered = ("mobilePhone", "email") if n % 2 else None
-        users.append(_base(
-            n, f"user{n:02d}@contoso.com", name, department,
-            job_title=DISPLAY_NAMES[(n + 3) % len(DISPLAY_NAMES)],
-            mobile_phone=mobile or None,
-            business_phones=(MOBILES[(n + 2) % len(MOBILES)],) if n % 2 else (),
-            other_mails=(address, EMAILS[(n + 1) % len(EMAILS)]) if n % 3 == 1 else (),
-            methods=methods,
-            registration=RegistrationDetails(methods_registered=registered, is_sspr_registered=True,
-                                             is_sspr_enabled=True, last_updated=UPDATED) if registered else None,
-        ))
+        users.append(
+            _base(
+                n,
+                f"user{n:02d}@contoso.com",
+                name,
+                department,
+                job_title=DISPLAY_NAMES[(n + 3) % len(DISPLAY_NAMES)],
+                mobile_phone=mobile or None,
+                business_phones=(MOBILES[(n + 2) % len(MOBILES)],) if n % 2 else (),
+                other_mails=(address, EMAILS[(n + 1) % len(EMAILS)]) if n % 3 == 1 else (),
+                methods=methods,
+                registration=RegistrationDetails(
+                    methods_registered=registered, is_sspr_registered=True, is_sspr_enabled=True, last_updated=UPDATED
+                )
+                if registered
+                else None,
+            )
+        )
     return users
 
 
@@ -165,51 +255,148 @@ def _odd_users(managers: list[User]) -> list[User]:
     boss = managers[0]  # display name is markup: it becomes others' manager name
     return [
         # Every optional property missing; no methods at all.
-        _base(100, "nobody@contoso.com", None, None, user_type=None, usage_location=None, country=None, mail=None,
-              methods=(PASSWORD,)),
+        _base(
+            100,
+            "nobody@contoso.com",
+            None,
+            None,
+            user_type=None,
+            usage_location=None,
+            country=None,
+            mail=None,
+            methods=(PASSWORD,),
+        ),
         # Missing contact data but a manager whose name is markup, and one who is not in the snapshot.
-        _base(101, "managed@contoso.com", "Managed <u>person</u>", None, mobile_phone=None, manager_id=boss.id,
-              methods=(PASSWORD, _app(101, None))),
-        _base(102, "orphan@contoso.com", "Orphan", "-", manager_id=_id(999), manager_name=XSS_IMG,
-              methods=(PASSWORD,), usage_location=None),
+        _base(
+            101,
+            "managed@contoso.com",
+            "Managed <u>person</u>",
+            None,
+            mobile_phone=None,
+            manager_id=boss.id,
+            methods=(PASSWORD, _app(101, None)),
+        ),
+        _base(
+            102,
+            "orphan@contoso.com",
+            "Orphan",
+            "-",
+            manager_id=_id(999),
+            manager_name=XSS_IMG,
+            methods=(PASSWORD,),
+            usage_location=None,
+        ),
         # Methods this version does not know: kept as unrecognised, never dropped.
-        _base(103, "quantum@contoso.com", "Quantum " + EMOJI, NEWLINES, id=UNRECOGNISED_USER_ID,
-              methods=(PASSWORD, AuthMethod("f00dfeed-0000-4000-8000-000000000001", "unrecognised", FUTURE_TYPE,
-                                            display_name=XSS_IMG),
-                       AuthMethod("f00dfeed-0000-4000-8000-000000000002", "unrecognised", TELEPATHY_TYPE),
-                       _phone("+1 4255550123")),
-              registration=RegistrationDetails(methods_registered=("mobilePhone", "futureQuantum"),
-                                               last_updated=UPDATED)),
+        _base(
+            103,
+            "quantum@contoso.com",
+            "Quantum " + EMOJI,
+            NEWLINES,
+            id=UNRECOGNISED_USER_ID,
+            methods=(
+                PASSWORD,
+                AuthMethod("f00dfeed-0000-4000-8000-000000000001", "unrecognised", FUTURE_TYPE, display_name=XSS_IMG),
+                AuthMethod("f00dfeed-0000-4000-8000-000000000002", "unrecognised", TELEPATHY_TYPE),
+                _phone("+1 4255550123"),
+            ),
+            registration=RegistrationDetails(methods_registered=("mobilePhone", "futureQuantum"), last_updated=UPDATED),
+        ),
         # Two people whose UPNs differ only in case: two users, kept apart by id.
-        _base(104, "Alex@contoso.com", "Alex Upper", "Sales", id=ALEX_UPPER_ID, mobile_phone="+1 4255550104",
-              methods=(PASSWORD,)),
-        _base(105, "alex@contoso.com", "alex lower", "Sales", id=ALEX_LOWER_ID, mobile_phone=None,
-              other_mails=("alex@contoso.com",), methods=(PASSWORD, _email("ALEX@contoso.com"))),
+        _base(
+            104,
+            "Alex@contoso.com",
+            "Alex Upper",
+            "Sales",
+            id=ALEX_UPPER_ID,
+            mobile_phone="+1 4255550104",
+            methods=(PASSWORD,),
+        ),
+        _base(
+            105,
+            "alex@contoso.com",
+            "alex lower",
+            "Sales",
+            id=ALEX_LOWER_ID,
+            mobile_phone=None,
+            other_mails=("alex@contoso.com",),
+            methods=(PASSWORD, _email("ALEX@contoso.com")),
+        ),
         # Administrators, one through a role-assignable group with a hostile name, one with a hostile custom role.
-        _base(106, "admin@contoso.com", RLO, HYPERLINK, roles=(_role(GLOBAL_ADMIN),),
-              methods=(PASSWORD, _phone("+1 425XXXXX06"), _app(106, JINJA_RAW))),
-        _base(107, "helpdesk@contoso.com", ARABIC + " " + HEBREW, ARABIC,
-              roles=(_role(HELPDESK_ADMIN, via_group=ROLE_GROUP), _role(CUSTOM_ROLE, "eligible")),
-              methods=(PASSWORD, _email(EMAILS[2]))),
+        _base(
+            106,
+            "admin@contoso.com",
+            RLO,
+            HYPERLINK,
+            roles=(_role(GLOBAL_ADMIN),),
+            methods=(PASSWORD, _phone("+1 425XXXXX06"), _app(106, JINJA_RAW)),
+        ),
+        _base(
+            107,
+            "helpdesk@contoso.com",
+            ARABIC + " " + HEBREW,
+            ARABIC,
+            roles=(_role(HELPDESK_ADMIN, via_group=ROLE_GROUP), _role(CUSTOM_ROLE, "eligible")),
+            methods=(PASSWORD, _email(EMAILS[2])),
+        ),
         # Registration report only: security questions and an app, no per-user call.
-        _base(108, "sq@contoso.com", AT_SUM, PLUS_SUM, methods=None,
-              registration=RegistrationDetails(methods_registered=("securityQuestion", "microsoftAuthenticatorPush"),
-                                               is_sspr_registered=True, is_sspr_enabled=True, is_sspr_capable=True,
-                                               last_updated=UPDATED)),
+        _base(
+            108,
+            "sq@contoso.com",
+            AT_SUM,
+            PLUS_SUM,
+            methods=None,
+            registration=RegistrationDetails(
+                methods_registered=("securityQuestion", "microsoftAuthenticatorPush"),
+                is_sspr_registered=True,
+                is_sspr_enabled=True,
+                is_sspr_capable=True,
+                last_updated=UPDATED,
+            ),
+        ),
         # Graph keeps failing for this one: unknown, never "no methods".
-        _base(109, "broken@contoso.com", XSS_SCRIPT, JINJA_EXPR, id=FAILED_USER_ID, methods=None,
-              collection=CollectionStatus(CollectionState.FAILED, "503")),
+        _base(
+            109,
+            "broken@contoso.com",
+            XSS_SCRIPT,
+            JINJA_EXPR,
+            id=FAILED_USER_ID,
+            methods=None,
+            collection=CollectionStatus(CollectionState.FAILED, "503"),
+        ),
         # Disabled: never listed by Graph's filter, so in no report.
-        _base(110, "disabled@contoso.com", HYPERLINK, XSS_IMG, id=DISABLED_USER_ID, account_enabled=False,
-              methods=(PASSWORD,)),
+        _base(
+            110,
+            "disabled@contoso.com",
+            HYPERLINK,
+            XSS_IMG,
+            id=DISABLED_USER_ID,
+            account_enabled=False,
+            methods=(PASSWORD,),
+        ),
         # Guest with a mobile of full-width digits and many business phones.
-        _base(111, "guest_example.org#EXT#@contoso.onmicrosoft.com", EMOJI, EMOJI, user_type="Guest",
-              mobile_phone=MOBILES[6], business_phones=("", MOBILES[3], MOBILES[9]), usage_location="GB",
-              methods=(PASSWORD,)),
+        _base(
+            111,
+            "guest_example.org#EXT#@contoso.onmicrosoft.com",
+            EMOJI,
+            EMOJI,
+            user_type="Guest",
+            mobile_phone=MOBILES[6],
+            business_phones=("", MOBILES[3], MOBILES[9]),
+            usage_location="GB",
+            methods=(PASSWORD,),
+        ),
         # Scope group member with everything long.
-        _base(112, "long@contoso.com", LONG_NAME + "!", LONG_DEPARTMENT, job_title=LONG_TITLE,
-              groups=(HOSTILE_GROUP.id,), mobile_phone="+44 7700900123", usage_location="GB",
-              methods=(PASSWORD, _phone("+44 7700900123"))),
+        _base(
+            112,
+            "long@contoso.com",
+            LONG_NAME + "!",
+            LONG_DEPARTMENT,
+            job_title=LONG_TITLE,
+            groups=(HOSTILE_GROUP.id,),
+            mobile_phone="+44 7700900123",
+            usage_location="GB",
+            methods=(PASSWORD, _phone("+44 7700900123")),
+        ),
     ]
 
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from sspr_audit import engine
-from sspr_audit.advice import FALLBACK, SECURITY_INFO, advised_rules, what_to_do
+from sspr_audit.audit import engine
+from sspr_audit.audit.advice import FALLBACK, SECURITY_INFO, advised_rules, what_to_do
+from sspr_audit.audit.results import Finding, Severity
+from sspr_audit.audit.rules.registry import rule_ids
 from sspr_audit.render import xlsx
-from sspr_audit.results import Finding, Severity
-from sspr_audit.rules.registry import rule_ids
 from tests import builders as b
 
 
@@ -46,8 +46,13 @@ def test_no_method_tells_the_user_where_to_register():
 
 
 def test_synced_user_contact_field_is_for_it_in_the_on_premises_directory():
-    synced = b.user("synced", methods=(b.app(),), business_phones=("020 7946 0000",), usage_location="GB",
-                    on_premises_sync_enabled=True)
+    synced = b.user(
+        "synced",
+        methods=(b.app(),),
+        business_phones=("020 7946 0000",),
+        usage_location="GB",
+        on_premises_sync_enabled=True,
+    )
     text = _advice("PHN001", "businessPhones[0]", synced, on_premises_sync_enabled=True)
     assert text == "Ask IT to correct your office number (it is managed in the on-premises directory)."
 
@@ -71,7 +76,8 @@ def test_invalid_number_gets_no_suggested_correction():
 def test_organisation_email_asks_for_a_personal_address():
     user = b.user("orgmail", methods=(b.app(), b.email("orgmail@contoso.com")))
     assert _advice("EML001", "authentication email", user) == (
-        f"Add a personal email address (not your work address) at {SECURITY_INFO}.")
+        f"Add a personal email address (not your work address) at {SECURITY_INFO}."
+    )
 
 
 def test_unreadable_methods_need_nothing_from_the_user():
@@ -88,8 +94,9 @@ def test_administrators_are_told_they_need_two_methods():
 def test_tenant_finding_is_for_it():
     _, pairs = _audit(b.user("someone", methods=(b.app(),)), on_premises_sync_enabled=True)
     tenant = [what_to_do(f, u) for f, u in pairs if f.rule == "TEN001"]
-    assert tenant == ["Nothing for users to do: IT must turn on password writeback so that resets reach the"
-                      " on-premises directory."]
+    assert tenant == [
+        "Nothing for users to do: IT must turn on password writeback so that resets reach the on-premises directory."
+    ]
 
 
 @pytest.mark.parametrize("rule", ["PHN002", "PHN004", "PHN005"])

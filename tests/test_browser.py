@@ -21,20 +21,30 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult
+from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
-from sspr_audit.results import AuditResult, Finding, Severity, UserResult
-from sspr_audit.sspr_methods import METHOD_LABELS
 
 USERS = 10_000
 SEED = 7
 PAGE_ROWS = 100  # report.js shows this many rows a page
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Records CSP violations from before the report's own script runs (init scripts are not subject to the page's CSP).
-WATCH_CSP = ("window.__csp = [];"
-             "document.addEventListener('securitypolicyviolation',"
-             " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+WATCH_CSP = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
 ROW_TEXT = "rows => rows.map((r) => Array.from(r.cells, (c) => c.textContent))"
 SEV, RULE, UPN, FIELD, VALUE, MESSAGE = 0, 1, 2, 6, 7, 8  # columns of the findings table
 
@@ -47,8 +57,10 @@ def find_chromium() -> str | None:
 
 
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium executable found (install the Debian "
-                                "'chromium' package or set CHROMIUM to its path)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium executable found (install the Debian 'chromium' package or set CHROMIUM to its path)",
+)
 
 
 class Report:
@@ -74,9 +86,9 @@ class Report:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
     """The audit of the 10,000-user demo tenant and its HTML report (built once: it takes seconds)."""
-    from sspr_audit import engine
-    from sspr_audit.cli import demo_policy_path
-    from sspr_audit.emulator.tenant_generator import generate_tenant
+    from sspr_audit.audit import engine
+    from sspr_audit.demo import demo_policy_path
+    from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.render import write_reports
 
     truth = generate_tenant(USERS, SEED)
@@ -118,8 +130,14 @@ def finding_upn(f: Finding, upns: dict[str | None, str]) -> str:
 
 def row_key(f: Finding, upns: dict[str | None, str]) -> tuple[str, str, str, str, str, str]:
     """A finding as the findings table shows it: severity, rule, user, field, value, message."""
-    return (SEVERITY_LABELS[f.severity], f.rule, finding_upn(f, upns) or "(tenant)", f.field or "", f.value or "",
-            f.message)
+    return (
+        SEVERITY_LABELS[f.severity],
+        f.rule,
+        finding_upn(f, upns) or "(tenant)",
+        f.field or "",
+        f.value or "",
+        f.message,
+    )
 
 
 def shown(rows: list[list[str]]) -> list[tuple[str, ...]]:
@@ -134,8 +152,15 @@ def user_keys(rows: list[list[str]]) -> list[str]:
 def searchable_user(result: AuditResult) -> UserResult:
     """A user with several findings and a usable method whose UPN appears in no other finding's text."""
     upns = upn_of(result)
-    texts = [(f.user_id, " ".join(filter(None, (finding_upn(f, upns), f.display_name, f.field, f.value, f.message,
-                                                f.suggestion))).lower()) for f in result.findings]
+    texts = [
+        (
+            f.user_id,
+            " ".join(
+                filter(None, (finding_upn(f, upns), f.display_name, f.field, f.value, f.message, f.suggestion))
+            ).lower(),
+        )
+        for f in result.findings
+    ]
     mine = Counter(f.user_id for f in result.findings)
     for u in sorted(result.users, key=lambda u: (-mine[u.user.id], u.user.id)):
         needle = u.user.user_principal_name.lower()
@@ -234,7 +259,7 @@ def test_next_page_shows_the_next_hundred_findings(report: Report, demo: tuple[A
     page.click("#ft-pager .next")
     expect(page.locator("#ft-pager .info")).to_have_text(f"rows 101\u2013200, page 2 of {pages}")
     second = shown(report.rows())
-    assert second == ordered[PAGE_ROWS:2 * PAGE_ROWS]
+    assert second == ordered[PAGE_ROWS : 2 * PAGE_ROWS]
     assert second != first
     expect(page.locator("#ft-pager .prev")).to_be_enabled()
 
@@ -255,7 +280,8 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
     expect(status).to_have_text(f"{STATUS_LABELS[target.status]} {target.reason}")
     methods = page.eval_on_selector_all("#detail-body table tbody tr", ROW_TEXT)
     assert [(m[0], m[2], m[3]) for m in methods] == [
-        (METHOD_LABELS.get(m.method, m.method), m.field, m.value or "") for m in target.usable]
+        (METHOD_LABELS.get(m.method, m.method), m.field, m.value or "") for m in target.usable
+    ]
     findings = page.locator("#detail-body .finding")
     expect(findings).to_have_count(sum(f.user_id == target.user.id for f in result.findings))
 

@@ -11,20 +11,17 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sspr_audit import engine
-from sspr_audit.changes import (
-    FIRST_RUN,
+from sspr_audit.audit import engine
+from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity
+from sspr_audit.history.compare import (
     ChangesError,
     StoredFinding,
     StoredUser,
     compare,
     policy_hash,
-    render_html,
-    render_text,
     run_from_result,
-    to_json,
 )
-from sspr_audit.results import AuditResult, PolicySetting, Readiness, Severity
+from sspr_audit.render.changes import FIRST_RUN, render_html, render_text, to_json
 from tests import builders as b
 
 WEEK1_AT = "2026-11-20T09:00:00Z"
@@ -53,17 +50,24 @@ def week(n: int, **tenant_changes) -> b.Snapshot:
         # carol registers the app: ready, her finding resolved
         b.user("carol", methods=() if n == 1 else (b.app(),), groups=pilot, id="u-carol"),
         # dave, a Global Administrator, loses his email method: still ready, one method fewer
-        b.user("dave", methods=dave_methods if n == 1 else dave_methods[:2], roles=(b.role(),), groups=pilot,
-               id="u-dave"),
+        b.user(
+            "dave", methods=dave_methods if n == 1 else dave_methods[:2], roles=(b.role(),), groups=pilot, id="u-dave"
+        ),
         # erin leaves the company, frank joins it
-        b.user("erin", methods=(b.app(),), groups=pilot, id="u-erin") if n == 1 else
-        b.user("frank", methods=(b.app(),), groups=pilot, id="u-frank"),
+        b.user("erin", methods=(b.app(),), groups=pilot, id="u-erin")
+        if n == 1
+        else b.user("frank", methods=(b.app(),), groups=pilot, id="u-frank"),
         # gina joins the pilot group, hank leaves it
         b.user("gina", methods=(b.app(),), groups=pilot if n == 2 else (), id="u-gina"),
         b.user("hank", methods=(b.app(),), groups=pilot if n == 1 else (), id="u-hank"),
         # ivan's mobilePhone is still not in SSPR format, with another number: the same finding
-        b.user("ivan", methods=(b.app(),), groups=pilot, id="u-ivan",
-               mobile_phone="425 555 0199" if n == 1 else "425 555 0198"),
+        b.user(
+            "ivan",
+            methods=(b.app(),),
+            groups=pilot,
+            id="u-ivan",
+            mobile_phone="425 555 0199" if n == 1 else "425 555 0198",
+        ),
         # judy's methods could not be read in week 2
         judy if n == 1 else b.failed(judy),
         # the break-glass account stays excluded
@@ -89,13 +93,19 @@ def test_compare_reports_exactly_the_expected_changes(tmp_path):
     assert finding_keys(changes.new_findings) == NEW_FINDINGS
     assert finding_keys(changes.resolved_findings) == [("SSPR001", "carol@contoso.com", "methods")]
     assert [(c.upn, c.before, c.after) for c in changes.became_not_ready] == [
-        ("bob@contoso.com", "ready", "not_ready"), ("judy@contoso.com", "ready", "unknown")]
+        ("bob@contoso.com", "ready", "not_ready"),
+        ("judy@contoso.com", "ready", "unknown"),
+    ]
     assert [(c.upn, c.before, c.after) for c in changes.admins_lost_method] == [("dave@contoso.com", "3", "2")]
     assert "email no longer usable" in changes.admins_lost_method[0].detail
     assert [(c.upn, c.before, c.after) for c in changes.joined] == [
-        ("frank@contoso.com", None, "ready"), ("gina@contoso.com", "out_of_scope", "ready")]
+        ("frank@contoso.com", None, "ready"),
+        ("gina@contoso.com", "out_of_scope", "ready"),
+    ]
     assert [(c.upn, c.before, c.after) for c in changes.left] == [
-        ("erin@contoso.com", "ready", None), ("hank@contoso.com", "ready", "out_of_scope")]
+        ("erin@contoso.com", "ready", None),
+        ("hank@contoso.com", "ready", "out_of_scope"),
+    ]
     assert changes.users_compared and not changes.policy_changed
     assert (changes.old.generated_at, changes.new.generated_at) == (WEEK1_AT, WEEK2_AT)
 
@@ -155,17 +165,24 @@ def test_text_lists_every_kind_of_change_with_its_count(tmp_path):
     text = render_text(compare(audit(1, tmp_path), audit(2, tmp_path)))
     assert "Changes from audit (2026-11-20T09:00:00Z) to audit (2026-11-27T09:00:00Z)." in text
     blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in text.split("\n\n")[1:]}
-    assert list(blocks) == ["New findings (2)", "Resolved findings (1)", "Users who became not ready (2)",
-                            "Administrators who lost a method (1)", "Joined SSPR scope (2)", "Left SSPR scope (2)"]
+    assert list(blocks) == [
+        "New findings (2)",
+        "Resolved findings (1)",
+        "Users who became not ready (2)",
+        "Administrators who lost a method (1)",
+        "Joined SSPR scope (2)",
+        "Left SSPR scope (2)",
+    ]
     assert blocks["New findings (2)"][0].startswith("  bob@contoso.com: SSPR001 high [methods]: ")
     assert blocks["Left SSPR scope (2)"] == [
         "  erin@contoso.com: No longer in the snapshot (deleted from the directory, or no longer collected).",
-        "  hank@contoso.com: Now out of scope."]
+        "  hank@contoso.com: Now out of scope.",
+    ]
 
 
 @pytest.fixture(scope="module")
 def changes_schema() -> dict:
-    text = resources.files("sspr_audit").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("sspr_audit.render").joinpath("report.schema.json").read_text(encoding="utf-8")
     return {"$defs": json.loads(text)["$defs"], "$ref": "#/$defs/changes"}
 
 
@@ -201,8 +218,7 @@ def _hostile_runs() -> tuple:
     bad = "<img src=x onerror=alert(1)>@contoso.com"
     user = StoredUser("u-x", bad, "<script>alert(1)</script>", Readiness.NOT_READY, False, 0, ())
     finding = StoredFinding("SSPR001", Severity.HIGH, "u-x", bad, "methods", None, "</li><script>x</script>")
-    new = replace(result, users=(user,), findings=(finding,),
-                  summary=replace(result.summary, generated_at=WEEK2_AT))
+    new = replace(result, users=(user,), findings=(finding,), summary=replace(result.summary, generated_at=WEEK2_AT))
     return result, new
 
 
@@ -221,4 +237,8 @@ def test_html_diff_page_is_self_contained_and_escaped():
     text = "".join(page.text)
     assert "<img src=x onerror=alert(1)>@contoso.com" in text and "</li><script>x</script>" in text
     assert {a.get("id") for t, a in page.tags if t == "h3"} == {
-        "changes-new_findings", "changes-resolved_findings", "changes-joined", "changes-left"}
+        "changes-new_findings",
+        "changes-resolved_findings",
+        "changes-joined",
+        "changes-left",
+    }

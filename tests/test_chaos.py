@@ -15,29 +15,33 @@ import httpx
 import pytest
 
 from sspr_audit.collect.collector import collect
-from sspr_audit.collect.expected import expected_collection
 from sspr_audit.collect.options import CollectOptions
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.emulator.config import EmulatorConfig, EmulatorConfigError
+from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.tenant_generator import generate_tenant
-from sspr_audit.models import CollectionState
 from sspr_audit.snapshot import to_dict
+from sspr_audit.snapshot.models import CollectionState
 
 NOW = "2025-02-03T04:05:06Z"
 TOKEN = EmulatorConfig().token
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # Seed 13 resets the first request (the organization) and some $batch requests; the storm starts at the ninth.
-CHAOS = EmulatorConfig(fault_rate=0.05, seed=13, storm_after=8, storm_seconds=3.0, malformed_collection="/users",
-                       malformed_page=2)
+CHAOS = EmulatorConfig(
+    fault_rate=0.05, seed=13, storm_after=8, storm_seconds=3.0, malformed_collection="/users", malformed_page=2
+)
 
 
 def test_collection_through_chaos_equals_truth_and_loses_nobody():
     truth = generate_tenant(300, 11)
-    opts = CollectOptions(access_token=TOKEN, backoff_base=0.01, concurrency=8,
-                          scope_groups=tuple(g.display_name for g in truth.tenant.groups))
+    opts = CollectOptions(
+        access_token=TOKEN,
+        backoff_base=0.01,
+        concurrency=8,
+        scope_groups=tuple(g.display_name for g in truth.tenant.groups),
+    )
     with emulator_in_thread(truth, CHAOS) as emulator:
-        snapshot, stats = asyncio.run(collect(CollectOptions(**{**opts.__dict__, "graph_url": emulator.url}),
-                                              now=NOW))
+        snapshot, stats = asyncio.run(collect(CollectOptions(**{**opts.__dict__, "graph_url": emulator.url}), now=NOW))
         served = emulator.stats
     assert served.stormed > 0 and served.resets > 0 and served.malformed == 1 and served.faults > served.resets
     assert 0 < stats.throttled <= served.throttled and stats.retries > 0  # a reset $batch hides its inner 429s

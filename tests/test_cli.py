@@ -9,7 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sspr_audit import catalog, snapshot
+from sspr_audit import snapshot
+from sspr_audit.audit.rules import catalog
 from sspr_audit.cli import main
 from tests import builders as b
 
@@ -21,10 +22,12 @@ def invoke(*args: str):
 
 
 def test_help_starts_without_heavy_imports():
-    code = ("import sys; from sspr_audit.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('openpyxl', 'msgraph', 'jinja2', 'aiohttp', 'phonenumbers', 'rich', 'azure.identity')"
-            " if m in sys.modules]\nprint('HEAVY', heavy)")
+    code = (
+        "import sys; from sspr_audit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('openpyxl', 'msgraph', 'jinja2', 'aiohttp', 'phonenumbers', 'rich', 'azure.identity')"
+        " if m in sys.modules]\nprint('HEAVY', heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out and "Usage:" in out
 
@@ -47,8 +50,9 @@ def test_readme_rule_table_is_generated_from_the_catalog():
     readme = (ROOT / "README.md").read_text()
     start, end = "<!-- rules:start -->\n", "\n<!-- rules:end -->"
     generated = readme.split(start, 1)[1].split(end, 1)[0]
-    assert generated == catalog.render("markdown"), \
+    assert generated == catalog.render("markdown"), (
         "README rule table is stale: paste the output of 'sspr-audit rules --format markdown'"
+    )
 
 
 def test_readme_test_command_is_what_ci_runs():
@@ -131,8 +135,11 @@ def test_remediate_writes_the_csv_and_a_dry_run_script(tmp_path):
 def test_weekly_runs_record_history_and_show_changes(tmp_path):
     out = tmp_path / "weekly"
     week1 = b.snapshot(b.user("alex", methods=(b.app(),), mobile_phone="+14255550123"), b.user("sam", methods=()))
-    week2 = b.snapshot(b.user("alex", methods=(b.app(),), mobile_phone="+1 4255550123"),
-                       b.user("sam", methods=(b.app(),)), b.user("kim", methods=()))
+    week2 = b.snapshot(
+        b.user("alex", methods=(b.app(),), mobile_phone="+1 4255550123"),
+        b.user("sam", methods=(b.app(),)),
+        b.user("kim", methods=()),
+    )
     first = snapshot.write(week1, tmp_path / "w1.json")
     second = snapshot.write(week2, tmp_path / "w2.json")
     assert invoke("report", first, "-o", out, "-f", "json", "-q").exit_code == 0
@@ -163,8 +170,9 @@ def test_no_history_writes_no_database_and_diff_without_runs_is_exit_2(tmp_path)
 
 
 def test_split_by_department_and_redact(tmp_path):
-    sales = b.user("ann", methods=(), department="Sales", mobile_phone="+14255550123",
-                   other_mails=("ann.private@example.org",))
+    sales = b.user(
+        "ann", methods=(), department="Sales", mobile_phone="+14255550123", other_mails=("ann.private@example.org",)
+    )
     legal = b.user("bob", methods=(), department="Legal/Compliance", mobile_phone="+1 4255550188")
     snap = snapshot.write(b.snapshot(sales, legal), tmp_path / "s.json")
     out = tmp_path / "out"

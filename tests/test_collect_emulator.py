@@ -20,17 +20,18 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from sspr_audit.cli.options import collect_options
 from sspr_audit.collect.collector import collect
 from sspr_audit.collect.errors import AuthenticationError, CheckpointError
-from sspr_audit.collect.expected import expected_collection
-from sspr_audit.collect.options import CollectOptions, collect_options
+from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.progress import Progress
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.emulator.config import EmulatorConfig
+from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.tenant_generator import generate_tenant
 from sspr_audit.emulator.throttling import ThrottleLimits
-from sspr_audit.models import CollectionState, Snapshot, SourceState
 from sspr_audit.snapshot import read, to_dict
+from sspr_audit.snapshot.models import CollectionState, Snapshot, SourceState
 
 NOW = "2025-02-03T04:05:06Z"
 TOKEN = EmulatorConfig().token
@@ -42,8 +43,13 @@ def tenant(users: int = 130, seed: int = 7) -> Snapshot:
 
 
 def options(url: str, **overrides: Any) -> CollectOptions:
-    values: dict[str, Any] = {"access_token": TOKEN, "graph_url": url, "backoff_base": 0.01, "concurrency": 8,
-                              "scope_groups": tuple(g.display_name for g in tenant().tenant.groups)}
+    values: dict[str, Any] = {
+        "access_token": TOKEN,
+        "graph_url": url,
+        "backoff_base": 0.01,
+        "concurrency": 8,
+        "scope_groups": tuple(g.display_name for g in tenant().tenant.groups),
+    }
     values.update(overrides)
     return CollectOptions(**values)
 
@@ -58,7 +64,8 @@ def assert_matches_truth(snapshot: Snapshot, truth: Snapshot, **expectation: Any
     assert [to_dict(u) for u in snapshot.users] == [to_dict(u) for u in expected.users]
     stable = ("id", "display_name", "verified_domains", "on_premises_sync_enabled", "settings", "groups")
     assert {f: to_dict(getattr(snapshot.tenant, f)) for f in stable} == {
-        f: to_dict(getattr(expected.tenant, f)) for f in stable}
+        f: to_dict(getattr(expected.tenant, f)) for f in stable
+    }
     without_message = [{**to_dict(s), "message": None} for s in snapshot.tenant.sources]
     assert without_message == [to_dict(s) for s in expected.tenant.sources]
     assert snapshot.generator == expected.generator and snapshot.generator.startswith("sspr-audit collector ")
@@ -139,19 +146,24 @@ def test_an_interrupted_collection_resumes_without_asking_twice(tmp_path):
     assert not checkpoint.exists()
     assert to_dict(read(output)) == to_dict(snapshot)
     assert stat.S_IMODE(os.stat(output).st_mode) == 0o600
-    assert sum(n for route, n in listings.items() if "users" in str(route).lower() and "method" not in
-               str(route).lower()) >= 1
+    assert (
+        sum(n for route, n in listings.items() if "users" in str(route).lower() and "method" not in str(route).lower())
+        >= 1
+    )
 
 
 def test_a_checkpoint_of_other_options_or_another_tenant_is_refused(tmp_path):
     checkpoint = tmp_path / "collect.checkpoint"
     with emulator_in_thread(tenant(), EmulatorConfig(throttle="off")) as emulator:
         with pytest.raises(Interrupt):
-            run(emulator.url, opts=options(emulator.url, concurrency=1), checkpoint=checkpoint,
-                progress=StopAfter(1))
+            run(emulator.url, opts=options(emulator.url, concurrency=1), checkpoint=checkpoint, progress=StopAfter(1))
         with pytest.raises(CheckpointError, match="scope_groups"):
-            run(emulator.url, opts=options(emulator.url, scope_groups=("SSPR Pilot",)), checkpoint=checkpoint,
-                resume=True)
+            run(
+                emulator.url,
+                opts=options(emulator.url, scope_groups=("SSPR Pilot",)),
+                checkpoint=checkpoint,
+                resume=True,
+            )
         url = emulator.url
     other = tenant(20, 99)
     with emulator_in_thread(other, EmulatorConfig(throttle="off")) as emulator:
@@ -193,8 +205,9 @@ def test_secrets_never_reach_logs_errors_or_files(tmp_path, caplog, monkeypatch)
         opts = captured["options"]
         assert opts.access_token == sentinel and sentinel not in repr(opts)
         opts = dataclasses.replace(opts, backoff_base=0.01)
-        snapshot, _ = asyncio.run(collect(opts, now=NOW, checkpoint=checkpoint, output=output,
-                                          progress=CarelessProgress(sentinel)))
+        snapshot, _ = asyncio.run(
+            collect(opts, now=NOW, checkpoint=checkpoint, output=output, progress=CarelessProgress(sentinel))
+        )
         interrupted = tmp_path / "i.checkpoint"
         with pytest.raises(Interrupt):
             asyncio.run(collect(opts, now=NOW, checkpoint=interrupted, progress=StopAfter(0)))
@@ -202,9 +215,13 @@ def test_secrets_never_reach_logs_errors_or_files(tmp_path, caplog, monkeypatch)
         asyncio.run(collect(CollectOptions(access_token=sentinel, graph_url=emu.url), now=NOW))
     help_text = CliRunner(env={"AZURE_CLIENT_SECRET": sentinel}).invoke(command, ["--help"]).output
     assert len(snapshot.users) > 0 and caplog.records
-    texts = [r.getMessage() for r in caplog.records] + [caplog.text, str(bad.value), help_text,
-                                                        output.read_text(), interrupted.read_text()]
+    texts = [r.getMessage() for r in caplog.records] + [
+        caplog.text,
+        str(bad.value),
+        help_text,
+        output.read_text(),
+        interrupted.read_text(),
+    ]
     assert not [t for t in texts if sentinel in t]
     assert any("***" in r.getMessage() for r in caplog.records)
     assert json.loads(output.read_text())["tenant"]["id"] == truth.tenant.id
-

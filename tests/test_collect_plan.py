@@ -9,7 +9,7 @@ from aiohttp import web
 
 from sspr_audit.collect.plan import MethodsPlan
 from sspr_audit.collect.throttle import WindowPacer
-from sspr_audit.models import SourceState
+from sspr_audit.snapshot.models import SourceState
 from tests.test_collect_retry import FakeGraph, run
 
 REPORT = "/reports/authenticationMethods/userRegistrationDetails"

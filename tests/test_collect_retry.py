@@ -20,28 +20,45 @@ from aiohttp import web
 from sspr_audit.collect.collector import collect
 from sspr_audit.collect.errors import AuthenticationError, PermissionMissing
 from sspr_audit.collect.options import CollectOptions
-from sspr_audit.models import CollectionState, SourceState
+from sspr_audit.snapshot.models import CollectionState, SourceState
 
 TOKEN = "scripted-token-0123456789"
-ORG = {"id": "99999999-0000-0000-0000-000000000001", "displayName": "Scripted", "onPremisesSyncEnabled": False,
-       "verifiedDomains": [{"name": "scripted.example", "isDefault": True}]}
-METHOD = {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", "id": "3179e48a-750b-4051-897c-87b9720928f7",
-          "phoneNumber": "+1 4255550100", "phoneType": "mobile", "smsSignInState": "notSupported"}
+ORG = {
+    "id": "99999999-0000-0000-0000-000000000001",
+    "displayName": "Scripted",
+    "onPremisesSyncEnabled": False,
+    "verifiedDomains": [{"name": "scripted.example", "isDefault": True}],
+}
+METHOD = {
+    "@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
+    "id": "3179e48a-750b-4051-897c-87b9720928f7",
+    "phoneNumber": "+1 4255550100",
+    "phoneType": "mobile",
+    "smsSignInState": "notSupported",
+}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 
 
 def graph_error(status: int, code: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": f"{code} message"}}, status=status,
-                             headers=headers)
+    return web.json_response({"error": {"code": code, "message": f"{code} message"}}, status=status, headers=headers)
 
 
 class FakeGraph:
     """A scripted Graph v1.0: ``users`` enabled users, report 403 unless told, hooks per path."""
 
     def __init__(self, users: int = 3) -> None:
-        self.users = [{"id": f"00000000-0000-0000-0000-{n:012d}", "userPrincipalName": f"u{n}@scripted.example",
-                       "displayName": f"User {n}", "userType": "Member", "accountEnabled": True,
-                       "businessPhones": [], "otherMails": []} for n in range(users)]
+        self.users = [
+            {
+                "id": f"00000000-0000-0000-0000-{n:012d}",
+                "userPrincipalName": f"u{n}@scripted.example",
+                "displayName": f"User {n}",
+                "userType": "Member",
+                "accountEnabled": True,
+                "businessPhones": [],
+                "otherMails": [],
+            }
+            for n in range(users)
+        ]
         self.hooks: dict[str, Handler] = {}
         self.inner: Callable[[str, int], dict[str, Any] | None] = lambda user_id, attempt: None
         self.batch_sizes: list[int] = []
@@ -71,10 +88,15 @@ class FakeGraph:
         if path == "/policies/authorizationPolicy":
             return web.json_response({"id": "authorizationPolicy", "allowedToUseSSPR": False})
         if path == "/policies/authenticationMethodsPolicy":
-            voice = {"id": "Voice", "state": "enabled", "isOfficePhoneAllowed": True,
-                     "includeTargets": [{"targetType": "group", "id": "all_users"}]}
-            return web.json_response({"policyMigrationState": "migrationComplete",
-                                      "authenticationMethodConfigurations": [voice]})
+            voice = {
+                "id": "Voice",
+                "state": "enabled",
+                "isOfficePhoneAllowed": True,
+                "includeTargets": [{"targetType": "group", "id": "all_users"}],
+            }
+            return web.json_response(
+                {"policyMigrationState": "migrationComplete", "authenticationMethodConfigurations": [voice]}
+            )
         if path == "/directory/onPremisesSynchronization":
             return graph_error(403, "Authorization_RequestDenied")
         return graph_error(404, "Request_ResourceNotFound")
@@ -90,8 +112,9 @@ class FakeGraph:
             self.method_calls[user_id] += 1
             self.method_times[user_id].append(time.monotonic())
             scripted = self.inner(user_id, self.method_calls[user_id])
-            responses.append({"id": inner["id"], **(scripted or {"status": 200, "headers": {},
-                                                                 "body": {"value": [METHOD]}})})
+            responses.append(
+                {"id": inner["id"], **(scripted or {"status": 200, "headers": {}, "body": {"value": [METHOD]}})}
+            )
         return web.json_response({"responses": responses})
 
 
@@ -124,7 +147,9 @@ def test_inner_retry_after_is_obeyed_and_only_the_throttled_request_is_resent():
     throttled_user = graph.users[1]["id"]
     graph.inner = lambda user_id, attempt: (
         {"status": 429, "headers": {"Retry-After": "1"}, "body": {"error": {"code": "TooManyRequests"}}}
-        if user_id == throttled_user and attempt == 1 else None)
+        if user_id == throttled_user and attempt == 1
+        else None
+    )
     snapshot, stats = run(graph)
     times = graph.method_times[throttled_user]
     assert len(times) == 2 and times[1] - times[0] >= 1.0
@@ -174,7 +199,9 @@ def test_a_user_whose_calls_keep_failing_is_failed_with_a_reason_not_empty():
     broken = graph.users[0]["id"]
     graph.inner = lambda user_id, attempt: (
         {"status": 503, "headers": {}, "body": {"error": {"code": "serviceNotAvailable"}}}
-        if user_id == broken else None)
+        if user_id == broken
+        else None
+    )
     snapshot, stats = run(graph, max_attempts=4)
     failed, fine = snapshot.users
     assert graph.method_calls[broken] == 4
@@ -188,7 +215,8 @@ def test_a_failed_batch_does_not_count_against_a_user_that_failed_on_its_own():
     graph = FakeGraph(users=1)
     user = graph.users[0]["id"]
     graph.inner = lambda user_id, attempt: (
-        {"status": 503, "headers": {}, "body": {"error": {"code": "serviceNotAvailable"}}} if attempt <= 2 else None)
+        {"status": 503, "headers": {}, "body": {"error": {"code": "serviceNotAvailable"}}} if attempt <= 2 else None
+    )
     whole = {"failed": 0}
 
     async def flaky(request: web.Request) -> web.Response | None:
@@ -227,8 +255,10 @@ def test_report_refused_means_every_user_is_inspected_and_the_refusal_recorded()
 
 def test_report_rows_without_contact_methods_spare_the_per_user_call():
     graph = FakeGraph(users=2)
-    rows = [{"id": graph.users[0]["id"], "methodsRegistered": ["microsoftAuthenticatorPush"], "isAdmin": False},
-            {"id": graph.users[1]["id"], "methodsRegistered": ["mobilePhone"], "isAdmin": False}]
+    rows = [
+        {"id": graph.users[0]["id"], "methodsRegistered": ["microsoftAuthenticatorPush"], "isAdmin": False},
+        {"id": graph.users[1]["id"], "methodsRegistered": ["mobilePhone"], "isAdmin": False},
+    ]
 
     async def report(request: web.Request) -> web.Response:
         return web.json_response({"value": rows})
@@ -251,7 +281,10 @@ def test_a_refused_role_source_is_recorded_and_the_run_goes_on():
     snapshot, _ = run(graph)
     status = snapshot.tenant.source("role_assignments")
     assert (status.state, status.http_status, status.permission) == (
-        SourceState.NOT_PERMITTED, 403, "RoleManagement.Read.Directory")
+        SourceState.NOT_PERMITTED,
+        403,
+        "RoleManagement.Read.Directory",
+    )
     assert len(snapshot.users) == 1 and snapshot.users[0].methods is not None
 
 
@@ -288,7 +321,11 @@ def test_batch_bodies_are_graph_json_batching():
 
     graph.hooks["/$batch"] = capture
     run(graph)
-    assert bodies == [{"requests": [
-        {"id": "1", "method": "GET", "url": f"/users/{graph.users[0]['id']}/authentication/methods"},
-        {"id": "2", "method": "GET", "url": f"/users/{graph.users[1]['id']}/authentication/methods"},
-    ]}]
+    assert bodies == [
+        {
+            "requests": [
+                {"id": "1", "method": "GET", "url": f"/users/{graph.users[0]['id']}/authentication/methods"},
+                {"id": "2", "method": "GET", "url": f"/users/{graph.users[1]['id']}/authentication/methods"},
+            ]
+        }
+    ]

@@ -11,27 +11,31 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sspr_audit.collect.auth import resolve_endpoint
+from sspr_audit.cli.options import collect_options
 from sspr_audit.collect.batch import Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
+from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, OptionError
 from sspr_audit.collect.mapping import map_method, map_method_configurations, needs_methods
-from sspr_audit.collect.options import CollectOptions, collect_options
+from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy, retry_after
 from sspr_audit.collect.roles import user_roles
-from sspr_audit.models import MethodConfiguration, RegistrationDetails, RoleAssignment
+from sspr_audit.snapshot.models import MethodConfiguration, RegistrationDetails, RoleAssignment
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 
 
-@pytest.mark.parametrize(("cloud", "root", "login"), [
-    ("global", "https://graph.microsoft.com", "login.microsoftonline.com"),
-    ("usgov", "https://graph.microsoft.us", "login.microsoftonline.us"),
-    ("usgov-dod", "https://dod-graph.microsoft.us", "login.microsoftonline.us"),
-    ("china", "https://microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn"),
-])
+@pytest.mark.parametrize(
+    ("cloud", "root", "login"),
+    [
+        ("global", "https://graph.microsoft.com", "login.microsoftonline.com"),
+        ("usgov", "https://graph.microsoft.us", "login.microsoftonline.us"),
+        ("usgov-dod", "https://dod-graph.microsoft.us", "login.microsoftonline.us"),
+        ("china", "https://microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn"),
+    ],
+)
 def test_clouds(cloud, root, login):
     endpoint = resolve_endpoint(cloud)
     assert (endpoint.root, endpoint.login_host, endpoint.scope) == (root, login, f"{root}/.default")
@@ -57,13 +61,38 @@ def test_click_options_build_collect_options_and_hide_secrets():
     def command(**params):
         seen["options"] = CollectOptions.from_params(params)
 
-    result = CliRunner().invoke(command, ["--tenant-id", "t", "--client-id", "c", "--client-secret", "s3cr3t-value",
-                                          "--scope-group", "A", "--scope-group", "B", "--scope-group", "A",
-                                          "--cloud", "usgov", "--concurrency", "5", "--quiet"])
+    result = CliRunner().invoke(
+        command,
+        [
+            "--tenant-id",
+            "t",
+            "--client-id",
+            "c",
+            "--client-secret",
+            "s3cr3t-value",
+            "--scope-group",
+            "A",
+            "--scope-group",
+            "B",
+            "--scope-group",
+            "A",
+            "--cloud",
+            "usgov",
+            "--concurrency",
+            "5",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     opts = seen["options"]
     assert (opts.tenant_id, opts.client_id, opts.cloud, opts.scope_groups, opts.concurrency, opts.quiet) == (
-        "t", "c", "usgov", ("A", "B"), 5, True)
+        "t",
+        "c",
+        "usgov",
+        ("A", "B"),
+        5,
+        True,
+    )
     assert opts.secrets == ("s3cr3t-value",) and "s3cr3t-value" not in repr(opts)
     assert CliRunner().invoke(command, ["--concurrency", "0"]).exit_code == 2
     help_text = CliRunner(env={"AZURE_CLIENT_SECRET": "s3cr3t-value"}).invoke(command, ["--help"]).output
@@ -126,30 +155,41 @@ def test_checkpoint_lines_are_whole_json_records(tmp_path):
 
 
 def test_roles_direct_group_and_eligible_are_sorted_and_skip_service_principals():
-    definitions = [{"id": GA, "templateId": GA, "displayName": "Global Administrator"},
-                   {"id": HELPDESK, "templateId": HELPDESK, "displayName": "Helpdesk Administrator"}]
+    definitions = [
+        {"id": GA, "templateId": GA, "displayName": "Global Administrator"},
+        {"id": HELPDESK, "templateId": HELPDESK, "displayName": "Helpdesk Administrator"},
+    ]
     user = {"@odata.type": "#microsoft.graph.user", "id": "u1"}
     group = {"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Tier0"}
     sp = {"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp"}
-    active = [{"roleDefinitionId": HELPDESK, "principalId": "u1", "principal": user},
-              {"roleDefinitionId": GA, "principalId": "g1", "principal": group},
-              {"roleDefinitionId": GA, "principalId": "sp", "principal": sp}]
+    active = [
+        {"roleDefinitionId": HELPDESK, "principalId": "u1", "principal": user},
+        {"roleDefinitionId": GA, "principalId": "g1", "principal": group},
+        {"roleDefinitionId": GA, "principalId": "sp", "principal": sp},
+    ]
     eligible = [{"roleDefinitionId": GA, "principalId": "u1", "principal": user}]
     roles = user_roles(definitions, active, eligible, {"g1": ["u1", "u2"]})
     assert roles == {
-        "u1": (RoleAssignment("Global Administrator", GA, "active", "Tier0"),
-               RoleAssignment("Global Administrator", GA, "eligible"),
-               RoleAssignment("Helpdesk Administrator", HELPDESK, "active")),
+        "u1": (
+            RoleAssignment("Global Administrator", GA, "active", "Tier0"),
+            RoleAssignment("Global Administrator", GA, "eligible"),
+            RoleAssignment("Helpdesk Administrator", HELPDESK, "active"),
+        ),
         "u2": (RoleAssignment("Global Administrator", GA, "active", "Tier0"),),
     }
 
 
 def test_mapping_of_methods_policy_and_inspection_rule():
-    policy = {"authenticationMethodConfigurations": [
-        {"id": "Voice", "state": "enabled", "isOfficePhoneAllowed": True, "includeTargets": [{"id": "all_users"}]},
-        {"id": "Sms", "state": "disabled", "includeTargets": [{"id": "group-1"}]}]}
-    assert map_method_configurations(policy) == (MethodConfiguration("Voice", "enabled", True, True),
-                                                 MethodConfiguration("Sms", "disabled", False, None))
+    policy = {
+        "authenticationMethodConfigurations": [
+            {"id": "Voice", "state": "enabled", "isOfficePhoneAllowed": True, "includeTargets": [{"id": "all_users"}]},
+            {"id": "Sms", "state": "disabled", "includeTargets": [{"id": "group-1"}]},
+        ]
+    }
+    assert map_method_configurations(policy) == (
+        MethodConfiguration("Voice", "enabled", True, True),
+        MethodConfiguration("Sms", "disabled", False, None),
+    )
     odd = map_method({"@odata.type": "#microsoft.graph.futureAuthenticationMethod", "id": "x", "displayName": "F"})
     assert (odd.type, odd.display_name) == ("unrecognised", "F")
     assert odd.odata_type == "#microsoft.graph.futureAuthenticationMethod"

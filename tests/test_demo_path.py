@@ -6,15 +6,17 @@ import json
 
 from click.testing import CliRunner
 
-from sspr_audit import engine, snapshot
-from sspr_audit.cli import demo_policy_path, main
-from sspr_audit.collect.expected import expected_collection
+from sspr_audit import snapshot
+from sspr_audit.audit import engine
+from sspr_audit.audit.results import Readiness
+from sspr_audit.audit.rules.registry import rule_ids
+from sspr_audit.cli import main
+from sspr_audit.demo import demo_policy_path
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.emulator.config import EmulatorConfig
+from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.tenant_generator import generate_tenant
-from sspr_audit.models import CollectionState
-from sspr_audit.results import Readiness
-from sspr_audit.rules.registry import rule_ids
+from sspr_audit.snapshot.models import CollectionState
 
 
 def test_default_demo_fires_every_rule_and_most_users_are_ready():
@@ -45,8 +47,9 @@ def test_run_demo_collects_through_the_emulator_and_reports(tmp_path):
 
 def test_collect_with_a_wrong_token_is_exit_2_naming_the_fix(tmp_path):
     with emulator_in_thread(generate_tenant(users=10, seed=1), EmulatorConfig()) as emulator:
-        result = CliRunner().invoke(main, ["collect", "--graph-url", emulator.url, "--access-token", "nope-1234",
-                                           "-o", str(tmp_path), "-q"])
+        result = CliRunner().invoke(
+            main, ["collect", "--graph-url", emulator.url, "--access-token", "nope-1234", "-o", str(tmp_path), "-q"]
+        )
     assert result.exit_code == 2
     assert "sspr-audit: error:" in result.output and "nope-1234" not in result.output
     assert len(result.output.strip().splitlines()) == 1

@@ -20,12 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.emulator.config import EmulatorConfig, EmulatorConfigError
 from sspr_audit.emulator.faults import Fault, Jitter, fault_schedule
 from sspr_audit.emulator.server import emulator_in_thread
 from sspr_audit.emulator.throttling import ThrottleLimits, Throttler, TokenBucket, request_cost
 from sspr_audit.errors import InputError
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS
 from tests.emulator_fixtures import (
     ALICE,
     BOB,
@@ -44,9 +44,11 @@ from tests.emulator_fixtures import (
 )
 
 TOKEN = "sspr-audit-demo-token"
-USERS_QUERY = ("/users?$filter=accountEnabled eq true&$select=id,userPrincipalName,displayName,userType,accountEnabled,"
-               "mobilePhone,businessPhones,otherMails,mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country"
-               "&$expand=manager($select=id,displayName)&$top=999")
+USERS_QUERY = (
+    "/users?$filter=accountEnabled eq true&$select=id,userPrincipalName,displayName,userType,accountEnabled,"
+    "mobilePhone,businessPhones,otherMails,mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country"
+    "&$expand=manager($select=id,displayName)&$top=999"
+)
 METHODS = "/users/{}/authentication/methods"
 
 
@@ -117,7 +119,7 @@ def _check(value: dict, declared: str, place: str, seen: set[str]) -> None:
         assert key in props, f"{place}.{key} is not a property of microsoft.graph.{typ}"
         declared_type = props[key]
         is_collection = declared_type.startswith("Collection(")
-        inner = declared_type[len("Collection("):-1] if is_collection else declared_type
+        inner = declared_type[len("Collection(") : -1] if is_collection else declared_type
         assert not is_collection or isinstance(item, list | type(None)), f"{place}.{key} should be a list"
         for element in (item or []) if is_collection else [item]:
             if element is None:
@@ -156,29 +158,53 @@ def test_every_served_property_exists_on_its_graph_type(graph: httpx.Client) -> 
             assert page["@odata.context"].startswith("https://graph.microsoft.com/v1.0/$metadata#"), url
             for index, item in enumerate(page.get("value", [page])):
                 _check(item, declared, f"{url}[{index}]", seen)
-    required = {"user", "phoneAuthenticationMethod", "emailAuthenticationMethod",
-                "microsoftAuthenticatorAuthenticationMethod", "userRegistrationDetails", "unifiedRoleAssignment",
-                "unifiedRoleDefinition", "unifiedRoleEligibilitySchedule", "authorizationPolicy",
-                "authenticationMethodsPolicy", "organization", "group", "servicePrincipal",
-                "fido2AuthenticationMethod", "voiceAuthenticationMethodConfiguration", "smsAuthenticationMethodTarget"}
+    required = {
+        "user",
+        "phoneAuthenticationMethod",
+        "emailAuthenticationMethod",
+        "microsoftAuthenticatorAuthenticationMethod",
+        "userRegistrationDetails",
+        "unifiedRoleAssignment",
+        "unifiedRoleDefinition",
+        "unifiedRoleEligibilitySchedule",
+        "authorizationPolicy",
+        "authenticationMethodsPolicy",
+        "organization",
+        "group",
+        "servicePrincipal",
+        "fido2AuthenticationMethod",
+        "voiceAuthenticationMethodConfiguration",
+        "smsAuthenticationMethodTarget",
+    }
     assert required <= seen
 
 
 def test_the_metadata_checker_rejects_a_wrong_name() -> None:
     with pytest.raises(AssertionError, match="phoneNumbers"):
-        _check({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", "id": "x", "phoneNumbers": "+1"},
-               "authenticationMethod", "t", set())
+        _check(
+            {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", "id": "x", "phoneNumbers": "+1"},
+            "authenticationMethod",
+            "t",
+            set(),
+        )
     with pytest.raises(AssertionError, match="not in authenticationPhoneType"):
-        _check({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", "id": "x", "phoneType": "Mobile"},
-               "authenticationMethod", "t", set())
+        _check(
+            {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", "id": "x", "phoneType": "Mobile"},
+            "authenticationMethod",
+            "t",
+            set(),
+        )
 
 
 # -- users, paging, query options ---------------------------------------------------------------------------------
 
+
 def test_paging_follows_next_links_to_exactly_the_enabled_users() -> None:
     snapshot = numbered_tenant(23)
-    with emulator_in_thread(snapshot, EmulatorConfig(throttle="off", page_size_cap=5)) as running, \
-            _client(running.url) as client:
+    with (
+        emulator_in_thread(snapshot, EmulatorConfig(throttle="off", page_size_cap=5)) as running,
+        _client(running.url) as client,
+    ):
         pages = _all_pages(client, "/users?$filter=accountEnabled eq true&$select=id,accountEnabled&$top=999")
         every = _all_pages(client, "/users?$select=id")
     ids = [user["id"] for page in pages for user in page["value"]]
@@ -193,16 +219,20 @@ def test_paging_follows_next_links_to_exactly_the_enabled_users() -> None:
 
 def test_a_full_last_page_links_to_an_empty_page() -> None:
     snapshot = numbered_tenant(4, disabled_every=100)
-    with emulator_in_thread(snapshot, EmulatorConfig(throttle="off", page_size_cap=2)) as running, \
-            _client(running.url) as client:
+    with (
+        emulator_in_thread(snapshot, EmulatorConfig(throttle="off", page_size_cap=2)) as running,
+        _client(running.url) as client,
+    ):
         pages = _all_pages(client, "/users?$select=id")
     assert [len(page["value"]) for page in pages] == [2, 2, 0]
     assert "@odata.nextLink" not in pages[-1]
 
 
 def test_expanding_manager_caps_pages_at_100_users() -> None:
-    with emulator_in_thread(numbered_tenant(150), EmulatorConfig(throttle="off")) as running, \
-            _client(running.url) as client:
+    with (
+        emulator_in_thread(numbered_tenant(150), EmulatorConfig(throttle="off")) as running,
+        _client(running.url) as client,
+    ):
         expanded = client.get("/users?$select=id&$expand=manager&$top=999").json()
         plain = client.get("/users?$select=id&$top=999").json()
         default = client.get("/users?$select=id").json()
@@ -212,12 +242,14 @@ def test_expanding_manager_caps_pages_at_100_users() -> None:
 
 
 def test_tampered_or_foreign_skiptoken_is_400() -> None:
-    with emulator_in_thread(numbered_tenant(12), EmulatorConfig(throttle="off", page_size_cap=3)) as running, \
-            _client(running.url) as client:
+    with (
+        emulator_in_thread(numbered_tenant(12), EmulatorConfig(throttle="off", page_size_cap=3)) as running,
+        _client(running.url) as client,
+    ):
         link = client.get("/users?$select=id").json()["@odata.nextLink"]
         assert client.get(link).status_code == 200
         token = link.split("$skiptoken=")[1]
-        tampered = link[: -1] + ("A" if link[-1] != "A" else "B")
+        tampered = link[:-1] + ("A" if link[-1] != "A" else "B")
         foreign = link.replace("$select=id", "$select=id,displayName")
         for url in (tampered, foreign, f"/users?$skiptoken={token}", "/users?$skiptoken=garbage"):
             response = client.get(url)
@@ -245,16 +277,19 @@ def test_select_returns_only_the_selected_properties_and_default_omits_account_e
     assert graph.get(f"/users/{CAROL}?$select=accountEnabled").json()["accountEnabled"] is False
 
 
-@pytest.mark.parametrize(("url", "code"), [
-    ("/users?$filter=startswith(displayName,'a')", "Request_UnsupportedQuery"),
-    ("/users?$top=0", "Request_UnsupportedQuery"),
-    ("/users?$top=1000", "Request_UnsupportedQuery"),
-    ("/users?$select=id,noSuchProperty", "BadRequest"),
-    ("/users?$expand=memberOf", "BadRequest"),
-    ("/users?$orderby=displayName", "Request_UnsupportedQuery"),
-    ("/roleManagement/directory/roleAssignments?$filter=principalId eq 'x'", "Request_UnsupportedQuery"),
-    ("/groups?$filter=startswith(displayName,'S')", "Request_UnsupportedQuery"),
-])
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("/users?$filter=startswith(displayName,'a')", "Request_UnsupportedQuery"),
+        ("/users?$top=0", "Request_UnsupportedQuery"),
+        ("/users?$top=1000", "Request_UnsupportedQuery"),
+        ("/users?$select=id,noSuchProperty", "BadRequest"),
+        ("/users?$expand=memberOf", "BadRequest"),
+        ("/users?$orderby=displayName", "Request_UnsupportedQuery"),
+        ("/roleManagement/directory/roleAssignments?$filter=principalId eq 'x'", "Request_UnsupportedQuery"),
+        ("/groups?$filter=startswith(displayName,'S')", "Request_UnsupportedQuery"),
+    ],
+)
 def test_unsupported_queries_are_400(graph: httpx.Client, url: str, code: str) -> None:
     response = graph.get(url)
     assert response.status_code == 400
@@ -263,8 +298,17 @@ def test_unsupported_queries_are_400(graph: httpx.Client, url: str, code: str) -
     assert set(error["innerError"]) == {"date", "request-id", "client-request-id"}
 
 
-@pytest.mark.parametrize("url", ["/nothingHere", "/users/no-such-user", METHODS.format("no-such-user"),
-                                 "/users/no-such-user/manager", f"/users/{BOB}/manager", "/groups/no-such-group"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/nothingHere",
+        "/users/no-such-user",
+        METHODS.format("no-such-user"),
+        "/users/no-such-user/manager",
+        f"/users/{BOB}/manager",
+        "/groups/no-such-group",
+    ],
+)
 def test_unknown_routes_and_ids_are_404(graph: httpx.Client, url: str) -> None:
     response = graph.get(url)
     assert response.status_code == 404
@@ -281,11 +325,16 @@ def test_missing_or_wrong_token_is_401(emulator: Any) -> None:
 
 # -- methods, registration, roles, groups, policies ---------------------------------------------------------------
 
+
 def test_methods_map_each_auth_method_to_its_graph_type(graph: httpx.Client) -> None:
     alice = graph.get(METHODS.format(ALICE)).json()["value"]
-    assert alice[0] == {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
-                        "id": PHONE_METHOD_IDS["mobile"], "phoneNumber": "+1 4255550101", "phoneType": "mobile",
-                        "smsSignInState": "notAllowedByPolicy"}
+    assert alice[0] == {
+        "@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
+        "id": PHONE_METHOD_IDS["mobile"],
+        "phoneNumber": "+1 4255550101",
+        "phoneType": "mobile",
+        "smsSignInState": "notAllowedByPolicy",
+    }
     assert alice[1]["emailAddress"] == "alice@home.example"
     assert alice[2]["displayName"] == "Alice's iPhone"
     bob_methods = graph.get(METHODS.format(BOB)).json()["value"]
@@ -294,14 +343,18 @@ def test_methods_map_each_auth_method_to_its_graph_type(graph: httpx.Client) -> 
     assert bob["softwareOathAuthenticationMethod"]["secretKey"] is None
     assert bob["fido2AuthenticationMethod"]["model"] == "YubiKey 5"
     grace = graph.get(METHODS.format(GRACE)).json()["value"]
-    assert grace == [{"@odata.type": "#microsoft.graph.futureThingAuthenticationMethod", "id": "x1",
-                      "displayName": "Future"}]
+    assert grace == [
+        {"@odata.type": "#microsoft.graph.futureThingAuthenticationMethod", "id": "x1", "displayName": "Future"}
+    ]
     assert graph.get(METHODS.format(DAVE)).json()["value"] == []
 
 
 def test_registration_report_rows(graph: httpx.Client) -> None:
-    rows = {r["id"]: r for page in _all_pages(graph, "/reports/authenticationMethods/userRegistrationDetails")
-            for r in page["value"]}
+    rows = {
+        r["id"]: r
+        for page in _all_pages(graph, "/reports/authenticationMethods/userRegistrationDetails")
+        for r in page["value"]
+    }
     assert set(rows) == {ALICE, BOB, CAROL, ERIN, FRANK, GRACE}  # dave has no row in the snapshot
     assert rows[ALICE]["methodsRegistered"] == ["mobilePhone", "email", "microsoftAuthenticatorPush"]
     assert rows[ALICE]["userType"] == "member" and rows[ALICE]["isAdmin"] is True
@@ -319,8 +372,10 @@ def test_roles_direct_via_group_and_eligible(graph: httpx.Client) -> None:
     assert all(a["directoryScopeId"] == "/" and a["principalId"] == a["principal"]["id"] for a in assignments)
     helpdesk = next(a["principal"]["id"] for a in assignments if a["roleDefinitionId"] == HELPDESK_ADMIN)
     members = graph.get(f"/groups/{helpdesk}/transitiveMembers?$select=id&$top=999").json()["value"]
-    assert members == [{"@odata.type": "#microsoft.graph.user", "id": BOB}, {"@odata.type": "#microsoft.graph.user",
-                                                                              "id": DAVE}]
+    assert members == [
+        {"@odata.type": "#microsoft.graph.user", "id": BOB},
+        {"@odata.type": "#microsoft.graph.user", "id": DAVE},
+    ]
     eligible = graph.get("/roleManagement/directory/roleEligibilitySchedules?$expand=principal").json()["value"]
     by_role = {e["roleDefinitionId"]: e for e in eligible}
     assert by_role[USER_ADMIN]["memberType"] == "Direct" and by_role[USER_ADMIN]["principal"]["id"] == BOB
@@ -355,14 +410,18 @@ def test_tenant_settings_and_organization(graph: httpx.Client) -> None:
     org = graph.get("/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled").json()["value"][0]
     assert set(org) == {"id", "displayName", "verifiedDomains", "onPremisesSyncEnabled"}
     assert [(d["name"], d["isDefault"], d["isInitial"]) for d in org["verifiedDomains"]] == [
-        ("contoso.example", True, False), ("contosodemo.onmicrosoft.com", False, True)]
+        ("contoso.example", True, False),
+        ("contosodemo.onmicrosoft.com", False, True),
+    ]
     sync = graph.get("/directory/onPremisesSynchronization")
     assert sync.status_code == 403 and sync.json()["error"]["code"] == "Authorization_RequestDenied"
 
 
 def test_unlicensed_tenant_gets_403_for_report_and_pim() -> None:
-    with emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off", unlicensed=True)) as running, \
-            _client(running.url) as client:
+    with (
+        emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off", unlicensed=True)) as running,
+        _client(running.url) as client,
+    ):
         report = client.get("/reports/authenticationMethods/userRegistrationDetails")
         pim = client.get("/roleManagement/directory/roleEligibilitySchedules?$expand=principal")
         assignments = client.get("/roleManagement/directory/roleAssignments?$expand=principal")
@@ -384,6 +443,7 @@ def test_failed_truth_user_gets_503_on_every_methods_call(emulator: Any, graph: 
 
 
 # -- $batch -------------------------------------------------------------------------------------------------------
+
 
 def test_batch_answers_each_request_by_id(emulator: Any, graph: httpx.Client) -> None:
     batches_before = emulator.stats.batches
@@ -414,8 +474,7 @@ def test_batch_of_21_or_malformed_is_400(graph: httpx.Client) -> None:
 
 
 def test_stats_count_http_and_inner_requests() -> None:
-    with emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off")) as running, \
-            _client(running.url) as client:
+    with emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off")) as running, _client(running.url) as client:
         client.get("/organization")
         _batch(client, [METHODS.format(ALICE)] * 3)
     stats = running.stats
@@ -425,6 +484,7 @@ def test_stats_count_http_and_inner_requests() -> None:
 
 
 # -- throttling ---------------------------------------------------------------------------------------------------
+
 
 class FakeClock:
     def __init__(self) -> None:
@@ -503,6 +563,7 @@ def test_registration_report_has_its_own_request_window() -> None:
 
 # -- faults -------------------------------------------------------------------------------------------------------
 
+
 def _outcomes(seed: int, urls: list[str]) -> list[str]:
     config = EmulatorConfig(throttle="off", fault_rate=0.5, seed=seed)
     outcomes = []
@@ -512,8 +573,12 @@ def _outcomes(seed: int, urls: list[str]) -> list[str]:
                 outcomes.append(str(client.get(url).status_code))
             except httpx.TransportError:
                 outcomes.append("reset")
-        body = {"requests": [{"id": str(i), "method": "GET", "url": METHODS.format(u)}
-                             for i, u in enumerate((ALICE, BOB, FRANK, GRACE))]}
+        body = {
+            "requests": [
+                {"id": str(i), "method": "GET", "url": METHODS.format(u)}
+                for i, u in enumerate((ALICE, BOB, FRANK, GRACE))
+            ]
+        }
         try:
             batch = client.post("/$batch", json=body)
         except httpx.TransportError:
@@ -556,21 +621,27 @@ def test_latency_jitter_is_seeded_with_the_configured_mean() -> None:
 
 # -- configuration ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("options", [{"throttle": "sometimes"}, {"fault_rate": 1.5}, {"latency_ms": -1},
-                                     {"page_size_cap": 1000}, {"token": ""}])
+
+@pytest.mark.parametrize(
+    "options",
+    [{"throttle": "sometimes"}, {"fault_rate": 1.5}, {"latency_ms": -1}, {"page_size_cap": 1000}, {"token": ""}],
+)
 def test_bad_configuration_is_an_input_error(options: dict) -> None:
     with pytest.raises(InputError):
         EmulatorConfig(**options)
 
 
 def test_serve_forever_reports_its_url_and_stops_cleanly_on_ctrl_c() -> None:
-    code = ("from tests.emulator_fixtures import small_tenant\n"
-            "from sspr_audit.emulator.server import EmulatorConfig, serve_forever\n"
-            "serve_forever(small_tenant(), EmulatorConfig(), '127.0.0.1', 0, lambda url: print(url, flush=True))\n"
-            "print('stopped', flush=True)\n")
+    code = (
+        "from tests.emulator_fixtures import small_tenant\n"
+        "from sspr_audit.emulator.server import EmulatorConfig, serve_forever\n"
+        "serve_forever(small_tenant(), EmulatorConfig(), '127.0.0.1', 0, lambda url: print(url, flush=True))\n"
+        "print('stopped', flush=True)\n"
+    )
     root = Path(__file__).parent.parent
-    with subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as process:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
         url = process.stdout.readline().strip()
         with _client(url) as client:
             assert client.get("/organization").status_code == 200

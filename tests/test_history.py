@@ -14,19 +14,18 @@ import jsonschema
 import openpyxl
 import pytest
 
-from sspr_audit import history
-from sspr_audit.changes import (
-    FIRST_RUN,
+from sspr_audit.audit.results import Readiness, Severity
+from sspr_audit.history import store as history
+from sspr_audit.history.compare import (
     RunChanges,
     StoredFinding,
     UserChange,
     compare,
-    render_runs,
     run_from_result,
 )
 from sspr_audit.render import html, json_report, xlsx
+from sspr_audit.render.changes import FIRST_RUN, render_runs
 from sspr_audit.render.trend import history_view
-from sspr_audit.results import Readiness, Severity
 from tests.test_changes import WEEK1_AT, WEEK2_AT, audit
 
 V1_SQL = Path(__file__).parent / "data" / "history" / "v1.sql"
@@ -57,7 +56,12 @@ def test_list_runs_newest_first_with_readiness_and_severities(db, weeks):
     assert (latest.generated_at, latest.users_total, latest.users_in_scope, latest.users_ready) == (WEEK2_AT, 10, 8, 6)
     assert latest.ready_percent == 75.0
     assert dict(zip(Severity, latest.severity_counts, strict=True)) == {
-        Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 0, Severity.INFO: 0}
+        Severity.CRITICAL: 0,
+        Severity.HIGH: 1,
+        Severity.MEDIUM: 2,
+        Severity.LOW: 0,
+        Severity.INFO: 0,
+    }
 
 
 def test_history_file_and_new_folder_are_owner_only(db, weeks):
@@ -137,11 +141,18 @@ def test_a_first_version_history_is_migrated_and_still_compares(db, weeks):
     _v1_database(db)
     (old,) = history.list_runs(db)
     assert (old.id, old.snapshot_path, old.users_ready, old.severity_counts) == (
-        1, "snapshots/week0.json", 5, (0, 2, 1, 0, 0))
+        1,
+        "snapshots/week0.json",
+        5,
+        (0, 2, 1, 0, 0),
+    )
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {
-        "runs", "findings", "users"}
+        "runs",
+        "findings",
+        "users",
+    }
     conn.close()
     stored = history.load_run(db, 1)
     assert stored.users is None  # unknown for a run recorded before per-user history, not empty
@@ -212,8 +223,13 @@ def test_html_report_shows_changes_since_last_run_and_the_trend(db, weeks, tmp_p
     assert "Changes since 2026-11-20T09:00:00Z" in text
     assert "Ready: 87.5% then, 75.0% now." in text
     assert {a["id"] for a in page.tags("h3") if a.get("id", "").startswith("changes-")} == {
-        "changes-new_findings", "changes-resolved_findings", "changes-became_not_ready",
-        "changes-admins_lost_method", "changes-joined", "changes-left"}
+        "changes-new_findings",
+        "changes-resolved_findings",
+        "changes-became_not_ready",
+        "changes-admins_lost_method",
+        "changes-joined",
+        "changes-left",
+    }
     assert "dave@contoso.com Usable methods went from 3 to 2 (email no longer usable)." in text
     (svg,) = [a for a in page.tags("svg") if a.get("class") == "trend"]
     assert svg["role"] == "img"
@@ -249,8 +265,9 @@ def _hostile_changes(weeks) -> RunChanges:
     formula = '=HYPERLINK("http://x","y")'
     finding = StoredFinding("PHN001", Severity.MEDIUM, "u-x", "x@contoso.com", "mobilePhone", "=1+1", formula)
     who = UserChange("u-y", "y@contoso.com", "#N/A", "ready", "not_ready", "@SUM(A1)")
-    return replace(changes, new_findings=(*changes.new_findings, finding),
-                   became_not_ready=(*changes.became_not_ready, who))
+    return replace(
+        changes, new_findings=(*changes.new_findings, finding), became_not_ready=(*changes.became_not_ready, who)
+    )
 
 
 def test_workbook_changes_sheet(weeks, tmp_path):
@@ -263,7 +280,8 @@ def test_workbook_changes_sheet(weeks, tmp_path):
     kinds = [r[0] for r in rows[2:]]
     assert kinds.count("New findings") == 3 and kinds.count("Left SSPR scope") == 2
     assert ("Administrators who lost a method", "dave@contoso.com", "3", "2") in {
-        (r[0], r[3], r[7], r[8]) for r in rows}
+        (r[0], r[3], r[7], r[8]) for r in rows
+    }
     cells = [c for row in wb["Changes"].iter_rows() for c in row if c.value is not None]
     assert all(c.data_type == "s" for c in cells)  # nothing read as a formula or an error value
     assert {'=HYPERLINK("http://x","y")', "=1+1", "#N/A"} <= {c.value for c in cells}
@@ -279,15 +297,19 @@ def test_workbook_first_run_and_without_history(weeks, tmp_path):
 
 def test_json_report_changes_key(weeks, tmp_path):
     week1, week2 = weeks
-    with_changes = json.loads(json_report.render(replace(week2, changes=compare(*weeks)), tmp_path / "a.json")
-                              .read_text(encoding="utf-8"))
+    with_changes = json.loads(
+        json_report.render(replace(week2, changes=compare(*weeks)), tmp_path / "a.json").read_text(encoding="utf-8")
+    )
     assert [f["upn"] for f in with_changes["changes"]["new_findings"]] == ["bob@contoso.com", "judy@contoso.com"]
     assert with_changes["changes"]["became_not_ready"][1]["after"] == Readiness.UNKNOWN.value
-    first = json.loads(json_report.render(replace(week1, changes=compare(None, week1)), tmp_path / "b.json")
-                       .read_text(encoding="utf-8"))
+    first = json.loads(
+        json_report.render(replace(week1, changes=compare(None, week1)), tmp_path / "b.json").read_text(
+            encoding="utf-8"
+        )
+    )
     plain = json.loads(json_report.render(week1, tmp_path / "c.json").read_text(encoding="utf-8"))
     assert first["changes"] is None and plain["changes"] is None
-    schema = json.loads((Path(json_report.__file__).parent.parent / "schemas" / "report.schema.json").read_text())
+    schema = json.loads((Path(json_report.__file__).parent / "report.schema.json").read_text())
     for report in (with_changes, first, plain):
         jsonschema.validate(report, schema)
 
@@ -295,9 +317,32 @@ def test_json_report_changes_key(weeks, tmp_path):
 def test_history_listing_as_text(db, weeks):
     ids = [history.record_run(db, r) for r in weeks]
     lines = render_runs(history.list_runs(db)).splitlines()
-    assert lines[0].split() == ["Run", "Generated", "(UTC)", "Tenant", "Users", "Ready", "Critical", "High", "Medium",
-                                "Low", "Info"]
-    assert lines[1].split() == [str(ids[1]), WEEK2_AT, "Contoso", "Test", f"({weeks[0].tenant.id})", "10", "75.0%",
-                                "0", "1", "2", "0", "0"]
+    assert lines[0].split() == [
+        "Run",
+        "Generated",
+        "(UTC)",
+        "Tenant",
+        "Users",
+        "Ready",
+        "Critical",
+        "High",
+        "Medium",
+        "Low",
+        "Info",
+    ]
+    assert lines[1].split() == [
+        str(ids[1]),
+        WEEK2_AT,
+        "Contoso",
+        "Test",
+        f"({weeks[0].tenant.id})",
+        "10",
+        "75.0%",
+        "0",
+        "1",
+        "2",
+        "0",
+        "0",
+    ]
     assert lines[2].split()[:2] == [str(ids[0]), WEEK1_AT] and len(lines) == 3
     assert render_runs([]).startswith("No runs recorded yet")

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from sspr_audit import snapshot
-from sspr_audit.collect.expected import expected_collection
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.emulator.config import EmulatorConfig
+from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.tenant_generator import generate_tenant
 from sspr_audit.snapshot import to_dict
 
 
@@ -29,8 +29,24 @@ def methods_lines(checkpoint: Path) -> int:
 
 
 def collect_command(url: str, token: str, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sspr_audit", "collect", "--graph-url", url, "--access-token", token,
-            "-o", str(out), "--snapshot", str(out / "snap.json.gz"), "--concurrency", "2", "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "sspr_audit",
+        "collect",
+        "--graph-url",
+        url,
+        "--access-token",
+        token,
+        "-o",
+        str(out),
+        "--snapshot",
+        str(out / "snap.json.gz"),
+        "--concurrency",
+        "2",
+        "-q",
+        *extra,
+    ]
 
 
 def saved_users(checkpoint: Path) -> set[str]:
@@ -57,9 +73,11 @@ def test_sigkill_then_resume_gives_the_truth_and_no_half_written_file(tmp_path, 
     out = tmp_path / "run"
     checkpoint = out / "collect.checkpoint"
     with emulator_in_thread(truth, config) as emulator:
-        process = subprocess.Popen(collect_command(emulator.url, config.token, out), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            collect_command(emulator.url, config.token, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 60
+
         def reached() -> bool:
             if batches_before_kill == 0:
                 return checkpoint_started(checkpoint)
@@ -75,8 +93,9 @@ def test_sigkill_then_resume_gives_the_truth_and_no_half_written_file(tmp_path, 
         assert not (out / "snap.json.gz").exists()
         assert all(p.name == "collect.checkpoint" for p in out.iterdir()), sorted(p.name for p in out.iterdir())
 
-        resumed = subprocess.run(collect_command(emulator.url, config.token, out, "--resume"), capture_output=True,
-                                 text=True, timeout=120)
+        resumed = subprocess.run(
+            collect_command(emulator.url, config.token, out, "--resume"), capture_output=True, text=True, timeout=120
+        )
         assert resumed.returncode == 0, resumed.stderr
         calls = dict(emulator.stats.user_method_calls)
 

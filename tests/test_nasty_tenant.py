@@ -25,22 +25,22 @@ import jsonschema
 import openpyxl
 import pytest
 
+from sspr_audit.audit.engine import load_policy, run
+from sspr_audit.audit.results import AuditResult
 from sspr_audit.collect.collector import collect
-from sspr_audit.collect.expected import expected_collection
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.emulator.config import EmulatorConfig
+from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.engine import load_policy, run
-from sspr_audit.models import CollectionState, Snapshot, User
 from sspr_audit.render import write_reports
-from sspr_audit.results import AuditResult
 from sspr_audit.snapshot import to_dict
+from sspr_audit.snapshot.models import CollectionState, Snapshot, User
 from tests import nasty_tenant as nasty
 
 NOW = "2025-02-03T04:05:06Z"
 CONFIG = EmulatorConfig(throttle="off")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SCHEMA = Path(__file__).resolve().parent.parent / "sspr_audit" / "schemas" / "report.schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "sspr_audit" / "render" / "report.schema.json"
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,17 @@ def served() -> tuple[Snapshot, dict]:
     with emulator_in_thread(truth(), CONFIG) as emulator:
         request = urllib.request.Request(
             f"{emulator.url}/v1.0/users/{nasty.UNRECOGNISED_USER_ID}/authentication/methods",
-            headers={"Authorization": f"Bearer {CONFIG.token}"})
+            headers={"Authorization": f"Bearer {CONFIG.token}"},
+        )
         direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
         with direct.open(request, timeout=10) as response:
             raw_methods = json.load(response)
-        options = CollectOptions(graph_url=emulator.url, access_token=CONFIG.token, backoff_base=0.001,
-                                 scope_groups=(nasty.HOSTILE_GROUP.display_name,))
+        options = CollectOptions(
+            graph_url=emulator.url,
+            access_token=CONFIG.token,
+            backoff_base=0.001,
+            scope_groups=(nasty.HOSTILE_GROUP.display_name,),
+        )
         snapshot, _ = asyncio.run(collect(options, now=NOW))
     return snapshot, raw_methods
 
@@ -117,9 +122,11 @@ def test_collection_equals_truth_byte_for_byte(collected):
     assert [to_dict(u) for u in collected.users] == [to_dict(u) for u in expected.users]
     stable = ("id", "display_name", "verified_domains", "on_premises_sync_enabled", "settings", "groups")
     assert {f: to_dict(getattr(collected.tenant, f)) for f in stable} == {
-        f: to_dict(getattr(expected.tenant, f)) for f in stable}
+        f: to_dict(getattr(expected.tenant, f)) for f in stable
+    }
     assert [{**to_dict(s), "message": None} for s in collected.tenant.sources] == [
-        to_dict(s) for s in expected.tenant.sources]
+        to_dict(s) for s in expected.tenant.sources
+    ]
 
 
 def test_unknown_method_types_are_kept_as_unrecognised(collected):
@@ -129,8 +136,9 @@ def test_unknown_method_types_are_kept_as_unrecognised(collected):
 
 
 def test_case_twins_stay_two_users(collected):
-    twins = {u.id: u.user_principal_name for u in collected.users
-             if u.user_principal_name.casefold() == "alex@contoso.com"}
+    twins = {
+        u.id: u.user_principal_name for u in collected.users if u.user_principal_name.casefold() == "alex@contoso.com"
+    }
     assert twins == {nasty.ALEX_UPPER_ID: "Alex@contoso.com", nasty.ALEX_LOWER_ID: "alex@contoso.com"}
 
 
@@ -197,9 +205,11 @@ def test_html_holds_no_live_markup_from_data(reports):
     page = html_page(reports)
     js = resources.files("sspr_audit.templates").joinpath("report.js").read_text(encoding="utf-8")
     assert [(attrs, text == js) for attrs, text in page.scripts if attrs.get("type") != "application/json"] == [
-        ({}, True)]
+        ({}, True)
+    ]
     assert len(page.scripts) == 2 and [a for a, _ in page.scripts if a.get("type") == "application/json"] == [
-        {"type": "application/json", "id": "data"}]
+        {"type": "application/json", "id": "data"}
+    ]
     tags = {tag for tag, _ in page.elements}
     assert tags <= template_tags() and "img" not in tags
     handlers = [(tag, name) for tag, attrs in page.elements for name in attrs if name.lower().startswith("on")]
@@ -223,9 +233,15 @@ def test_html_embedded_data_holds_the_exact_strings(reports, collected):
     data = embedded(html_page(reports))
     assert set(nasty.HOSTILE) - {nasty.LONG_TITLE} <= set(data["s"])  # job titles are not in the HTML report
     names = {u.id: u for u in collected.users}
-    expected = sorted((u.user_principal_name, u.display_name, u.department,
-                       names[u.manager_id].display_name if u.manager_id in names else u.manager_name)
-                      for u in collected.users)
+    expected = sorted(
+        (
+            u.user_principal_name,
+            u.display_name,
+            u.department,
+            names[u.manager_id].display_name if u.manager_id in names else u.manager_name,
+        )
+        for u in collected.users
+    )
     assert sorted(html_users(data), key=repr) == sorted(expected, key=repr)
 
 
@@ -264,8 +280,14 @@ def test_no_csv_field_can_run_as_a_formula(reports):
     starts = [(i, k, v[:20]) for i, row in enumerate(rows) for k, v in row.items() if v.startswith(FORMULA_STARTS)]
     assert starts == []
     names = {row["display_name"] for row in rows}
-    assert {shown(nasty.HYPERLINK), shown(nasty.XSS_SCRIPT), shown(nasty.TAB_FIRST), shown(nasty.CR_FIRST),
-            shown(nasty.NEWLINES), shown(nasty.RLO)} <= names
+    assert {
+        shown(nasty.HYPERLINK),
+        shown(nasty.XSS_SCRIPT),
+        shown(nasty.TAB_FIRST),
+        shown(nasty.CR_FIRST),
+        shown(nasty.NEWLINES),
+        shown(nasty.RLO),
+    } <= names
 
 
 def test_json_report_validates_and_holds_the_exact_strings(reports, collected):
@@ -275,7 +297,11 @@ def test_json_report_validates_and_holds_the_exact_strings(reports, collected):
     for user in collected.users:
         got = by_id[user.id]
         assert (got["upn"], got["display_name"], got["department"], got["job_title"]) == (
-            user.user_principal_name, user.display_name, user.department, user.job_title)
+            user.user_principal_name,
+            user.display_name,
+            user.department,
+            user.job_title,
+        )
     assert report["tenant"]["display_name"] == collected.tenant.display_name
     texts = {u[k] for u in report["users"] for k in ("display_name", "department", "job_title")}
     assert set(nasty.HOSTILE) <= texts
@@ -284,17 +310,25 @@ def test_json_report_validates_and_holds_the_exact_strings(reports, collected):
 def test_findings_about_odd_numbers_and_addresses_are_carried_whole(reports):
     findings = Counter((f.rule, f.user_id, f.field, f.value, f.message) for f in reports.result.findings)
     values = {f.value for f in reports.result.findings}
-    assert {nasty.MOBILES[6], "+1 4255550100X12345", "+1 425-CALL-NOW", "=1+1", "\uff41\uff42\uff43@example.com",
-            "-4255550100"} <= values  # full-width digits, an extension, letters, formula-like, a leading minus
+    assert {
+        nasty.MOBILES[6],
+        "+1 4255550100X12345",
+        "+1 425-CALL-NOW",
+        "=1+1",
+        "\uff41\uff42\uff43@example.com",
+        "-4255550100",
+    } <= values  # full-width digits, an extension, letters, formula-like, a leading minus
     report = json.loads(reports.json.read_text(encoding="utf-8"))
-    assert Counter((f["rule"], f["user_id"], f["field"], f["value"], f["message"])
-                   for f in report["findings"]) == findings
+    assert (
+        Counter((f["rule"], f["user_id"], f["field"], f["value"], f["message"]) for f in report["findings"]) == findings
+    )
     workbook = openpyxl.load_workbook(reports.xlsx, read_only=True)
     rows = list(workbook["Findings"].iter_rows(values_only=True))
     at = {name: rows[0].index(name) for name in ("Rule", "User id", "Field", "Value", "Message")}
     padded = [r + (None,) * (len(rows[0]) - len(r)) for r in rows[1:]]  # read-only rows stop at the last value
-    assert Counter(tuple(r[at[k]] for k in ("Rule", "User id", "Field", "Value", "Message"))
-                   for r in padded) == findings
+    assert (
+        Counter(tuple(r[at[k]] for k in ("Rule", "User id", "Field", "Value", "Message")) for r in padded) == findings
+    )
 
 
 def test_every_report_names_an_unrecognised_method(reports):
@@ -343,8 +377,10 @@ def test_csv_holds_exactly_each_users_findings(reports):
     users = {u.user.id: u.user for u in reports.result.users}
     for row in read_csv(reports.csv):
         if row["user_id"]:
-            assert (row["upn"], row["display_name"]) == (shown(users[row["user_id"]].user_principal_name),
-                                                         shown(users[row["user_id"]].display_name))
+            assert (row["upn"], row["display_name"]) == (
+                shown(users[row["user_id"]].user_principal_name),
+                shown(users[row["user_id"]].display_name),
+            )
     assert {nasty.ALEX_UPPER_ID, nasty.ALEX_LOWER_ID} <= got.keys()
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sspr_audit.phones import (
+from sspr_audit.audit.phones import (
     DEFECT_CODES,
     MASKED_NUMBER_HINT,
     VALIDITIES,

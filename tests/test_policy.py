@@ -6,11 +6,11 @@ import tomllib
 
 import pytest
 
-from sspr_audit import engine, policy
+from sspr_audit.audit import engine, policy
+from sspr_audit.audit.results import Severity
+from sspr_audit.audit.rules.registry import rule_ids
 from sspr_audit.errors import PolicyError
-from sspr_audit.models import MethodConfiguration, TenantSettings
-from sspr_audit.results import Severity
-from sspr_audit.rules.registry import rule_ids
+from sspr_audit.snapshot.models import MethodConfiguration, TenantSettings
 from tests import builders as b
 
 
@@ -30,9 +30,14 @@ def test_defaults_without_file_or_tenant_settings():
 
 
 def test_tenant_methods_policy_is_read_and_file_overrides_it(tmp_path):
-    settings = TenantSettings(method_configurations=(
-        MethodConfiguration("Sms", "enabled"), MethodConfiguration("Email", "disabled"),
-        MethodConfiguration("Voice", "enabled", office_phone_allowed=True)), admins_allowed_sspr=False)
+    settings = TenantSettings(
+        method_configurations=(
+            MethodConfiguration("Sms", "enabled"),
+            MethodConfiguration("Email", "disabled"),
+            MethodConfiguration("Voice", "enabled", office_phone_allowed=True),
+        ),
+        admins_allowed_sspr=False,
+    )
     tenant = b.tenant(settings=settings)
     p = policy.resolve({}, tenant)
     assert p.methods_enabled == ("mobile_phone", "office_phone") and p.admins_allowed_sspr is False
@@ -46,7 +51,9 @@ def test_tenant_methods_policy_is_read_and_file_overrides_it(tmp_path):
 
 
 def test_full_file(tmp_path):
-    declared, path = load(tmp_path, """
+    declared, path = load(
+        tmp_path,
+        """
 [sspr]
 scope = "selected"
 groups = ["sspr pilot"]
@@ -64,7 +71,8 @@ disable = ["PHN005"]
 PHN004 = "high"
 [report]
 fail_on = "medium"
-""")
+""",
+    )
     p = policy.resolve(declared, b.tenant(), source=str(path))
     assert p.scope_group_ids == {b.PILOT.id}
     assert p.default_phone_region == "GB" and p.email_domains == ("contoso.com",)
@@ -73,20 +81,23 @@ fail_on = "medium"
     assert p.fail_on == Severity.MEDIUM
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[sspr]\ncolour = 1\n", "[sspr] unknown key 'colour'; allowed keys: scope, groups, methods_required"),
-    ("[sspr]\nmethods_required = 3\n", "[sspr] methods_required: 3 is not allowed; use 1 or 2"),
-    ("[sspr]\nscope = \"some\"\n", "'some' is not allowed; use one of: all, selected, none"),
-    ("[sspr]\nmethods_enabled = [\"sms\"]\n", "'sms' is not allowed; use one of: mobile_app, mobile_phone"),
-    ("[nope]\n", "unknown section [nope]; allowed sections:"),
-    ("[phones]\ndefault_region = \"XX\"\n", "two-letter ISO country code"),
-    ("[rules]\ndisable = [\"XYZ999\"]\n", "unknown rule id 'XYZ999'"),
-    ("[rules.severity]\nPHN001 = \"urgent\"\n", "PHN001: 'urgent' is not allowed"),
-    ("[report]\nfail_on = \"bad\"\n", "[report] fail_on: 'bad' is not allowed; use one of: critical, high"),
-    ("[[exclude]]\nupn = \"x*\"\n", "needs both upn (a pattern) and reason"),
-    ("[sspr\n", "not valid TOML"),
-    ("[sspr]\ninclude_guests = \"yes\"\n", "'yes' is not allowed; use true or false"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[sspr]\ncolour = 1\n", "[sspr] unknown key 'colour'; allowed keys: scope, groups, methods_required"),
+        ("[sspr]\nmethods_required = 3\n", "[sspr] methods_required: 3 is not allowed; use 1 or 2"),
+        ('[sspr]\nscope = "some"\n', "'some' is not allowed; use one of: all, selected, none"),
+        ('[sspr]\nmethods_enabled = ["sms"]\n', "'sms' is not allowed; use one of: mobile_app, mobile_phone"),
+        ("[nope]\n", "unknown section [nope]; allowed sections:"),
+        ('[phones]\ndefault_region = "XX"\n', "two-letter ISO country code"),
+        ('[rules]\ndisable = ["XYZ999"]\n', "unknown rule id 'XYZ999'"),
+        ('[rules.severity]\nPHN001 = "urgent"\n', "PHN001: 'urgent' is not allowed"),
+        ('[report]\nfail_on = "bad"\n', "[report] fail_on: 'bad' is not allowed; use one of: critical, high"),
+        ('[[exclude]]\nupn = "x*"\n', "needs both upn (a pattern) and reason"),
+        ("[sspr\n", "not valid TOML"),
+        ('[sspr]\ninclude_guests = "yes"\n', "'yes' is not allowed; use true or false"),
+    ],
+)
 def test_errors_name_the_key_and_the_allowed_values(tmp_path, text, message):
     with pytest.raises(PolicyError) as err:
         load(tmp_path, text)

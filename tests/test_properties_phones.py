@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
-from sspr_audit.phones import (
+from sspr_audit.audit.phones import (
     DEFECT_CODES,
     VALIDITIES,
     PhoneAnalysis,
@@ -28,8 +28,13 @@ from sspr_audit.phones import (
 )
 
 # Derandomised: the same examples on every run, so CI cannot fail by chance; no example database is written.
-PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=150,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SLOW = settings(PROPERTY, max_examples=40)
 
 E164 = re.compile(r"\+[1-9][0-9]{1,19}")  # phonenumbers keeps up to 17 national digits
@@ -41,17 +46,26 @@ PHONE_CHARS = "0123456789+ -./()\t\u00a0xX*#;=extEXTabcABCé٣８＋"  # noqa: R
 any_text = st.one_of(
     st.text(ANY_CHAR, max_size=60),
     st.text(st.sampled_from(PHONE_CHARS), max_size=40),
-    st.builds(lambda piece, n: (piece * n)[:10_000], st.text(ANY_CHAR, min_size=1, max_size=8),
-              st.integers(1, 10_000)),
+    st.builds(lambda piece, n: (piece * n)[:10_000], st.text(ANY_CHAR, min_size=1, max_size=8), st.integers(1, 10_000)),
     st.text(ANY_CHAR, min_size=2_000, max_size=10_000),
 )
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
-any_region = st.one_of(st.none(), st.sampled_from(REGIONS), st.sampled_from(REGIONS).map(str.lower),
-                       st.text(ANY_CHAR, max_size=6))
+any_region = st.one_of(
+    st.none(), st.sampled_from(REGIONS), st.sampled_from(REGIONS).map(str.lower), st.text(ANY_CHAR, max_size=6)
+)
 
-TYPES = (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
-         PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST, PhoneNumberType.VOIP,
-         PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.PAGER, PhoneNumberType.UAN, PhoneNumberType.VOICEMAIL)
+TYPES = (
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER,
+    PhoneNumberType.PAGER,
+    PhoneNumberType.UAN,
+    PhoneNumberType.VOICEMAIL,
+)
 NON_GEO = sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
 
 
@@ -62,13 +76,17 @@ def _example(region: str, kind: int) -> phonenumbers.PhoneNumber | None:
 # A real number of the plan: (region it was read in, or None for a non-geographic code; the number).
 plan_numbers = st.one_of(
     st.tuples(st.sampled_from(REGIONS), st.sampled_from(TYPES))
-    .map(lambda rk: (rk[0], _example(*rk))).filter(lambda pair: pair[1] is not None),
-    st.sampled_from(NON_GEO).map(lambda cc: (None, phonenumbers.example_number_for_non_geo_entity(cc)))
+    .map(lambda rk: (rk[0], _example(*rk)))
+    .filter(lambda pair: pair[1] is not None),
+    st.sampled_from(NON_GEO)
+    .map(lambda cc: (None, phonenumbers.example_number_for_non_geo_entity(cc)))
     .filter(lambda pair: pair[1] is not None),
 )
 
-KEYPAD = {d: letters for d, letters in zip("23456789", ("ABC", "DEF", "GHI", "JKL", "MNO", "PQRS", "TUV", "WXYZ"),
-                                              strict=True)}
+KEYPAD = {
+    d: letters
+    for d, letters in zip("23456789", ("ABC", "DEF", "GHI", "JKL", "MNO", "PQRS", "TUV", "WXYZ"), strict=True)
+}
 FULLWIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")  # noqa: RUF001 - the look-alikes under test
 
 
@@ -89,8 +107,11 @@ def written_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
     if edit != "none" and nsn:
         i = draw(st.integers(0, len(nsn) - 1))
         digit = draw(st.sampled_from(string.digits))
-        nsn = {"replace": nsn[:i] + digit + nsn[i + 1:], "insert": nsn[:i] + digit + nsn[i:],
-               "delete": nsn[:i] + nsn[i + 1:]}[edit]
+        nsn = {
+            "replace": nsn[:i] + digit + nsn[i + 1 :],
+            "insert": nsn[:i] + digit + nsn[i:],
+            "delete": nsn[:i] + nsn[i + 1 :],
+        }[edit]
     cuts = sorted(draw(st.sets(st.integers(1, max(1, len(nsn) - 1)), max_size=4)))
     groups = [nsn[a:b] for a, b in zip([0, *cuts], [*cuts, len(nsn)], strict=True) if nsn[a:b]]
     separator = draw(st.sampled_from((" ", "-", ".", "", " - ", "/")))
@@ -218,8 +239,11 @@ def test_a_number_of_the_plan_however_written_is_the_same_number(
 
 
 @PROPERTY
-@given(cc=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-       national=st.from_regex(r"0{0,3}[0-9]{1,17}", fullmatch=True), region=any_region)
+@given(
+    cc=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    national=st.from_regex(r"0{0,3}[0-9]{1,17}", fullmatch=True),
+    region=any_region,
+)
 @example(cc=62, national="0001234567", region=None)  # the trunk 0 once stripped, the next 0 is one again
 def test_sspr_shaped_text_has_at_most_a_trunk_prefix_defect(cc: int, national: str, region: str | None) -> None:
     a = analyze(f"+{cc} {national}", region)
@@ -229,11 +253,16 @@ def test_sspr_shaped_text_has_at_most_a_trunk_prefix_defect(cc: int, national: s
 
 
 @PROPERTY
-@given(cc=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-       head=st.from_regex(r"[0-9 ]{0,4}", fullmatch=True), mask=st.from_regex(r"[Xx*]{2,10}", fullmatch=True),
-       tail=st.from_regex(r"[0-9]{1,4}", fullmatch=True), region=any_region)
-def test_masked_numbers_are_never_judged_nor_matched(cc: int, head: str, mask: str, tail: str,
-                                                     region: str | None) -> None:
+@given(
+    cc=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    head=st.from_regex(r"[0-9 ]{0,4}", fullmatch=True),
+    mask=st.from_regex(r"[Xx*]{2,10}", fullmatch=True),
+    tail=st.from_regex(r"[0-9]{1,4}", fullmatch=True),
+    region=any_region,
+)
+def test_masked_numbers_are_never_judged_nor_matched(
+    cc: int, head: str, mask: str, tail: str, region: str | None
+) -> None:
     raw = f"+{cc} {head}{mask}{tail}"
     a = analyze(raw, region)
     check_invariants(a, raw)
@@ -241,8 +270,9 @@ def test_masked_numbers_are_never_judged_nor_matched(cc: int, head: str, mask: s
 
 
 @PROPERTY
-@given(raw=st.none() | st.text(st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u2028\u3000\u1680"), max_size=50),
-       region=any_region)
+@given(
+    raw=st.none() | st.text(st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u2028\u3000\u1680"), max_size=50), region=any_region
+)
 def test_empty_values_are_empty_and_never_matched(raw: str | None, region: str | None) -> None:
     a = analyze(raw, region)
     check_invariants(a, raw)

@@ -17,17 +17,22 @@ import phonenumbers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sspr_audit import policy, sspr_methods
+from sspr_audit.audit import policy, sspr_methods
+from sspr_audit.audit.policy import Exclusion, Policy
+from sspr_audit.audit.results import Severity
+from sspr_audit.audit.rules.registry import rule_ids
 from sspr_audit.errors import InputError, PolicyError
-from sspr_audit.models import Group, Tenant
-from sspr_audit.policy import Exclusion, Policy
-from sspr_audit.results import Severity
-from sspr_audit.rules.registry import rule_ids
+from sspr_audit.snapshot.models import Group, Tenant
 from tests import builders as b
 
 # Derandomised: the same examples on every run, so CI cannot fail by chance; no example database is written.
-PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=100,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 RULES = rule_ids()
 RULE_IDS = sorted(RULES)
 SEVERITIES = policy.SEVERITY_NAMES
@@ -111,8 +116,9 @@ def load_text(text: str | bytes, known: frozenset[str] = RULES) -> dict[str, Any
 
 # -- strategies ---------------------------------------------------------------------------------------------------
 
-words = st.sampled_from((*policy.SCOPES, *sspr_methods.SSPR_METHODS, *SEVERITIES, "none", *RULE_IDS, "US", "gb",
-                         "contoso.com", "", " "))
+words = st.sampled_from(
+    (*policy.SCOPES, *sspr_methods.SSPR_METHODS, *SEVERITIES, "none", *RULE_IDS, "US", "gb", "contoso.com", "", " ")
+)
 toml_values = st.recursive(
     st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | TEXT | words | st.sampled_from((1, 2)),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT | words, inner, max_size=3),
@@ -121,39 +127,71 @@ toml_values = st.recursive(
 section_names = st.sampled_from((*SCHEMA, "exclude")) | TEXT
 key_names = st.sampled_from(sorted({k for keys in SCHEMA.values() for k in keys} | {"upn", "reason", *RULE_IDS}))
 tables = st.dictionaries(key_names | TEXT, toml_values, max_size=4)
-any_documents = st.dictionaries(section_names, tables | st.lists(tables, min_size=1, max_size=3) | toml_values,
-                                max_size=5)
+any_documents = st.dictionaries(
+    section_names, tables | st.lists(tables, min_size=1, max_size=3) | toml_values, max_size=5
+)
 
-TOML_LINES = ("[sspr]", "[[exclude]]", "[rules.severity]", "[rules]", "[phones]", 'scope = "all"', "PHN004 = 'x'",
-              'upn = "a*"', "methods_required = 2.0", "a = [", "= 1", '"\\u0000" = 1', "[sspr.x]", "x = 1e999",
-              "[[sspr]]", "disable = [1, [2]]", "a = 1979-05-27", "b = 0x_1", "c = '''\n'''", "\ufeff", "\r\n")
+TOML_LINES = (
+    "[sspr]",
+    "[[exclude]]",
+    "[rules.severity]",
+    "[rules]",
+    "[phones]",
+    'scope = "all"',
+    "PHN004 = 'x'",
+    'upn = "a*"',
+    "methods_required = 2.0",
+    "a = [",
+    "= 1",
+    '"\\u0000" = 1',
+    "[sspr.x]",
+    "x = 1e999",
+    "[[sspr]]",
+    "disable = [1, [2]]",
+    "a = 1979-05-27",
+    "b = 0x_1",
+    "c = '''\n'''",
+    "\ufeff",
+    "\r\n",
+)
 toml_like_text = st.lists(st.sampled_from(TOML_LINES) | st.text(CHAR, max_size=20), max_size=12).map("\n".join)
 
 
 def documented_values() -> st.SearchStrategy[dict[str, Any]]:
     """A valid policy as data: any subset of the documented keys, each with an allowed value."""
+
     def section(**keys: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
         return st.fixed_dictionaries({}, optional=keys)
 
     names = st.lists(NONBLANK, max_size=3)
-    domain = st.tuples(st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,8}){1,2}", fullmatch=True),
-                       st.sampled_from(("", " ", "\t"))).map(lambda d: d[1] + d[0] + d[1])
-    return st.fixed_dictionaries({}, optional={
-        "sspr": section(
-            scope=st.sampled_from(policy.SCOPES),
-            groups=st.lists(NONBLANK, max_size=3, unique_by=lambda g: g.strip().casefold()),
-            methods_required=st.sampled_from((1, 2)),
-            methods_enabled=st.lists(st.sampled_from(sspr_methods.SSPR_METHODS), max_size=5),
-            include_guests=st.booleans(), admins_allowed=st.booleans(), two_gate=st.booleans()),
-        "phones": section(default_region=st.sampled_from(REGIONS).flatmap(
-            lambda r: st.sampled_from((r, r.lower(), r.title())))),
-        "emails": section(organization_domains=st.lists(domain, max_size=3)),
-        "admins": section(add_roles=names, remove_roles=names),
-        "rules": section(disable=st.lists(st.sampled_from(RULE_IDS), max_size=3),
-                         severity=st.dictionaries(st.sampled_from(RULE_IDS), st.sampled_from(SEVERITIES), max_size=3)),
-        "report": section(fail_on=st.sampled_from((*SEVERITIES, "none"))),
-        "exclude": st.lists(st.fixed_dictionaries({"upn": NONBLANK, "reason": NONBLANK}), min_size=1, max_size=3),
-    })
+    domain = st.tuples(
+        st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,8}){1,2}", fullmatch=True), st.sampled_from(("", " ", "\t"))
+    ).map(lambda d: d[1] + d[0] + d[1])
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "sspr": section(
+                scope=st.sampled_from(policy.SCOPES),
+                groups=st.lists(NONBLANK, max_size=3, unique_by=lambda g: g.strip().casefold()),
+                methods_required=st.sampled_from((1, 2)),
+                methods_enabled=st.lists(st.sampled_from(sspr_methods.SSPR_METHODS), max_size=5),
+                include_guests=st.booleans(),
+                admins_allowed=st.booleans(),
+                two_gate=st.booleans(),
+            ),
+            "phones": section(
+                default_region=st.sampled_from(REGIONS).flatmap(lambda r: st.sampled_from((r, r.lower(), r.title())))
+            ),
+            "emails": section(organization_domains=st.lists(domain, max_size=3)),
+            "admins": section(add_roles=names, remove_roles=names),
+            "rules": section(
+                disable=st.lists(st.sampled_from(RULE_IDS), max_size=3),
+                severity=st.dictionaries(st.sampled_from(RULE_IDS), st.sampled_from(SEVERITIES), max_size=3),
+            ),
+            "report": section(fail_on=st.sampled_from((*SEVERITIES, "none"))),
+            "exclude": st.lists(st.fixed_dictionaries({"upn": NONBLANK, "reason": NONBLANK}), min_size=1, max_size=3),
+        },
+    )
 
 
 # (section, key) -> (Policy attribute, the value it must hold for a declared value, the setting's name in reports)
@@ -166,22 +204,35 @@ EXPECTED = {
     ("sspr", "admins_allowed"): ("admins_allowed_sspr", lambda v: v, "Administrators may use SSPR"),
     ("sspr", "two_gate"): ("two_gate", lambda v: v, "Administrator two-gate policy"),
     ("phones", "default_region"): ("default_phone_region", str.upper, "Default phone region"),
-    ("emails", "organization_domains"): ("email_domains", lambda v: tuple(d.strip().lower() for d in v),
-                                         "Organisation email domains"),
-    ("admins", "add_roles"): ("admin_roles_added", lambda v: tuple(r.strip() for r in v),
-                              "Administrator roles added/removed"),
-    ("admins", "remove_roles"): ("admin_roles_removed", lambda v: tuple(r.strip() for r in v),
-                                 "Administrator roles added/removed"),
+    ("emails", "organization_domains"): (
+        "email_domains",
+        lambda v: tuple(d.strip().lower() for d in v),
+        "Organisation email domains",
+    ),
+    ("admins", "add_roles"): (
+        "admin_roles_added",
+        lambda v: tuple(r.strip() for r in v),
+        "Administrator roles added/removed",
+    ),
+    ("admins", "remove_roles"): (
+        "admin_roles_removed",
+        lambda v: tuple(r.strip() for r in v),
+        "Administrator roles added/removed",
+    ),
     ("rules", "disable"): ("disabled_rules", frozenset, "Rules disabled"),
-    ("rules", "severity"): ("severity_overrides", lambda v: {k: Severity(s) for k, s in v.items()},
-                            "Severity overrides"),
+    ("rules", "severity"): (
+        "severity_overrides",
+        lambda v: {k: Severity(s) for k, s in v.items()},
+        "Severity overrides",
+    ),
     ("report", "fail_on"): ("fail_on", lambda v: None if v == "none" else Severity(v), "Fail on"),
 }
 
 
 def declared_items(doc: dict[str, Any]) -> list[tuple[tuple[str, str], Any]]:
-    return [((section, key), value) for section, body in doc.items() if section != "exclude"
-            for key, value in body.items()]
+    return [
+        ((section, key), value) for section, body in doc.items() if section != "exclude" for key, value in body.items()
+    ]
 
 
 def tenant_with_groups(doc: dict[str, Any]) -> Tenant:
@@ -232,8 +283,13 @@ def test_a_valid_policy_loads_and_its_values_apply(doc: dict[str, Any]) -> None:
 @PROPERTY
 @given(doc=documented_values(), data=st.data())
 def test_an_unknown_key_anywhere_is_named(doc: dict[str, Any], data: st.DataObject) -> None:
-    places = ["top", *[s for s in doc if s != "exclude"], *(["exclude"] if "exclude" in doc else []),
-              "rules.severity", "rules.disable"]
+    places = [
+        "top",
+        *[s for s in doc if s != "exclude"],
+        *(["exclude"] if "exclude" in doc else []),
+        "rules.severity",
+        "rules.disable",
+    ]
     where = data.draw(st.sampled_from(places), label="where")
     if where == "top":
         key = data.draw(TEXT.filter(lambda k: k not in (*SCHEMA, "exclude")), label="key")
@@ -280,7 +336,7 @@ def test_any_text_loads_or_gives_a_policy_error(text: str, known: frozenset[str]
 @PROPERTY
 @given(raw=st.binary(max_size=300) | st.text(CHAR, max_size=100).map(lambda t: t.encode("utf-16")))
 @example(raw=b"\xff\xfe[sspr]")
-@example(raw=b"[sspr]\nscope = \"\xed\xa0\x80\"\n")  # an encoded surrogate: not UTF-8
+@example(raw=b'[sspr]\nscope = "\xed\xa0\x80"\n')  # an encoded surrogate: not UTF-8
 def test_any_bytes_load_or_give_a_policy_error(raw: bytes) -> None:
     check_loaded(load_text(raw))
 

@@ -1,7 +1,7 @@
 """Properties of snapshot files: any model round-trips, any input fails only with a one-line SnapshotError.
 
 The model strategy is derived from the dataclass fields and their type hints,
-so a field added to :mod:`sspr_audit.models` is generated without a change here.
+so a field added to :mod:`sspr_audit.snapshot.models` is generated without a change here.
 """
 
 from __future__ import annotations
@@ -21,12 +21,18 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sspr_audit import models, snapshot
+from sspr_audit import snapshot
 from sspr_audit.errors import InputError, SnapshotError
+from sspr_audit.snapshot import models
 
 # Derandomised: the same examples on every run, so CI cannot fail by chance; no example database is written.
-PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=100,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SOURCE = "<snapshot>"
 
 # All of unicode (no surrogates: those get their own property below).
@@ -35,7 +41,8 @@ TEXT = st.text(st.characters(codec=None, exclude_categories=("Cs",)), max_size=1
 # character, so pairs are left out.
 SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 TEXT_WITH_SURROGATES = st.text(st.characters(codec=None, exclude_categories=()), max_size=12).filter(
-    lambda s: not SURROGATE_PAIR.search(s))
+    lambda s: not SURROGATE_PAIR.search(s)
+)
 
 
 def strategy_for(tp: Any, text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
@@ -64,8 +71,10 @@ def model(cls: type, text: st.SearchStrategy[str] = TEXT) -> st.SearchStrategy[A
     hints = typing.get_type_hints(cls)
     fields = {f.name: strategy_for(hints[f.name], text) for f in dataclasses.fields(cls)}
     if cls is models.Snapshot:
-        fields.update(schema_version=st.just(models.SCHEMA_VERSION), users=st.lists(model(models.User, text),
-                                                                                     max_size=2).map(tuple))
+        fields.update(
+            schema_version=st.just(models.SCHEMA_VERSION),
+            users=st.lists(model(models.User, text), max_size=2).map(tuple),
+        )
     return st.builds(cls, **fields)
 
 
@@ -118,8 +127,11 @@ def load_or_error(data: Any) -> models.Snapshot | SnapshotError:
 @PROPERTY
 @given(value=json_values)
 def test_any_json_value_loads_or_gives_a_snapshot_error(value: Any) -> None:
-    for data in (value, {"schema_version": 1, "tenant": value, "users": value},
-                 {"schema_version": 1, "tenant": value, "users": [value]}):
+    for data in (
+        value,
+        {"schema_version": 1, "tenant": value, "users": value},
+        {"schema_version": 1, "tenant": value, "users": [value]},
+    ):
         result = load_or_error(data)
         if isinstance(result, SnapshotError):
             assert len(str(result).splitlines()) == 1 and str(result).startswith(f"{SOURCE}: ")
@@ -152,8 +164,9 @@ def test_one_change_to_a_valid_snapshot_is_named_where_it_is(snap: models.Snapsh
             return
     elif change == "retype":
         current = type(at(valid, path))
-        parent[last] = data.draw(st.sampled_from([v for v in (None, True, 7, 1.5, "x", [], {})
-                                                  if type(v) is not current]), label="value")
+        parent[last] = data.draw(
+            st.sampled_from([v for v in (None, True, 7, 1.5, "x", [], {}) if type(v) is not current]), label="value"
+        )
     else:
         parent[last] = data.draw(json_values, label="value")
     result = load_or_error(mutated)
@@ -173,11 +186,14 @@ def test_any_snapshot_round_trips_exactly(snap: models.Snapshot, name: str) -> N
 
 
 @PROPERTY
-@given(snap=model(models.Snapshot, TEXT_WITH_SURROGATES),
-       name=st.sampled_from(("s.json", "s.json.gz")))
-@example(snap=models.Snapshot(
-    tenant=models.Tenant("\ud800", "a\udfffb", ("\udc00x",), None, "", ""),
-    users=(models.User("\udbff", "u\ud800@x", "\\ud800", None, True),)), name="s.json")
+@given(snap=model(models.Snapshot, TEXT_WITH_SURROGATES), name=st.sampled_from(("s.json", "s.json.gz")))
+@example(
+    snap=models.Snapshot(
+        tenant=models.Tenant("\ud800", "a\udfffb", ("\udc00x",), None, "", ""),
+        users=(models.User("\udbff", "u\ud800@x", "\\ud800", None, True),),
+    ),
+    name="s.json",
+)
 def test_text_with_lone_surrogates_is_written_and_read_back(snap: models.Snapshot, name: str) -> None:
     """Graph's JSON can carry a lone surrogate (an escaped \\ud800); a snapshot holding one must still be saved."""
     with tempfile.TemporaryDirectory() as folder:
@@ -198,8 +214,12 @@ def read_bytes_as(raw: bytes, name: str) -> models.Snapshot | SnapshotError:
 
 
 json_bytes = json_values.map(lambda v: json.dumps(v).encode())
-file_bytes = st.one_of(st.binary(max_size=300), json_bytes, json_bytes.map(lambda b: gzip.compress(b, mtime=0)),
-                       st.builds(lambda b, n: b[:n], json_bytes.map(gzip.compress), st.integers(0, 60)))
+file_bytes = st.one_of(
+    st.binary(max_size=300),
+    json_bytes,
+    json_bytes.map(lambda b: gzip.compress(b, mtime=0)),
+    st.builds(lambda b, n: b[:n], json_bytes.map(gzip.compress), st.integers(0, 60)),
+)
 
 
 @PROPERTY
@@ -226,6 +246,6 @@ def test_a_cut_or_corrupted_snapshot_file_gives_a_snapshot_error(snap: models.Sn
         raw = good.read_bytes()
     cut = data.draw(st.integers(0, len(raw) - 1), label="cut")
     flip = data.draw(st.integers(0, len(raw) - 1), label="flip")
-    for broken in (raw[:cut], raw[:flip] + bytes([raw[flip] ^ 0xFF]) + raw[flip + 1:]):
+    for broken in (raw[:cut], raw[:flip] + bytes([raw[flip] ^ 0xFF]) + raw[flip + 1 :]):
         assert isinstance(read_bytes_as(broken, good.name), models.Snapshot | SnapshotError)
     assert isinstance(read_bytes_as(raw[:cut], good.name), SnapshotError)

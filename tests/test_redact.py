@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from sspr_audit import changes, engine, phones
-from sspr_audit.redact import mask_email, mask_phone, redact_result
+from sspr_audit.audit import engine, phones
+from sspr_audit.history import compare as changes
 from sspr_audit.render import FORMATS, write_reports
+from sspr_audit.render.redact import mask_email, mask_phone, redact_result
 from sspr_audit.render.split import write_split_workbooks
 from tests import builders as b
 
@@ -21,18 +22,46 @@ GENERATED_AT = "2026-11-20T10:00:00Z"
 def _users():
     """Many numbers and addresses, in every slot and many spellings, with defects that make rules quote them."""
     return (
-        b.user("ann", mobile_phone="+44 20 7946 0123", business_phones=("020 7946 0000", "+44 20 7946 0999"),
-               other_mails=("ann.private@gmail.com",), mail="ann.smith@contoso.com", usage_location="GB",
-               department="Sales", methods=(b.phone("07700 900123"),)),
-        b.user("bob", methods=(b.phone("+1 4255550100"), b.email("bob.home@outlook.com")),
-               mobile_phone="(425) 555-0100", department="R&D", manager_id="m1", manager_name="Ann"),
-        b.user("cat", methods=(b.phone("+1 425 555 0199x12", "alternateMobile"), b.phone("+1 4255550142", "office")),
-               mobile_phone="+14255550100", other_mails=("cat@contoso.com", " weird@ex ample.org", "c.t@exa mple"),
-               on_premises_sync_enabled=True),
-        b.user("dan", mobile_phone="+1 4251239876", business_phones=("+49 30 901820",), usage_location="DE",
-               methods=(b.email("dan.d@contoso.com"), b.app())),
-        b.user("eve", mobile_phone="0049 89 1234567", usage_location="DE", other_mails=("eve.x@web.de",),
-               registered=("mobilePhone",), methods=None),
+        b.user(
+            "ann",
+            mobile_phone="+44 20 7946 0123",
+            business_phones=("020 7946 0000", "+44 20 7946 0999"),
+            other_mails=("ann.private@gmail.com",),
+            mail="ann.smith@contoso.com",
+            usage_location="GB",
+            department="Sales",
+            methods=(b.phone("07700 900123"),),
+        ),
+        b.user(
+            "bob",
+            methods=(b.phone("+1 4255550100"), b.email("bob.home@outlook.com")),
+            mobile_phone="(425) 555-0100",
+            department="R&D",
+            manager_id="m1",
+            manager_name="Ann",
+        ),
+        b.user(
+            "cat",
+            methods=(b.phone("+1 425 555 0199x12", "alternateMobile"), b.phone("+1 4255550142", "office")),
+            mobile_phone="+14255550100",
+            other_mails=("cat@contoso.com", " weird@ex ample.org", "c.t@exa mple"),
+            on_premises_sync_enabled=True,
+        ),
+        b.user(
+            "dan",
+            mobile_phone="+1 4251239876",
+            business_phones=("+49 30 901820",),
+            usage_location="DE",
+            methods=(b.email("dan.d@contoso.com"), b.app()),
+        ),
+        b.user(
+            "eve",
+            mobile_phone="0049 89 1234567",
+            usage_location="DE",
+            other_mails=("eve.x@web.de",),
+            registered=("mobilePhone",),
+            methods=None,
+        ),
         b.failed(b.user("fay", mobile_phone="+33 1 23 45 67 89", other_mails=("fay@free.fr",))),
         b.user("gus", mobile_phone="+61 412 345 678", usage_location="AU", methods=(b.phone("+61 412345678"),)),
     )
@@ -93,7 +122,8 @@ def test_the_unredacted_reports_do_carry_the_values(tmp_path):
     for path in write_reports(_audit(users), tmp_path, FORMATS):
         text = _output_text(path)
         assert {"+44 20 7946 0123", "+14255550100", "020 7946 0000", "dan.d@contoso.com"} <= {
-            s for s in secrets if s in text}, path.suffix
+            s for s in secrets if s in text
+        }, path.suffix
 
 
 def test_no_phone_number_or_address_survives_in_any_output(outputs):
@@ -139,8 +169,11 @@ def test_redaction_is_deterministic_and_leaves_the_input_alone(outputs):
 def test_resolved_findings_from_the_last_run_are_masked():
     old = _audit((b.user("hal", mobile_phone="(206) 555-0172", other_mails=("hal@contoso.com",)),))
     new = _audit((b.user("hal", mobile_phone="+1 2065550173", other_mails=("hal.home@example.org",)),))
-    new = replace(new, users=tuple(replace(u, user=replace(u.user, id=old.users[0].user.id)) for u in new.users),
-                  findings=tuple(replace(f, user_id=old.users[0].user.id) for f in new.findings))
+    new = replace(
+        new,
+        users=tuple(replace(u, user=replace(u.user, id=old.users[0].user.id)) for u in new.users),
+        findings=tuple(replace(f, user_id=old.users[0].user.id) for f in new.findings),
+    )
     diff = changes.compare(old, new)
     assert any(f.value == "(206) 555-0172" for f in diff.resolved_findings)
     redacted = redact_result(replace(new, changes=diff)).changes
@@ -150,13 +183,16 @@ def test_resolved_findings_from_the_last_run_are_masked():
     assert "555-0172" not in text and "2065550172" not in text and "+1 *******172" in text
 
 
-@pytest.mark.parametrize(("raw", "masked"), [
-    ("+44 20 7946 0123", "+44 *******123"),
-    ("+1 4251234567x12", "+1 *******567"),
-    ("+49 30 901820", "+49 *****820"),
-    ("12", "***"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("+44 20 7946 0123", "+44 *******123"),
+        ("+1 4251234567x12", "+1 *******567"),
+        ("+49 30 901820", "+49 *****820"),
+        ("12", "***"),
+        ("", ""),
+    ],
+)
 def test_mask_phone(raw, masked):
     assert mask_phone(raw) == masked
 
@@ -166,10 +202,13 @@ def test_mask_phone_reads_national_numbers_in_the_users_region():
     assert mask_phone("020 7946 0123") == "********123"
 
 
-@pytest.mark.parametrize(("address", "masked"), [
-    ("john.smith@example.org", "j***@example.org"),
-    (" a@b.example ", "a***@b.example"),
-    ("no-at-sign", "n***"),
-])
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("john.smith@example.org", "j***@example.org"),
+        (" a@b.example ", "a***@b.example"),
+        ("no-at-sign", "n***"),
+    ],
+)
 def test_mask_email(address, masked):
     assert mask_email(address) == masked

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sspr_audit.policy import Exclusion, Policy
-from sspr_audit.remediation import Category, plan_remediation
-from sspr_audit.render import remediation_files
-from sspr_audit.render.remediation_files import ps_quote, render_script, write_remediation
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS
+from sspr_audit.audit.policy import Exclusion, Policy
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
+from sspr_audit.remediation import files as remediation_files
+from sspr_audit.remediation.files import ps_quote, render_script, write_remediation
+from sspr_audit.remediation.plan import Category, plan_remediation
 from tests import builders as b
 
 CHANGE_CMDLET = re.compile(r"\b(?:Update|New|Remove|Set|Invoke)-Mg\w*")
@@ -142,12 +142,20 @@ def test_cloud_user_gets_the_sspr_format_in_the_script():
     plan = plan_remediation(b.snapshot(ann), Policy())
     mobile, office = items_of(plan, "ann@contoso.com").values()
     assert (mobile.field, mobile.current, mobile.proposed, mobile.category) == (
-        "mobilePhone", "(425) 555-0123", "+1 4255550123", Category.SCRIPT)
+        "mobilePhone",
+        "(425) 555-0123",
+        "+1 4255550123",
+        Category.SCRIPT,
+    )
     assert mobile.who == "cloud: Update-MgUser"
     assert "Read as a number of US, from the user's usage location." in mobile.why
     assert "does not start with +" in mobile.why
     assert (office.field, office.proposed, office.attribute, office.index) == (
-        "businessPhones[0]", "+1 4255550199", "businessPhones", 0)
+        "businessPhones[0]",
+        "+1 4255550199",
+        "businessPhones",
+        0,
+    )
 
 
 def test_policy_region_wins_over_usage_location_and_is_named():
@@ -159,8 +167,9 @@ def test_policy_region_wins_over_usage_location_and_is_named():
 
 
 def test_synced_user_goes_to_on_premises_ad_with_the_attribute():
-    syd = b.user("syd", mobile_phone="+14255550124", business_phones=("+1 (425) 555-0125",),
-                 on_premises_sync_enabled=True)
+    syd = b.user(
+        "syd", mobile_phone="+14255550124", business_phones=("+1 (425) 555-0125",), on_premises_sync_enabled=True
+    )
     plan = plan_remediation(b.snapshot(syd), Policy())
     items = items_of(plan, "syd@contoso.com")
     assert {f: (i.category, i.proposed, i.who) for f, i in items.items()} == {
@@ -175,7 +184,10 @@ def test_authentication_phone_of_cloud_user_is_scripted_with_its_method_id():
     u = b.user("cy", methods=(b.phone("+1 (206) 555-0100", "alternateMobile"),))
     item = plan_remediation(b.snapshot(u), Policy()).items[0]
     assert (item.field, item.category, item.proposed) == (
-        "authentication phone (alternateMobile)", Category.SCRIPT, "+1 2065550100")
+        "authentication phone (alternateMobile)",
+        Category.SCRIPT,
+        "+1 2065550100",
+    )
     assert (item.phone_type, item.method_id) == ("alternateMobile", PHONE_METHOD_IDS["alternateMobile"])
     assert item.who == "cloud: Update-MgUserAuthenticationPhoneMethod"
 
@@ -187,15 +199,18 @@ def test_authentication_phone_of_synced_user_is_left_to_the_user():
     assert item.who.startswith("the user at https://aka.ms/mysecurityinfo")
 
 
-@pytest.mark.parametrize(("raw", "region", "because"), [
-    ("(425) 555-0123", None, "National number without a country code"),
-    ("+1 4251234567", None, "no such number exists"),
-    ("+44 7700 900123", None, "not valid in its country's numbering plan"),
-    ("1-800-FLOWERS", "US", "vanity number"),
-    ("+1 425 555 0199 x12", None, "a direct number is needed"),
-    ("+1 42XXXXXX67", None, "masked"),
-    ("+1 425", None, "wrong length"),
-])
+@pytest.mark.parametrize(
+    ("raw", "region", "because"),
+    [
+        ("(425) 555-0123", None, "National number without a country code"),
+        ("+1 4251234567", None, "no such number exists"),
+        ("+44 7700 900123", None, "not valid in its country's numbering plan"),
+        ("1-800-FLOWERS", "US", "vanity number"),
+        ("+1 425 555 0199 x12", None, "a direct number is needed"),
+        ("+1 42XXXXXX67", None, "masked"),
+        ("+1 425", None, "wrong length"),
+    ],
+)
 def test_ambiguous_numbers_are_for_a_person_to_decide(raw, region, because):
     u = b.user("amb", mobile_phone=raw, usage_location=None)
     plan = plan_remediation(b.snapshot(u), Policy(default_phone_region=region))
@@ -218,7 +233,9 @@ def test_a_shared_number_is_decided_for_every_holder():
     two = b.user("two", mobile_phone="+1 4255550100", on_premises_sync_enabled=True)
     plan = plan_remediation(b.snapshot(one, two), Policy())
     assert [(i.upn, i.category, i.proposed) for i in plan.items] == [
-        ("one@contoso.com", Category.DECIDE, None), ("two@contoso.com", Category.DECIDE, None)]
+        ("one@contoso.com", Category.DECIDE, None),
+        ("two@contoso.com", Category.DECIDE, None),
+    ]
     assert "on 1 other user(s)" in plan.items[0].why
     assert "+1 4255550100, not proposed: several users hold this number" in plan.items[0].why
     assert plan.items[1].who == "a person must decide; then on-premises AD: attribute `mobile`"
@@ -244,10 +261,12 @@ def test_sound_data_and_unjudged_users_give_no_items():
 
 
 def test_order_is_category_then_user_then_field_and_stable():
-    users = [b.user("zed", mobile_phone="(425) 555-0130", business_phones=("425 555 0131",)),
-             b.user("amy", mobile_phone="555-0132", usage_location=None),
-             b.user("bea", mobile_phone="+14255550133", on_premises_sync_enabled=True),
-             b.user("Abe", mobile_phone="(425) 555-0134")]
+    users = [
+        b.user("zed", mobile_phone="(425) 555-0130", business_phones=("425 555 0131",)),
+        b.user("amy", mobile_phone="555-0132", usage_location=None),
+        b.user("bea", mobile_phone="+14255550133", on_premises_sync_enabled=True),
+        b.user("Abe", mobile_phone="(425) 555-0134"),
+    ]
     plan = plan_remediation(b.snapshot(*users), Policy())
     assert [(i.category.value, i.upn, i.field) for i in plan.items] == [
         ("script", "Abe@contoso.com", "mobilePhone"),
@@ -257,24 +276,29 @@ def test_order_is_category_then_user_then_field_and_stable():
         ("decide", "amy@contoso.com", "mobilePhone"),
     ]
     assert plan_remediation(b.snapshot(*reversed(users)), Policy()).items == plan.items
-    assert plan.summary() == ("3 change(s) in the script (cloud-only users), 1 for on-premises AD, 0 for the users "
-                              "themselves, 1 for a person to decide.")
+    assert plan.summary() == (
+        "3 change(s) in the script (cloud-only users), 1 for on-premises AD, 0 for the users "
+        "themselves, 1 for a person to decide."
+    )
 
 
 # --- The PowerShell string escaper ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "quoted"), [
-    ("+1 4255550123", "'+1 4255550123'"),
-    ("o'brien@contoso.com", "'o''brien@contoso.com'"),
-    ("'; Remove-MgUser -UserId x; '", "'''; Remove-MgUser -UserId x; '''"),
-    ("$(Remove-MgUser) `n ${x} \"q\"", "'$(Remove-MgUser) `n ${x} \"q\"'"),
-    ("a\nb", "('a' + [char]0x000A + 'b')"),
-    ("\x00", "('' + [char]0x0000)"),
-    ("\u2019'; x; '", "('' + [char]0x2019 + '''; x; ''')"),  # a typographic quote ends strings too
-    ("é😀", "('' + [char]0x00E9 + [char]0xD83D + [char]0xDE00)"),
-    ("", "''"),
-])
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("+1 4255550123", "'+1 4255550123'"),
+        ("o'brien@contoso.com", "'o''brien@contoso.com'"),
+        ("'; Remove-MgUser -UserId x; '", "'''; Remove-MgUser -UserId x; '''"),
+        ('$(Remove-MgUser) `n ${x} "q"', "'$(Remove-MgUser) `n ${x} \"q\"'"),
+        ("a\nb", "('a' + [char]0x000A + 'b')"),
+        ("\x00", "('' + [char]0x0000)"),
+        ("\u2019'; x; '", "('' + [char]0x2019 + '''; x; ''')"),  # a typographic quote ends strings too
+        ("é😀", "('' + [char]0x00E9 + [char]0xD83D + [char]0xDE00)"),
+        ("", "''"),
+    ],
+)
 def test_ps_quote_exact_text(value, quoted):
     assert ps_quote(value) == quoted
     assert ps_value(ps_quote(value)) == value
@@ -300,8 +324,10 @@ def test_the_template_refuses_unquoted_text():
 
 
 def small_plan():
-    ann = replace(b.user("ann", mobile_phone="(425) 555-0123", business_phones=("+1 425.555.0199",)),
-                  id="aaaaaaaa-0000-0000-0000-000000000001")
+    ann = replace(
+        b.user("ann", mobile_phone="(425) 555-0123", business_phones=("+1 425.555.0199",)),
+        id="aaaaaaaa-0000-0000-0000-000000000001",
+    )
     cy = replace(b.user("cy", methods=(b.phone("+1 (206) 555-0100"),)), id="cccccccc-0000-0000-0000-000000000003")
     syd = b.user("syd", mobile_phone="+14255550124", on_premises_sync_enabled=True)
     amb = b.user("amb", mobile_phone="555-0123", usage_location=None)
@@ -328,7 +354,7 @@ def test_script_golden_text_for_a_small_plan():
     assert "$TenantId = '11111111-2222-3333-4444-555555555555'\n$AuditedAt = '2026-11-20T09:00:00Z'\n" in script
     assert "    Changes in this script: 3.\n" in script
     assert "    Synced users left to on-premises AD (see remediation.csv): 1.\n" in script
-    assert script.split("Outcomes are logged in $LogPath\"\n\n")[1] == GOLDEN_CALLS
+    assert script.split('Outcomes are logged in $LogPath"\n\n')[1] == GOLDEN_CALLS
     assert script.isascii()
 
 
@@ -342,7 +368,9 @@ def test_no_change_cmdlet_outside_an_apply_guard():
     script = render_script(small_plan())
     changes = [(frag, stack) for frag, stack in code_and_blocks(script) for _ in CHANGE_CMDLET.findall(frag)]
     assert {CHANGE_CMDLET.search(f).group() for f, _ in changes} == {
-        "Update-MgUser", "Update-MgUserAuthenticationPhoneMethod"}
+        "Update-MgUser",
+        "Update-MgUserAuthenticationPhoneMethod",
+    }
     for fragment, stack in changes:
         assert "if ($Apply)" in stack, f"{fragment.strip()!r} runs without -Apply (blocks: {stack})"
 
@@ -364,8 +392,9 @@ def test_write_scopes_only_when_applying_and_a_dry_run_message():
 
 def test_each_change_reads_compares_and_logs():
     script = render_script(small_plan())
-    assert "Get-MgUser -UserId $UserId -Property 'id', 'onPremisesSyncEnabled', 'mobilePhone', 'businessPhones'" \
-        in script
+    assert (
+        "Get-MgUser -UserId $UserId -Property 'id', 'onPremisesSyncEnabled', 'mobilePhone', 'businessPhones'" in script
+    )
     assert "Get-MgUserAuthenticationPhoneMethod -UserId $UserId" in script
     assert script.count("if ($Current -cne $Expected) {") == 2
     assert "-Reason \"the value changed since the audit (now '$Current')\"" in script
@@ -397,16 +426,21 @@ def test_a_plan_with_nothing_to_script_says_so_and_connects_nowhere():
     assert "Write-Host 'No cloud-only user has a number this script can correct" in script
 
 
-@pytest.mark.skipif(shutil.which("pwsh") is None,
-                    reason="pwsh (PowerShell 7) is not installed and not packaged for Debian; the script's text is "
-                           "checked exactly instead")
+@pytest.mark.skipif(
+    shutil.which("pwsh") is None,
+    reason="pwsh (PowerShell 7) is not installed and not packaged for Debian; the script's text is "
+    "checked exactly instead",
+)
 def test_pwsh_parses_the_script(tmp_path):
     path = tmp_path / "remediate.ps1"
     path.write_text(render_script(small_plan()), encoding="ascii")
-    command = (f"$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('{path}', "
-               "[ref]$null, [ref]$e); $e | ForEach-Object { $_.Message }; exit $e.Count")
-    run = subprocess.run(["pwsh", "-NoProfile", "-NonInteractive", "-Command", command], capture_output=True,
-                         text=True, timeout=60)
+    command = (
+        f"$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('{path}', "
+        "[ref]$null, [ref]$e); $e | ForEach-Object { $_.Message }; exit $e.Count"
+    )
+    run = subprocess.run(
+        ["pwsh", "-NoProfile", "-NonInteractive", "-Command", command], capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -425,25 +459,45 @@ def test_write_remediation_writes_csv_and_script_owner_only(tmp_path):
 def test_csv_rows_columns_and_neutralised_formulas(tmp_path):
     (csv_path, _) = write_remediation(small_plan(), tmp_path)
     raw = csv_path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfcategory,upn,user_id,display_name,field,current_value,proposed_value,why,"
-                          b"who_can_fix\r\n")
+    assert raw.startswith(
+        b"\xef\xbb\xbfcategory,upn,user_id,display_name,field,current_value,proposed_value,why,who_can_fix\r\n"
+    )
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8-sig", newline="")))
-    assert [(r["category"], r["upn"], r["field"], r["current_value"], r["proposed_value"], r["who_can_fix"])
-            for r in rows] == [
+    assert [
+        (r["category"], r["upn"], r["field"], r["current_value"], r["proposed_value"], r["who_can_fix"]) for r in rows
+    ] == [
         ("script", "ann@contoso.com", "mobilePhone", "(425) 555-0123", "'+1 4255550123", "cloud: Update-MgUser"),
-        ("script", "ann@contoso.com", "businessPhones[0]", "'+1 425.555.0199", "'+1 4255550199",
-         "cloud: Update-MgUser"),
-        ("script", "cy@contoso.com", "authentication phone (mobile)", "'+1 (206) 555-0100", "'+1 2065550100",
-         "cloud: Update-MgUserAuthenticationPhoneMethod"),
-        ("on_premises", "syd@contoso.com", "mobilePhone", "'+14255550124", "'+1 4255550124",
-         "on-premises AD: attribute `mobile`"),
+        (
+            "script",
+            "ann@contoso.com",
+            "businessPhones[0]",
+            "'+1 425.555.0199",
+            "'+1 4255550199",
+            "cloud: Update-MgUser",
+        ),
+        (
+            "script",
+            "cy@contoso.com",
+            "authentication phone (mobile)",
+            "'+1 (206) 555-0100",
+            "'+1 2065550100",
+            "cloud: Update-MgUserAuthenticationPhoneMethod",
+        ),
+        (
+            "on_premises",
+            "syd@contoso.com",
+            "mobilePhone",
+            "'+14255550124",
+            "'+1 4255550124",
+            "on-premises AD: attribute `mobile`",
+        ),
         ("decide", "amb@contoso.com", "mobilePhone", "555-0123", "", "a person must decide; then cloud: Update-MgUser"),
     ]
     assert all(r["why"] for r in rows)
 
 
 def test_csv_neutralises_a_hostile_display_name(tmp_path):
-    u = b.user("eve", mobile_phone="(425) 555-0140", display_name="=HYPERLINK(\"http://x\")")
+    u = b.user("eve", mobile_phone="(425) 555-0140", display_name='=HYPERLINK("http://x")')
     (csv_path, _) = write_remediation(plan_remediation(b.snapshot(u), Policy()), tmp_path)
     (row,) = csv.DictReader(csv_path.open(encoding="utf-8-sig", newline=""))
-    assert row["display_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["display_name"] == '\'=HYPERLINK("http://x")'

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from sspr_audit.audit.results import Severity
 from sspr_audit.render import html
 from sspr_audit.render.summary import SOURCE_LOSSES
-from sspr_audit.results import Severity
 from tests.factories import (
     FORMULAS,
     RULES,
@@ -134,8 +134,10 @@ def test_nothing_is_loaded_and_only_doc_links_are_urls(tmp_path):
             if value and URL.search(value):
                 assert (tag, name, value in doc_urls) == ("a", "href", True)
     # Directory text may hold a URL (shown as text, never loaded); the report's own text holds none.
-    without_urls = tuple(replace(u, user=replace(u.user, display_name="Plain")) if URL.search(u.user.display_name or "")
-                         else u for u in result.users)
+    without_urls = tuple(
+        replace(u, user=replace(u.user, display_name="Plain")) if URL.search(u.user.display_name or "") else u
+        for u in result.users
+    )
     plain, _ = render(replace(result, users=without_urls), tmp_path, "plain.html")
     assert not any(URL.search(t) for t in plain.text)
     for attrs, text in page.scripts:
@@ -170,8 +172,7 @@ def test_data_holds_every_user_once_and_findings_point_at_them(tmp_path):
     alex = data["u"][upns.index("alex.wilber@contoso.example")]
     assert statuses[alex[5]] == "ready_unverified"
     method = alex[10][0]
-    assert (s[method[0]], method[1], s[method[2]], s[method[3]]) == ("mobile_phone", 1, "mobilePhone",
-                                                                       "+1 4251234567")
+    assert (s[method[0]], method[1], s[method[2]], s[method[3]]) == ("mobile_phone", 1, "mobilePhone", "+1 4251234567")
 
 
 def test_summary_sections_show_counts_admins_notices_policy_and_rules(tmp_path):

@@ -12,16 +12,16 @@ from importlib import resources
 import jsonschema
 import pytest
 
+from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.errors import InputError
 from sspr_audit.render import FORMATS, csv_report, default_stem, html, json_report, write_reports, xlsx
 from sspr_audit.render.summary import NO_DEPARTMENT, summarize
-from sspr_audit.results import Readiness, Severity
 from tests.factories import audit_result, finding, sample_result, tenant, user, user_result
 
 
 @pytest.fixture(scope="module")
 def schema():
-    text = resources.files("sspr_audit").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("sspr_audit.render").joinpath("report.schema.json").read_text(encoding="utf-8")
     loaded = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(loaded)
     return loaded
@@ -50,12 +50,21 @@ def test_json_report_matches_its_schema(tmp_path, schema):
     assert len(report["findings"]) == 7
     tenant_finding = report["findings"][-1]
     assert (tenant_finding["rule"], tenant_finding["upn"], tenant_finding["user_id"], tenant_finding["suggestion"]) == (
-        "TEN001", None, None, None)
+        "TEN001",
+        None,
+        None,
+        None,
+    )
     nestor = next(u for u in report["users"] if u["upn"] == "nestor.wilke@contoso.example")
     assert (nestor["admin"], nestor["admin_eligible_only"], nestor["required"], nestor["usable_count"]) == (
-        True, True, 2, 2)
-    assert nestor["roles"] == [{"role": "Helpdesk Administrator", "assignment": "eligible",
-                                "via_group": "Helpdesk admins"}]
+        True,
+        True,
+        2,
+        2,
+    )
+    assert nestor["roles"] == [
+        {"role": "Helpdesk Administrator", "assignment": "eligible", "via_group": "Helpdesk admins"}
+    ]
     assert report["policy"]["source"] == "/etc/sspr-audit/policy.toml"
     assert {s["origin"] for s in report["policy"]["settings"]} == {"policy file", "tenant", "default"}
 
@@ -73,8 +82,15 @@ def test_json_schema_rejects_what_the_report_must_not_contain(tmp_path, schema):
 
 def test_json_summary_counts(tmp_path, schema):
     summary = read_json(tmp_path, sample_result())["summary"]
-    assert summary["status_counts"] == {"ready": 2, "ready_unverified": 1, "at_risk": 1, "not_ready": 3,
-                                        "unknown": 1, "excluded": 1, "out_of_scope": 1}
+    assert summary["status_counts"] == {
+        "ready": 2,
+        "ready_unverified": 1,
+        "at_risk": 1,
+        "not_ready": 3,
+        "unknown": 1,
+        "excluded": 1,
+        "out_of_scope": 1,
+    }
     assert (summary["users_total"], summary["users_in_scope"], summary["users_ready"]) == (10, 8, 4)
     assert summary["ready_percent"] == 50.0
     assert summary["severity_counts"] == {"critical": 2, "high": 1, "medium": 2, "low": 1, "info": 1}
@@ -126,8 +142,9 @@ def test_csv_one_row_per_finding_with_bom(tmp_path):
 @pytest.mark.parametrize("text", ["=1+1", "+1 4251234567", "-2+3", "@SUM(A1)", "\tx", "\r=1"])
 def test_csv_neutralises_formula_starts(tmp_path, text):
     ur = user_result(user("f@contoso.example", display_name=text, department=text))
-    result = audit_result((ur,), (finding("PHN001", Severity.MEDIUM, ur, message=text, value=text,
-                                          suggestion=text, field=text),))
+    result = audit_result(
+        (ur,), (finding("PHN001", Severity.MEDIUM, ur, message=text, value=text, suggestion=text, field=text),)
+    )
     _, (row,) = read_csv(tmp_path, result)
     for column in ("display_name", "department", "field", "value", "message", "suggestion"):
         assert row[column] == "'" + text
@@ -137,8 +154,11 @@ def test_csv_leaves_ordinary_text_alone(tmp_path):
     ur = user_result(user("plain@contoso.example", display_name="José O'Neil, Jr.", department="R&D"))
     result = audit_result((ur,), (finding("PHN001", Severity.MEDIUM, ur, value="4251234567 = main line"),))
     _, (row,) = read_csv(tmp_path, result)
-    assert (row["display_name"], row["department"], row["value"]) == ("José O'Neil, Jr.", "R&D",
-                                                                      "4251234567 = main line")
+    assert (row["display_name"], row["department"], row["value"]) == (
+        "José O'Neil, Jr.",
+        "R&D",
+        "4251234567 = main line",
+    )
 
 
 # -- Naming and writing ---------------------------------------------------------------------------------------------
@@ -163,17 +183,28 @@ def test_write_reports_writes_every_format_owner_only(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
 
 
-@pytest.mark.parametrize(("formats", "stem"), [(["pdf"], None), (["json"], "../x"), (["json"], "a/b"),
-                                               (["json"], " "), (["json"], "name."),
-                                               (["json"], "CON"), (["json"], "nul.report")])
+@pytest.mark.parametrize(
+    ("formats", "stem"),
+    [
+        (["pdf"], None),
+        (["json"], "../x"),
+        (["json"], "a/b"),
+        (["json"], " "),
+        (["json"], "name."),
+        (["json"], "CON"),
+        (["json"], "nul.report"),
+    ],
+)
 def test_write_reports_rejects_bad_input(tmp_path, formats, stem):
     with pytest.raises(InputError):
         write_reports(sample_result(), tmp_path, formats, stem=stem)
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("module", "broken"), [(json_report, "_user"), (csv_report, "neutralise"),
-                                                (xlsx, "_users_sheet"), (html, "script_json")])
+@pytest.mark.parametrize(
+    ("module", "broken"),
+    [(json_report, "_user"), (csv_report, "neutralise"), (xlsx, "_users_sheet"), (html, "script_json")],
+)
 def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch, module, broken):
     path = tmp_path / "report.out"
     module.render(sample_result(), path)
@@ -205,4 +236,6 @@ def test_summary_lists_admins_needing_action_first():
     plain = user_result(user("m.user@contoso.example"))
     admins = summarize(audit_result((ready, plain, not_ready))).admins
     assert [(a.upn, a.index, a.usable_count, a.required) for a in admins] == [
-        ("z.admin@contoso.example", 2, 0, 2), ("a.admin@contoso.example", 0, 1, 2)]
+        ("z.admin@contoso.example", 2, 0, 2),
+        ("a.admin@contoso.example", 0, 1, 2),
+    ]

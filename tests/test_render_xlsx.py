@@ -9,8 +9,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from sspr_audit.audit.results import Severity
 from sspr_audit.render import xlsx
-from sspr_audit.results import Severity
 from tests.factories import FORMULAS, audit_result, finding, sample_result, user, user_result
 
 SHEETS = ["Summary", "Findings", "Users", "Admins", "Rules"]
@@ -35,21 +35,52 @@ def test_sheets_headers_and_one_row_per_finding(workbook):
     _, wb = workbook
     assert wb.sheetnames == SHEETS
     findings = wb["Findings"]
-    assert header(findings)[:12] == ["Rule", "Severity", "Status", "UPN", "Display name", "Department", "Manager",
-                                     "Field", "Value", "Message", "Suggestion", "Rule title"]
-    assert {"UPN", "Display name", "Department", "Manager", "User type", "Admin", "Status", "Reason",
-            "Usable methods", "Required", "Synced", "Collection"} <= set(header(wb["Users"]))
+    assert header(findings)[:12] == [
+        "Rule",
+        "Severity",
+        "Status",
+        "UPN",
+        "Display name",
+        "Department",
+        "Manager",
+        "Field",
+        "Value",
+        "Message",
+        "Suggestion",
+        "Rule title",
+    ]
+    assert {
+        "UPN",
+        "Display name",
+        "Department",
+        "Manager",
+        "User type",
+        "Admin",
+        "Status",
+        "Reason",
+        "Usable methods",
+        "Required",
+        "Synced",
+        "Collection",
+    } <= set(header(wb["Users"]))
     result = sample_result()
     found = rows(findings)
     assert len(found) == len(result.findings)
     assert found[0]["Severity"] == "critical" and found[-1]["Severity"] == "info"
     megan = next(r for r in found if r["UPN"] == "megan.bowen@contoso.example")
     assert (megan["Rule"], megan["Status"], megan["Field"], megan["Value"], megan["Rule title"]) == (
-        "SSPR002", "not_ready", "methods", "1", "Admin has fewer than two methods")
+        "SSPR002",
+        "not_ready",
+        "methods",
+        "1",
+        "Admin has fewer than two methods",
+    )
     assert len(rows(wb["Users"])) == 10
     admins = rows(wb["Admins"])
     assert [(a["UPN"], a["Eligible only"], a["Usable methods"], a["Required"]) for a in admins] == [
-        ("megan.bowen@contoso.example", "no", 1, 2), ("nestor.wilke@contoso.example", "yes", 2, 2)]
+        ("megan.bowen@contoso.example", "no", 1, 2),
+        ("nestor.wilke@contoso.example", "yes", 2, 2),
+    ]
     assert [r["Rule"] for r in rows(wb["Rules"])] == ["EML001", "PHN001", "SSPR001", "SSPR002", "TEN001"]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sspr_audit import engine, policy
-from sspr_audit.results import Readiness
+from sspr_audit.audit import engine, policy
+from sspr_audit.audit.results import Readiness
 from tests import builders as b
 
 
@@ -28,6 +28,7 @@ def one(u, **declared):
 
 
 # -- SSPR001 / SSPR002 / SSPR003 ---------------------------------------------------------------------------------
+
 
 def test_sspr001_fires_for_a_user_with_nothing_usable():
     rules, status, _ = one(b.user("nomethod", methods=(b.fido2(),)))
@@ -75,6 +76,7 @@ def test_authenticator_counts_once_even_with_oath_code():
 
 # -- administrators ----------------------------------------------------------------------------------------------
 
+
 def test_sspr004_admin_with_one_method_even_when_tenant_needs_one():
     rules, status, result = one(b.user("admin", methods=(b.app(),), roles=(b.role(),)))
     assert "SSPR004" in rules and status == Readiness.NOT_READY
@@ -87,8 +89,9 @@ def test_sspr004_near_miss_admin_with_two_methods():
 
 
 def test_sspr004_security_questions_never_count_for_admins():
-    u = b.user("admin", methods=(b.app(),), registered=("microsoftAuthenticatorPush", "securityQuestion"),
-               roles=(b.role(),))
+    u = b.user(
+        "admin", methods=(b.app(),), registered=("microsoftAuthenticatorPush", "securityQuestion"), roles=(b.role(),)
+    )
     rules, status, _ = one(u, sspr__methods_enabled=["mobile_app", "security_questions"])
     assert {"SSPR004", "SSPR005"} <= rules and status == Readiness.NOT_READY
 
@@ -127,13 +130,18 @@ def test_admins_not_allowed_sspr_are_out_of_scope():
 
 
 def test_sspr005_near_miss_admin_without_security_questions():
-    u = b.user("admin", methods=(b.app(), b.phone("+1 2065550123")), registered=("microsoftAuthenticatorPush",),
-               roles=(b.role(),))
+    u = b.user(
+        "admin",
+        methods=(b.app(), b.phone("+1 2065550123")),
+        registered=("microsoftAuthenticatorPush",),
+        roles=(b.role(),),
+    )
     rules, _, _ = one(u)
     assert "SSPR005" not in rules
 
 
 # -- security questions, unknown ---------------------------------------------------------------------------------
+
 
 def test_sspr006_security_questions_only():
     u = b.user("sq", methods=None, registered=("securityQuestion",))
@@ -162,11 +170,15 @@ def test_sspr007_near_miss_registration_report_answers_without_per_user_call():
 
 # -- phones ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("number", "fires", "suggestion"), [
-    ("+14255550123", True, "+1 4255550123"),
-    ("+1 (425) 555-0123", True, "+1 4255550123"),
-    ("+1 4255550123", False, None),
-])
+
+@pytest.mark.parametrize(
+    ("number", "fires", "suggestion"),
+    [
+        ("+14255550123", True, "+1 4255550123"),
+        ("+1 (425) 555-0123", True, "+1 4255550123"),
+        ("+1 4255550123", False, None),
+    ],
+)
 def test_phn001(number, fires, suggestion):
     rules, _, result = one(b.user("p", methods=(b.app(),), mobile_phone=number))
     assert ("PHN001" in rules) is fires
@@ -225,6 +237,7 @@ def test_masked_number_is_not_malformed():
 
 # -- emails, tenant ----------------------------------------------------------------------------------------------
 
+
 def test_eml001_org_domain_and_near_miss():
     rules, status, _ = one(b.user("e", methods=(), other_mails=("alex.home@contoso.com",)))
     assert "EML001" in rules and status == Readiness.AT_RISK
@@ -250,12 +263,17 @@ def test_ten001_hybrid_only():
 
 # -- scope, exclusions, overrides --------------------------------------------------------------------------------
 
+
 def test_selected_scope_and_exclusions():
     inside = b.user("in", methods=(), groups=(b.PILOT.id,))
     outside = b.user("out", methods=())
     glass = b.user("breakglass01", methods=())
-    result = audit(b.snapshot(inside, outside, glass), sspr__scope="selected", sspr__groups=["SSPR Pilot"],
-                   exclude=(policy.Exclusion("breakglass*@contoso.com", "Emergency access"),))
+    result = audit(
+        b.snapshot(inside, outside, glass),
+        sspr__scope="selected",
+        sspr__groups=["SSPR Pilot"],
+        exclude=(policy.Exclusion("breakglass*@contoso.com", "Emergency access"),),
+    )
     assert status_of(result, "in@contoso.com") == Readiness.NOT_READY
     assert status_of(result, "out@contoso.com") == Readiness.OUT_OF_SCOPE
     assert status_of(result, "breakglass01@contoso.com") == Readiness.EXCLUDED
@@ -273,7 +291,8 @@ def test_disable_and_severity_override():
     u = b.user("p", methods=(b.app(),), mobile_phone="+14255550123")
     result = audit(b.snapshot(u), rules__disable=["PHN001"])
     assert not any(f.rule == "PHN001" for f in result.findings)
-    from sspr_audit.results import Severity
+    from sspr_audit.audit.results import Severity
+
     result = audit(b.snapshot(u), rules__severity={"PHN001": Severity.CRITICAL})
     assert next(f for f in result.findings if f.rule == "PHN001").severity == Severity.CRITICAL
 

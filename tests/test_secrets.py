@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from sspr_audit.cli import main
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.emulator.config import EmulatorConfig
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.tenant_generator import generate_tenant
 
 SENTINEL = "SENTINEL-token-4f9d2b7c81e0"
 
@@ -40,8 +40,10 @@ def test_access_token_never_reaches_any_output(tmp_path, caplog, how):
         else:
             env["SSPR_AUDIT_ACCESS_TOKEN"] = SENTINEL
         result = CliRunner(env=env).invoke(main, args)
-        wrong = CliRunner().invoke(main, ["collect", "--graph-url", emulator.url, "-o", str(tmp_path / "x"),
-                                          "--access-token", SENTINEL + "-wrong"])
+        wrong = CliRunner().invoke(
+            main,
+            ["collect", "--graph-url", emulator.url, "-o", str(tmp_path / "x"), "--access-token", SENTINEL + "-wrong"],
+        )
     assert result.exit_code == 0, result.output
     assert wrong.exit_code == 2
     written = sorted(p for p in out.rglob("*") if p.is_file())

@@ -12,18 +12,26 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sspr_audit import models, snapshot
+from sspr_audit import snapshot
 from sspr_audit.errors import SnapshotError
+from sspr_audit.snapshot import models
 from tests import builders as b
 
-SCHEMA = json.loads((Path(snapshot.__file__).parent / "schemas" / "snapshot.schema.json").read_text())
+SCHEMA = json.loads((Path(snapshot.__file__).parent / "snapshot.schema.json").read_text())
 
 
 def sample() -> models.Snapshot:
     return b.snapshot(
-        b.user("alex", methods=(b.app(), b.phone("+1 4255550123")), mobile_phone="+1 4255550123",
-               business_phones=("+1 4255550100",), other_mails=("alex@example.org",),
-               registered=("microsoftAuthenticatorPush", "mobilePhone"), roles=(b.role(),), groups=(b.PILOT.id,)),
+        b.user(
+            "alex",
+            methods=(b.app(), b.phone("+1 4255550123")),
+            mobile_phone="+1 4255550123",
+            business_phones=("+1 4255550100",),
+            other_mails=("alex@example.org",),
+            registered=("microsoftAuthenticatorPush", "mobilePhone"),
+            roles=(b.role(),),
+            groups=(b.PILOT.id,),
+        ),
         b.failed(b.user("sam", registered=("email",))),
         b.user("guest", methods=None, user_type="Guest", display_name=None),
     )
@@ -47,15 +55,26 @@ def test_written_snapshot_validates_against_the_schema(tmp_path):
 def test_schema_documents_every_model_field():
     """The schema and the dataclasses must not drift apart."""
     defs = SCHEMA["$defs"]
-    pairs = {models.Snapshot: SCHEMA, models.Tenant: defs["tenant"], models.User: defs["user"],
-             models.AuthMethod: defs["authMethod"], models.RegistrationDetails: defs["registration"],
-             models.RoleAssignment: defs["role"], models.SourceStatus: defs["sourceStatus"],
-             models.TenantSettings: defs["tenantSettings"], models.MethodConfiguration: defs["methodConfiguration"],
-             models.Group: defs["group"], models.CollectionStatus: defs["collection"]}
+    pairs = {
+        models.Snapshot: SCHEMA,
+        models.Tenant: defs["tenant"],
+        models.User: defs["user"],
+        models.AuthMethod: defs["authMethod"],
+        models.RegistrationDetails: defs["registration"],
+        models.RoleAssignment: defs["role"],
+        models.SourceStatus: defs["sourceStatus"],
+        models.TenantSettings: defs["tenantSettings"],
+        models.MethodConfiguration: defs["methodConfiguration"],
+        models.Group: defs["group"],
+        models.CollectionStatus: defs["collection"],
+    }
     for cls, schema in pairs.items():
         assert {f.name for f in dataclasses.fields(cls)} == set(schema["properties"]), cls.__name__
-        required = {f.name for f in dataclasses.fields(cls)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
         assert required <= set(schema.get("required", ())) | {"schema_version"}, cls.__name__
     assert set(SCHEMA["$defs"]["sourceStatus"]["properties"]["source"]["enum"]) == {s.value for s in models.Source}
     assert typing.get_type_hints(models.Snapshot)
@@ -71,16 +90,25 @@ def valid_dict() -> dict:
     return snapshot.to_dict(sample())
 
 
-@pytest.mark.parametrize(("mutate", "expected"), [
-    (lambda d: d.update(schema_version=99), "schema_version 99 is newer than this sspr-audit understands (1)"),
-    (lambda d: d.pop("schema_version"), "schema_version is missing"),
-    (lambda d: d["users"][1].update(user_principal_name=None), "users[1].user_principal_name: must not be null"),
-    (lambda d: d["users"][0]["methods"][1].update(phone_number=5), "users[0].methods[1].phone_number: expected a str"),
-    (lambda d: d["users"][0]["roles"][0].pop("role_name"), "users[0].roles[0].role_name: required field is missing"),
-    (lambda d: d["users"][0].update(colour="red"), "users[0].colour: unknown field"),
-    (lambda d: d["users"][0]["collection"].update(state="meh"), "'meh' is not one of: ok, partial, failed"),
-    (lambda d: d.update(users={}), "users: expected a list, got an object"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.update(schema_version=99), "schema_version 99 is newer than this sspr-audit understands (1)"),
+        (lambda d: d.pop("schema_version"), "schema_version is missing"),
+        (lambda d: d["users"][1].update(user_principal_name=None), "users[1].user_principal_name: must not be null"),
+        (
+            lambda d: d["users"][0]["methods"][1].update(phone_number=5),
+            "users[0].methods[1].phone_number: expected a str",
+        ),
+        (
+            lambda d: d["users"][0]["roles"][0].pop("role_name"),
+            "users[0].roles[0].role_name: required field is missing",
+        ),
+        (lambda d: d["users"][0].update(colour="red"), "users[0].colour: unknown field"),
+        (lambda d: d["users"][0]["collection"].update(state="meh"), "'meh' is not one of: ok, partial, failed"),
+        (lambda d: d.update(users={}), "users: expected a list, got an object"),
+    ],
+)
 def test_malformed_snapshot_names_file_place_and_problem(tmp_path, mutate, expected):
     data = valid_dict()
     mutate(data)
@@ -118,6 +146,7 @@ def test_failed_write_leaves_previous_snapshot(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", boom)
     from sspr_audit.errors import OutputError
+
     with pytest.raises(OutputError, match=r"the disk is full\); the previous file is unchanged"):
         snapshot.write(b.snapshot(b.user("new")), path)
     assert path.read_bytes() == before

@@ -9,8 +9,8 @@ from itertools import zip_longest
 import openpyxl
 import pytest
 
-from sspr_audit import engine
-from sspr_audit.advice import what_to_do
+from sspr_audit.audit import engine
+from sspr_audit.audit.advice import what_to_do
 from sspr_audit.errors import InputError
 from sspr_audit.render import split, xlsx
 from sspr_audit.render.split import safe_name, write_split_workbooks
@@ -20,9 +20,20 @@ HOSTILE = 'a/b\\c:d*e?f"g<h>i|j'
 LONG_A = "Department of " + "a" * 286
 LONG_B = "Department of " + "a" * 285 + "b"  # differs only after the cut
 DEPARTMENTS = {
-    "sales1": "Sales", "sales2": "Sales", "sales3": "sales", "rd1": "R&D", "rd2": "R/D", "hostile": HOSTILE,
-    "con": "CON", "long1": LONG_A, "long2": LONG_B, "nodept1": None, "nodept2": "   ", "literal": "no-department",
-    "index": "index", "ctl": "Ops\x00\x07\u202e. ",
+    "sales1": "Sales",
+    "sales2": "Sales",
+    "sales3": "sales",
+    "rd1": "R&D",
+    "rd2": "R/D",
+    "hostile": HOSTILE,
+    "con": "CON",
+    "long1": LONG_A,
+    "long2": LONG_B,
+    "nodept1": None,
+    "nodept2": "   ",
+    "literal": "no-department",
+    "index": "index",
+    "ctl": "Ops\x00\x07\u202e. ",
 }
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
@@ -37,8 +48,14 @@ def _department_users():
     users = []
     for name, dept in DEPARTMENTS.items():
         # every other user has a malformed number, so most groups carry findings
-        users.append(b.user(name, department=dept, mobile_phone="(425) 555-0100" if len(users) % 2 else None,
-                            registered=() if len(users) % 3 == 0 else ("microsoftAuthenticatorPush",)))
+        users.append(
+            b.user(
+                name,
+                department=dept,
+                mobile_phone="(425) 555-0100" if len(users) % 2 else None,
+                registered=() if len(users) % 3 == 0 else ("microsoftAuthenticatorPush",),
+            )
+        )
     return users
 
 
@@ -82,8 +99,20 @@ def test_every_group_is_in_the_index_with_its_file(by_department):
     assert paths[0].name == "audit_index.xlsx"
     assert sorted(r["File"] for r in index) == sorted(p.name for p in paths[1:])
     groups = {r["Group"] for r in index}
-    assert groups == {"Sales", "sales", "R&D", "R/D", HOSTILE, "CON", LONG_A, LONG_B, "no-department", "index",
-                      "Ops\x00\x07\u202e.".replace("\x00", "").replace("\x07", ""), "(no department)"}
+    assert groups == {
+        "Sales",
+        "sales",
+        "R&D",
+        "R/D",
+        HOSTILE,
+        "CON",
+        LONG_A,
+        LONG_B,
+        "no-department",
+        "index",
+        "Ops\x00\x07\u202e.".replace("\x00", "").replace("\x07", ""),
+        "(no department)",
+    }
     assert index[-1]["Group"] == "(no department)"
     sales = next(r for r in index if r["Group"] == "Sales")
     assert sales["Users"] == 2
@@ -124,8 +153,9 @@ def test_what_to_do_is_filled_for_every_finding_row(by_department):
     rows = [r for p in paths[1:] for r in _sheet_rows(p, "Findings")]
     assert rows
     for row in rows:
-        finding = next(f for f in result.findings if f.upn == row["UPN"] and f.rule == row["Rule"]
-                       and f.field == row["Field"])
+        finding = next(
+            f for f in result.findings if f.upn == row["UPN"] and f.rule == row["Rule"] and f.field == row["Field"]
+        )
         assert row["What to do"] and row["What to do"] == what_to_do(finding, by_upn[row["UPN"]])
 
 
@@ -140,19 +170,28 @@ def test_managers_with_one_name_stay_apart(tmp_path):
     paths = write_split_workbooks(_result(users), tmp_path, "manager", "audit")
     index = _sheet_rows(paths[0], "Groups")
     assert [(r["Group"], r["Manager id"], r["Users"]) for r in index] == [
-        ("m-3", "m-3", 1), ("Megan Bowen", "m-1", 2), ("Megan Bowen", "m-2", 1), ("(no manager)", None, 1)]
+        ("m-3", "m-3", 1),
+        ("Megan Bowen", "m-1", 2),
+        ("Megan Bowen", "m-2", 1),
+        ("(no manager)", None, 1),
+    ]
     files = {r["Manager id"]: r["File"] for r in index}
     assert files[None] == "audit_no-manager.xlsx"
     assert files["m-1"] != files["m-2"] and files["m-1"].startswith("audit_Megan-Bowen-")
     assert sorted(u["UPN"] for u in _sheet_rows(tmp_path / files["m-1"], "Users")) == [
-        "a1@contoso.com", "a2@contoso.com"]
+        "a1@contoso.com",
+        "a2@contoso.com",
+    ]
 
 
 def test_each_group_is_written_once(tmp_path, monkeypatch):
     calls = []
     real = xlsx.render_group
-    monkeypatch.setattr(xlsx, "render_group", lambda result, path, group: calls.append(
-        (group, len(result.users))) or real(result, path, group))
+    monkeypatch.setattr(
+        xlsx,
+        "render_group",
+        lambda result, path, group: calls.append((group, len(result.users))) or real(result, path, group),
+    )
     result = _result(_department_users())
     write_split_workbooks(result, tmp_path, "department", "audit")
     assert len(calls) == len({c[0] for c in calls}) == 12
@@ -169,17 +208,22 @@ def test_bad_arguments_are_input_errors(tmp_path):
 
 def test_default_stem_names_files_after_the_tenant(tmp_path):
     paths = write_split_workbooks(_result([b.user("x", department="IT")]), tmp_path, "department")
-    assert [p.name for p in paths] == ["sspr-audit_contoso-test_20261120-100000_index.xlsx",
-                                       "sspr-audit_contoso-test_20261120-100000_IT.xlsx"]
+    assert [p.name for p in paths] == [
+        "sspr-audit_contoso-test_20261120-100000_index.xlsx",
+        "sspr-audit_contoso-test_20261120-100000_IT.xlsx",
+    ]
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Sales & Marketing", "Sales-Marketing"),
-    ("Über Straße", "Über-Straße"),
-    ("nul.txt", "nul_.txt"),
-    ("COM1", "COM1_"),
-    ("trailing. . ", "trailing"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Sales & Marketing", "Sales-Marketing"),
+        ("Über Straße", "Über-Straße"),
+        ("nul.txt", "nul_.txt"),
+        ("COM1", "COM1_"),
+        ("trailing. . ", "trailing"),
+    ],
+)
 def test_safe_name(name, expected):
     assert safe_name(name) == expected
 

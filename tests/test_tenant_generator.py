@@ -11,17 +11,17 @@ import phonenumbers
 import pytest
 
 from sspr_audit import snapshot
-from sspr_audit.emulator.demo_data import COUNTRIES, ROLES
-from sspr_audit.emulator.demo_methods import EMAIL_METHOD_ID, PASSWORD_METHOD_ID, REPORT_NAMES
-from sspr_audit.emulator.demo_phones import Number, render
-from sspr_audit.emulator.demo_scenarios import SCENARIOS
-from sspr_audit.emulator.tenant_generator import generate_tenant
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS, REGISTRATION_METHODS, method_type_from_odata
+from sspr_audit.demo.data import COUNTRIES, ROLES
+from sspr_audit.demo.methods import EMAIL_METHOD_ID, PASSWORD_METHOD_ID, REPORT_NAMES
+from sspr_audit.demo.phones import Number, render
+from sspr_audit.demo.scenarios import SCENARIOS
+from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.errors import InputError
-from sspr_audit.models import CollectionState, Snapshot, SourceState, User
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS, REGISTRATION_METHODS, method_type_from_odata
+from sspr_audit.snapshot.models import CollectionState, Snapshot, SourceState, User
 
 SSPR_FORMAT = re.compile(r"^\+\d{1,3} \d+$")
-SCHEMA_PATH = Path(snapshot.__file__).parent / "schemas" / "snapshot.schema.json"
+SCHEMA_PATH = Path(snapshot.__file__).parent / "snapshot.schema.json"
 SWITCHBOARD = "+1 4255550100"
 GA = "Global Administrator"
 
@@ -105,7 +105,7 @@ def test_round_trips_through_snapshot_files(tmp_path, demo, name):
 
 def test_written_snapshot_matches_the_json_schema(demo):
     if not SCHEMA_PATH.exists():
-        pytest.skip("sspr_audit/schemas/snapshot.schema.json is not written yet")
+        pytest.skip("sspr_audit/snapshot/snapshot.schema.json is not written yet")
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(json.loads(snapshot.dumps(demo)), json.loads(SCHEMA_PATH.read_text()))
 
@@ -146,15 +146,23 @@ def test_methods_have_graph_types_and_fixed_ids(demo):
 
 def test_registration_rows_agree_with_methods(big):
     phone_names = {"mobile": "mobilePhone", "alternateMobile": "alternateMobilePhone", "office": "officePhone"}
-    type_names = {"microsoftAuthenticator": "microsoftAuthenticatorPush", "softwareOath": "softwareOneTimePasscode",
-                  "email": "email", "fido2": "fido2", "windowsHelloForBusiness": "windowsHelloForBusiness",
-                  "temporaryAccessPass": "temporaryAccessPass"}
+    type_names = {
+        "microsoftAuthenticator": "microsoftAuthenticatorPush",
+        "softwareOath": "softwareOneTimePasscode",
+        "email": "email",
+        "fido2": "fido2",
+        "windowsHelloForBusiness": "windowsHelloForBusiness",
+        "temporaryAccessPass": "temporaryAccessPass",
+    }
     for user in big.users:
         row = user.registration
         assert row is not None
         if user.methods is not None:
-            expected = {phone_names[m.phone_type] if m.type == "phone" else type_names[m.type]
-                        for m in user.methods if m.type not in ("password", "unrecognised")}
+            expected = {
+                phone_names[m.phone_type] if m.type == "phone" else type_names[m.type]
+                for m in user.methods
+                if m.type not in ("password", "unrecognised")
+            }
             assert set(row.methods_registered) - {"securityQuestion"} == expected, user.user_principal_name
         assert set(row.methods_registered) <= set(REPORT_NAMES.values()) | {"securityQuestion"}
         admin = any(r.assignment == "active" and ROLES[r.role_name][1] for r in user.roles)
@@ -174,7 +182,7 @@ def test_authentication_phones_are_mostly_in_graph_format(big):
 
 
 def test_well_formed_bulk_numbers_are_valid_for_their_plan_and_country(big):
-    bulk = big.users[len(SCENARIOS) + 1:][:1500]
+    bulk = big.users[len(SCENARIOS) + 1 :][:1500]
     checked = 0
     for user in bulk:
         for slot, number in [("mobile", user.mobile_phone), *(("office", n) for n in user.business_phones)]:
@@ -184,8 +192,10 @@ def test_well_formed_bulk_numbers_are_valid_for_their_plan_and_country(big):
             assert phonenumbers.is_valid_number(parsed), number
             assert phonenumbers.region_code_for_number(parsed) == user.usage_location, (number, user.usage_location)
             if slot == "mobile":
-                assert phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
-                                                            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+                assert phonenumbers.number_type(parsed) in (
+                    phonenumbers.PhoneNumberType.MOBILE,
+                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+                )
             checked += 1
     assert checked > 1500
 
@@ -233,8 +243,11 @@ def test_population_mix(big):
     users = big.users
     members = [u for u in users if u.user_type == "Member"]
     assert {u.usage_location for u in members} >= {"US", "CA", "GB", "DE", "FR", "NL", "IN", "AU", "JP", "BR", "ZA"}
-    assert all(u.mail and u.mail.split("@")[1] in ("contoso-demo.com", "fabrikam-demo.com")
-               for u in members if not u.user_principal_name.startswith("breakglass"))
+    assert all(
+        u.mail and u.mail.split("@")[1] in ("contoso-demo.com", "fabrikam-demo.com")
+        for u in members
+        if not u.user_principal_name.startswith("breakglass")
+    )
     guests = [u for u in users if u.user_type == "Guest"]
     assert 0.01 * len(users) < len(guests) < 0.06 * len(users)
     assert all(u.user_principal_name.endswith("#EXT#@contoso-demo.onmicrosoft.com") for u in guests)
@@ -254,6 +267,7 @@ def test_population_mix(big):
 
 def test_most_users_are_healthy(demo):
     """Ready on registered methods alone, every contact field well formed: far more than 70%."""
+
     def healthy(user: User) -> bool:
         if user.methods is None or user.user_type != "Member" or not user.account_enabled:
             return False
@@ -268,21 +282,37 @@ def test_most_users_are_healthy(demo):
 
 SCENARIO_CHECKS = {
     "no_usable_method": lambda u: kinds(u) == ["fido2", "password"] and no_contact_data(u) and not u.roles,
-    "prepopulated_only": lambda u: kinds(u) == ["password"] and not registered(u) and u.mobile_phone
-    and u.other_mails,
-    "authenticator_only": lambda u: kinds(u) == ["microsoftAuthenticator", "password"] and no_contact_data(u)
-    and not u.roles,
-    "global_admin_app_only": lambda u: u.roles[0].role_name == GA and u.roles[0].assignment == "active"
-    and registered(u) == ("microsoftAuthenticatorPush",) and no_contact_data(u) and u.registration.is_admin,
-    "eligible_admin_phone_questions": lambda u: u.roles[0].assignment == "eligible"
-    and registered(u) == ("mobilePhone", "securityQuestion") and not u.business_phones,
-    "questions_only": lambda u: kinds(u) == ["password"] and registered(u) == ("securityQuestion",)
-    and no_contact_data(u),
-    "methods_unreadable": lambda u: u.methods is None and u.collection.state is CollectionState.FAILED
-    and "503" in u.collection.reason and registered(u),
+    "prepopulated_only": lambda u: kinds(u) == ["password"] and not registered(u) and u.mobile_phone and u.other_mails,
+    "authenticator_only": lambda u: (
+        kinds(u) == ["microsoftAuthenticator", "password"] and no_contact_data(u) and not u.roles
+    ),
+    "global_admin_app_only": lambda u: (
+        u.roles[0].role_name == GA
+        and u.roles[0].assignment == "active"
+        and registered(u) == ("microsoftAuthenticatorPush",)
+        and no_contact_data(u)
+        and u.registration.is_admin
+    ),
+    "eligible_admin_phone_questions": lambda u: (
+        u.roles[0].assignment == "eligible"
+        and registered(u) == ("mobilePhone", "securityQuestion")
+        and not u.business_phones
+    ),
+    "questions_only": lambda u: (
+        kinds(u) == ["password"] and registered(u) == ("securityQuestion",) and no_contact_data(u)
+    ),
+    "methods_unreadable": lambda u: (
+        u.methods is None
+        and u.collection.state is CollectionState.FAILED
+        and "503" in u.collection.reason
+        and registered(u)
+    ),
     "mobile_without_space": lambda u: re.fullmatch(r"\+1\d{10}", u.mobile_phone),
-    "breakglass01": lambda u: u.user_principal_name == "breakglass01@contoso-demo.onmicrosoft.com"
-    and kinds(u) == ["fido2", "password"] and u.roles[0].role_name == GA,
+    "breakglass01": lambda u: (
+        u.user_principal_name == "breakglass01@contoso-demo.onmicrosoft.com"
+        and kinds(u) == ["fido2", "password"]
+        and u.roles[0].role_name == GA
+    ),
     "office_extension": lambda u: re.fullmatch(r"\+1 \d{10} x\d+", u.business_phones[0]),
     "microsoft_example_number": lambda u: u.mobile_phone == "+1 4251234567",
     "unknown_country_code": lambda u: u.business_phones == ("+999 1234567",),
@@ -291,15 +321,20 @@ SCENARIO_CHECKS = {
     "shared_mobile_second": lambda u: re.fullmatch(r"\+44 7\d{9}", u.mobile_phone) and not u.business_phones,
     "reception_switchboard": lambda u: u.business_phones == (SWITCHBOARD,),
     "alternate_email_own_domain": lambda u: u.other_mails == (u.mail,),
-    "email_method_own_domain": lambda u: u.user_type == "Member"
-    and [m.email_address for m in u.methods if m.type == "email"] == [u.mail],
+    "email_method_own_domain": lambda u: (
+        u.user_type == "Member" and [m.email_address for m in u.methods if m.type == "email"] == [u.mail]
+    ),
     "email_double_dot": lambda u: u.other_mails == ("john..doe@example.com",),
     "email_double_at": lambda u: u.other_mails == ("jane.doe@@example.org",),
     "email_in_words": lambda u: u.other_mails == ("name at example.com",),
-    "breakglass02": lambda u: u.user_principal_name == "breakglass02@contoso-demo.onmicrosoft.com"
-    and kinds(u) == ["fido2", "password"],
-    "admin_with_questions": lambda u: u.roles[0].role_name == "Helpdesk Administrator" and u.registration.is_admin
-    and registered(u) == ("mobilePhone", "microsoftAuthenticatorPush", "securityQuestion"),
+    "breakglass02": lambda u: (
+        u.user_principal_name == "breakglass02@contoso-demo.onmicrosoft.com" and kinds(u) == ["fido2", "password"]
+    ),
+    "admin_with_questions": lambda u: (
+        u.roles[0].role_name == "Helpdesk Administrator"
+        and u.registration.is_admin
+        and registered(u) == ("mobilePhone", "microsoftAuthenticatorPush", "securityQuestion")
+    ),
     "admin_via_group": lambda u: u.roles[0].via_group == "Tier0 Admins" and u.registration.is_sspr_registered,
     "reports_reader": lambda u: u.roles[0].role_name == "Reports Reader" and u.registration.is_admin is False,
     "national_format": lambda u: re.fullmatch(r"\(\d{3}\) 555-\d{4}", u.business_phones[0]),
@@ -308,21 +343,24 @@ SCENARIO_CHECKS = {
     "spaced_international": lambda u: re.fullmatch(r"\+49 \d{4} \d{7}", u.mobile_phone),
     "extension_in_words": lambda u: re.fullmatch(r"\+1 \d{3} \d{3} \d{4} ext\. \d+", u.business_phones[0]),
     "extension_rfc3966": lambda u: re.fullmatch(r"\+44 .*;ext=\d+", u.business_phones[0]),
-    "authentication_phone_extension": lambda u: re.fullmatch(r"\+1 \d{10}x\d+", next(
-        m.phone_number for m in u.methods if m.type == "phone")),
+    "authentication_phone_extension": lambda u: re.fullmatch(
+        r"\+1 \d{10}x\d+", next(m.phone_number for m in u.methods if m.type == "phone")
+    ),
     "vanity_number": lambda u: u.business_phones == ("+1 425-555-CALL",),
     "drama_mobile": lambda u: re.fullmatch(r"\+44 7700900\d{3}", u.mobile_phone),
     "empty_contact_strings": lambda u: u.mobile_phone == "" and u.business_phones == ("",),
     "new_joiner_tap": lambda u: kinds(u) == ["password", "temporaryAccessPass"] and no_contact_data(u),
-    "out_of_scope": lambda u: u.user_type == "Member" and u.groups == () and kinds(u) == ["password"]
-    and u.account_enabled,
+    "out_of_scope": lambda u: (
+        u.user_type == "Member" and u.groups == () and kinds(u) == ["password"] and u.account_enabled
+    ),
     "disabled_account": lambda u: not u.account_enabled,
     "guest_email": lambda u: u.user_type == "Guest" and kinds(u) == ["email", "password"],
     "guest_nothing": lambda u: u.user_type == "Guest" and kinds(u) == ["password"],
     "methods_timeout": lambda u: u.methods is None and "504" in u.collection.reason,
     "unrecognised_method_type": lambda u: any(m.type == "unrecognised" for m in u.methods),
-    "masked_authentication_phone": lambda u: re.fullmatch(r"\+1 \d\dX{6}\d\d", next(
-        m.phone_number for m in u.methods if m.type == "phone")),
+    "masked_authentication_phone": lambda u: re.fullmatch(
+        r"\+1 \d\dX{6}\d\d", next(m.phone_number for m in u.methods if m.type == "phone")
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from sspr_audit.collect.mapping import (
     needs_methods,
 )
 from sspr_audit.collect.roles import user_roles
-from sspr_audit.models import (
+from sspr_audit.snapshot.models import (
     CollectionState,
     CollectionStatus,
     Group,
@@ -84,10 +84,16 @@ def build_snapshot(collected: Collected) -> Snapshot:
             else:
                 detail = collected.failures.get(user.id, "not read")
                 status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
-        users.append(dataclasses.replace(
-            user, methods=methods, registration=registration, roles=roles.get(user.id, ()),
-            groups=tuple(g["id"] for g in groups if user.id in memberships[g["id"]]), collection=status,
-        ))
+        users.append(
+            dataclasses.replace(
+                user,
+                methods=methods,
+                registration=registration,
+                roles=roles.get(user.id, ()),
+                groups=tuple(g["id"] for g in groups if user.id in memberships[g["id"]]),
+                collection=status,
+            )
+        )
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
 
 
@@ -95,16 +101,21 @@ def _roles(collected: Collected) -> dict[str, tuple]:
     active = collected.data(Source.ROLE_ASSIGNMENTS) or {}
     eligible = collected.data(Source.ROLE_ELIGIBILITY) or {}
     members = {**(active.get("members") or {}), **(eligible.get("members") or {})}
-    return user_roles(active.get("definitions") or [], active.get("assignments") or [],
-                      eligible.get("schedules") or [], members)
+    return user_roles(
+        active.get("definitions") or [], active.get("assignments") or [], eligible.get("schedules") or [], members
+    )
 
 
 def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
     org = collected.data(Source.ORGANIZATION) or {}
     domains = tuple(d.get("name") for d in org.get("verifiedDomains") or () if isinstance(d, dict) and d.get("name"))
     order = [s.value for s in Source]
-    sources = tuple(sorted((status for status, _ in collected.sources.values()), key=lambda s: order.index(s.source)
-                           if s.source in order else len(order)))
+    sources = tuple(
+        sorted(
+            (status for status, _ in collected.sources.values()),
+            key=lambda s: order.index(s.source) if s.source in order else len(order),
+        )
+    )
     return Tenant(
         id=org.get("id") or collected.fallback_tenant_id,
         display_name=org.get("displayName") or "",
@@ -113,8 +124,10 @@ def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
         collected_at=collected.collected_at,
         graph_endpoint=collected.graph_endpoint,
         sources=sources,
-        settings=map_settings(collected.data(Source.AUTHORIZATION_POLICY),
-                              collected.data(Source.AUTHENTICATION_METHODS_POLICY),
-                              collected.data(Source.ON_PREMISES_SYNC)),
+        settings=map_settings(
+            collected.data(Source.AUTHORIZATION_POLICY),
+            collected.data(Source.AUTHENTICATION_METHODS_POLICY),
+            collected.data(Source.ON_PREMISES_SYNC),
+        ),
         groups=tuple(Group(g["id"], g.get("displayName") or "") for g in groups),
     )

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from sspr_audit.collect.errors import AuthenticationError, OptionError
 from sspr_audit.collect.redact import Redactor
@@ -20,65 +18,10 @@ from sspr_audit.collect.redact import Redactor
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
 
+    from sspr_audit.collect.endpoint import GraphEndpoint
     from sspr_audit.collect.options import CollectOptions
 
-# cloud name -> (Graph service root, login host)
-CLOUDS: dict[str, tuple[str, str]] = {
-    "global": ("https://graph.microsoft.com", "login.microsoftonline.com"),
-    "usgov": ("https://graph.microsoft.us", "login.microsoftonline.us"),
-    "usgov-dod": ("https://dod-graph.microsoft.us", "login.microsoftonline.us"),
-    "china": ("https://microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn"),
-}
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 STATIC_TOKEN_LIFETIME = 3600  # seconds; a pre-acquired token's real expiry is Graph's to judge
-
-
-@dataclass(frozen=True)
-class GraphEndpoint:
-    """Where Graph lives and where its tokens come from."""
-
-    root: str  # service root without the version, e.g. https://graph.microsoft.com
-    login_host: str
-
-    @property
-    def api(self) -> str:
-        """The v1.0 base every call starts from."""
-        return f"{self.root}/v1.0"
-
-    @property
-    def host(self) -> str:
-        """The host name the bearer token may be sent to."""
-        return urlsplit(self.root).hostname or ""
-
-    @property
-    def scope(self) -> str:
-        """The application permission scope for this service root."""
-        return f"{self.root}/.default"
-
-
-def resolve_endpoint(cloud: str = "global", graph_url: str | None = None) -> GraphEndpoint:
-    """The endpoint for ``cloud``, with ``graph_url`` overriding the service root."""
-    if cloud not in CLOUDS:
-        raise OptionError(f"unknown cloud {cloud!r}; choose one of: {', '.join(CLOUDS)}")
-    root, login_host = CLOUDS[cloud]
-    if graph_url:
-        root = _check_graph_url(graph_url)
-    return GraphEndpoint(root, login_host)
-
-
-def _check_graph_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
-        raise OptionError(f"--graph-url {url!r} is not an http(s) URL such as https://graph.microsoft.com")
-    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        raise OptionError(f"--graph-url {url!r}: plain http is allowed only for localhost; use https")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise OptionError("--graph-url must be a bare service root, without credentials, query or fragment")
-    path = parts.path.rstrip("/")
-    if path.endswith("/v1.0"):
-        path = path[: -len("/v1.0")]
-    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 class StaticTokenCredential:
@@ -144,10 +87,16 @@ def make_credential(options: CollectOptions, endpoint: GraphEndpoint, redactor: 
 def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
     if options.access_token:
         return StaticTokenCredential(options.access_token)
-    chosen = [name for name, on in (("--client-secret", bool(options.client_secret)),
-                                    ("--certificate", options.certificate is not None),
-                                    ("--device-code", options.device_code),
-                                    ("--interactive", options.interactive)) if on]
+    chosen = [
+        name
+        for name, on in (
+            ("--client-secret", bool(options.client_secret)),
+            ("--certificate", options.certificate is not None),
+            ("--device-code", options.device_code),
+            ("--interactive", options.interactive),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise OptionError(f"choose one way to sign in, not {' and '.join(chosen)}")
     authority = endpoint.login_host
@@ -157,12 +106,14 @@ def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
         from azure.identity.aio import CertificateCredential, ClientSecretCredential
 
         if options.client_secret:
-            return ClientSecretCredential(options.tenant_id, options.client_id, options.client_secret,
-                                          authority=authority)
+            return ClientSecretCredential(
+                options.tenant_id, options.client_id, options.client_secret, authority=authority
+            )
         if not options.certificate.is_file():
             raise OptionError(f"--certificate {options.certificate}: no such file")
-        return CertificateCredential(options.tenant_id, options.client_id,
-                                     certificate_path=str(options.certificate), authority=authority)
+        return CertificateCredential(
+            options.tenant_id, options.client_id, certificate_path=str(options.certificate), authority=authority
+        )
     if options.device_code or options.interactive:
         from azure.identity import DeviceCodeCredential, InteractiveBrowserCredential
 

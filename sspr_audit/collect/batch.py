@@ -59,8 +59,13 @@ OnBatch = Callable[[list[Outcome]], Awaitable[None] | None]
 class BatchRunner:
     """Runs many relative GETs (``/users/{id}/...``) through ``$batch`` with bounded concurrency."""
 
-    def __init__(self, session: GraphSession, limiter: AdaptiveLimiter, on_batch: OnBatch,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        session: GraphSession,
+        limiter: AdaptiveLimiter,
+        on_batch: OnBatch,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._session = session
         self._policy = session.policy
         self._limiter = limiter
@@ -155,8 +160,9 @@ class BatchRunner:
         for item in items:
             item.batch_failures += 1
             if item.batch_failures >= self._policy.max_attempts:
-                raise GraphUnavailable(f"Graph kept failing: {what} on {item.batch_failures} attempts of a $batch"
-                                       " request")
+                raise GraphUnavailable(
+                    f"Graph kept failing: {what} on {item.batch_failures} attempts of a $batch request"
+                )
         wait = self._policy.backoff(max(item.batch_failures for item in items))  # one wait: they stay one batch
         for item in items:
             self._retry(item, wait, throttled=False)
@@ -186,8 +192,9 @@ class BatchRunner:
             status = inner.get("status") if inner else None
             if not isinstance(status, int):
                 inner, status = {"status": 502, "body": {}}, 502  # missing answer: retry like a 502
-            answer = GraphResponse(status, {k.lower(): str(v) for k, v in (inner.get("headers") or {}).items()},
-                                   inner.get("body"))
+            answer = GraphResponse(
+                status, {k.lower(): str(v) for k, v in (inner.get("headers") or {}).items()}, inner.get("body")
+            )
             if status < 300:
                 done.append(Outcome(item.key, True, answer.body, status))
                 continue

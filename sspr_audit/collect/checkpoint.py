@@ -21,8 +21,8 @@ from sspr_audit.collect.batch import Outcome
 from sspr_audit.collect.errors import CheckpointError
 from sspr_audit.errors import OutputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir
-from sspr_audit.models import SourceState, SourceStatus
 from sspr_audit.snapshot import to_dict
+from sspr_audit.snapshot.models import SourceState, SourceStatus
 
 FORMAT = "sspr-audit-checkpoint/1"
 
@@ -44,8 +44,10 @@ class Checkpoint:
         header = {"kind": "header", "format": FORMAT, **identity}
         if path.exists():
             if not resume:
-                raise CheckpointError(f"{path} holds an unfinished collection: add --resume to continue it,"
-                                      " or delete the file to start over")
+                raise CheckpointError(
+                    f"{path} holds an unfinished collection: add --resume to continue it,"
+                    " or delete the file to start over"
+                )
             return cls._reopen(path, header)
         ensure_private_dir(path.parent)
         try:
@@ -150,8 +152,9 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
         except ValueError:
             if is_last:
                 break
-            raise CheckpointError(f"{path}: line {index + 1} is damaged; delete the checkpoint and collect again"
-                                  ) from None
+            raise CheckpointError(
+                f"{path}: line {index + 1} is damaged; delete the checkpoint and collect again"
+            ) from None
         records.append(record)
         offset += len(line) + 1
     return records, offset

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sspr_audit.collect.assemble import Collected, build_snapshot
-from sspr_audit.collect.auth import make_credential, resolve_endpoint
+from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
+from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
 from sspr_audit.collect.graph import GraphSession, open_session
 from sspr_audit.collect.mapping import trim_registration
@@ -37,15 +38,21 @@ from sspr_audit.collect.sources import REGISTRATION, USERS, TenantReader, read_s
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
 from sspr_audit.errors import InputError
-from sspr_audit.models import Snapshot, Source, SourceState, SourceStatus
+from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
 METHODS_URL = "/users/{id}/authentication/methods"
 REPORT_REQUESTS, REPORT_WINDOW_S = 5, 10.0  # Graph's identity and access reports: 5 requests per 10 s
 
 
-async def collect(options: CollectOptions, *, checkpoint: Path | None = None, resume: bool = False,
-                  progress: Progress | None = None, now: str | None = None,
-                  output: Path | None = None) -> tuple[Snapshot, CollectStats]:
+async def collect(
+    options: CollectOptions,
+    *,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    now: str | None = None,
+    output: Path | None = None,
+) -> tuple[Snapshot, CollectStats]:
     """Read the tenant ``options`` point at; the snapshot and what it cost.
 
     With ``checkpoint``, progress is kept there and ``resume`` continues it.
@@ -60,10 +67,15 @@ async def collect(options: CollectOptions, *, checkpoint: Path | None = None, re
     with redacting_logs(redactor):
         credential = make_credential(options, endpoint, redactor)
         try:
-            async with open_session(endpoint, credential, concurrency=options.concurrency,
-                                    timeout=options.request_timeout, stats=stats, progress=progress,
-                                    policy=RetryPolicy(max_attempts=options.max_attempts,
-                                                       base_delay=options.backoff_base)) as session:
+            async with open_session(
+                endpoint,
+                credential,
+                concurrency=options.concurrency,
+                timeout=options.request_timeout,
+                stats=stats,
+                progress=progress,
+                policy=RetryPolicy(max_attempts=options.max_attempts, base_delay=options.backoff_base),
+            ) as session:
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
                 snapshot = await _first_input_error(run.execute(now))
                 if output is not None:
@@ -77,12 +89,17 @@ async def collect(options: CollectOptions, *, checkpoint: Path | None = None, re
     return snapshot, stats
 
 
-def _open_checkpoint(path: Path | None, options: CollectOptions, session: GraphSession,
-                     resume: bool) -> Checkpoint | None:
+def _open_checkpoint(
+    path: Path | None, options: CollectOptions, session: GraphSession, resume: bool
+) -> Checkpoint | None:
     if path is None:
         return None
-    identity = {"graph_endpoint": session.endpoint.root, "tenant_id": options.tenant_id,
-                "client_id": options.client_id, "scope_groups": list(options.scope_groups)}
+    identity = {
+        "graph_endpoint": session.endpoint.root,
+        "tenant_id": options.tenant_id,
+        "client_id": options.client_id,
+        "scope_groups": list(options.scope_groups),
+    }
     return Checkpoint.open(path, identity, resume)
 
 
@@ -111,8 +128,9 @@ class _Enough(Exception):
 class _Run:
     """One collection in progress."""
 
-    def __init__(self, session: GraphSession, options: CollectOptions, progress: Progress,
-                 checkpoint: Checkpoint | None) -> None:
+    def __init__(
+        self, session: GraphSession, options: CollectOptions, progress: Progress, checkpoint: Checkpoint | None
+    ) -> None:
         self.session = session
         self.options = options
         self.progress = progress
@@ -175,8 +193,10 @@ class _Run:
             old_id = before[1].get("id") if before and isinstance(before[1], dict) else None
             new_id = data.get("id") if isinstance(data, dict) else None
             if old_id and new_id and old_id != new_id:
-                raise CheckpointError(f"{self.checkpoint.path} was made for tenant {old_id}, not {new_id}:"
-                                      " sign in to the same tenant, or delete the checkpoint to start over")
+                raise CheckpointError(
+                    f"{self.checkpoint.path} was made for tenant {old_id}, not {new_id}:"
+                    " sign in to the same tenant, or delete the checkpoint to start over"
+                )
             self.checkpoint.record_source(status, data)
         return status, data
 
@@ -208,6 +228,7 @@ class _Run:
             status, data = kept
             plan.users(data or ())
         else:
+
             async def read() -> list[dict[str, Any]]:
                 users: list[dict[str, Any]] = []
                 async for page in pages(self.session, self.session.url(USERS)):
@@ -264,10 +285,14 @@ class _Run:
             return result
         refusal = f"HTTP {status.http_status} {status.error_code or ''}".strip()
         if status.state == SourceState.NOT_PERMITTED:
-            raise PermissionMissing(f"Graph refused to list users ({refusal}): grant the application permission"
-                                    " User.Read.All (with admin consent), then run again")
-        raise GraphUnavailable(f"could not list users ({status.message or refusal}); run again later"
-                               " (with --resume if a checkpoint was kept)")
+            raise PermissionMissing(
+                f"Graph refused to list users ({refusal}): grant the application permission"
+                " User.Read.All (with admin consent), then run again"
+            )
+        raise GraphUnavailable(
+            f"could not list users ({status.message or refusal}); run again later"
+            " (with --resume if a checkpoint was kept)"
+        )
 
 
 class _Methods:
@@ -321,13 +346,19 @@ def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceSt
         return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="no user needed the per-user call")
     refused = next((o for o in failures.values() if o.status == 403), None)
     if refused is not None:
-        return SourceStatus(source, SourceState.NOT_PERMITTED, 403, refused.code,
-                            f"{len(failures)} of {len(wanted)} users could not be read",
-                            "UserAuthenticationMethod.Read.All")
+        return SourceStatus(
+            source,
+            SourceState.NOT_PERMITTED,
+            403,
+            refused.code,
+            f"{len(failures)} of {len(wanted)} users could not be read",
+            "UserAuthenticationMethod.Read.All",
+        )
     if failures and len(failures) == len(wanted):
         first = next(iter(failures.values()))
-        return SourceStatus(source, SourceState.FAILED, first.status, first.code, first.detail,
-                            "UserAuthenticationMethod.Read.All")
+        return SourceStatus(
+            source, SourceState.FAILED, first.status, first.code, first.detail, "UserAuthenticationMethod.Read.All"
+        )
     return SourceStatus(source, SourceState.READ)
 
 

@@ -4,7 +4,7 @@ The msgraph request adapter signs each request (the bearer token goes only
 to the Graph host) and runs the Graph middleware, minus its retry handler:
 retries happen here, so that they are counted, bounded and shared with the
 ``$batch`` runner. Bodies come back as plain JSON and are mapped into
-:mod:`sspr_audit.models` by :mod:`sspr_audit.collect.mapping`; nothing from the
+:mod:`sspr_audit.snapshot.models` by :mod:`sspr_audit.collect.mapping`; nothing from the
 SDK leaves this package.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sspr_audit.collect.auth import GraphEndpoint
+from sspr_audit.collect.endpoint import GraphEndpoint
 from sspr_audit.collect.errors import AuthenticationError
 from sspr_audit.collect.progress import Progress
 from sspr_audit.collect.retry import RETRYABLE_STATUS, RetryPolicy
@@ -66,8 +66,15 @@ def token_rejected(code: str | None, message: str) -> AuthenticationError:
 class GraphSession:
     """Sends requests to one Graph endpoint; counts them; retries whole requests."""
 
-    def __init__(self, adapter: Any, endpoint: GraphEndpoint, policy: RetryPolicy, stats: CollectStats,
-                 progress: Progress, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        adapter: Any,
+        endpoint: GraphEndpoint,
+        policy: RetryPolicy,
+        stats: CollectStats,
+        progress: Progress,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._adapter = adapter
         self.endpoint = endpoint
         self.policy = policy
@@ -96,8 +103,7 @@ class GraphSession:
         finally:
             span.end()
         body, malformed = _json(response.content)
-        return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body,
-                             malformed)
+        return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body, malformed)
 
     async def get(self, url: str, pace: Callable[[], Awaitable[None]] | None = None) -> Any:
         """GET ``url`` with retries; the JSON body, or :class:`GraphError`. ``pace`` is awaited before each try."""
@@ -162,9 +168,17 @@ def _transport_text(exc: Exception) -> str:
 
 
 @contextlib.asynccontextmanager
-async def open_session(endpoint: GraphEndpoint, credential: Any, *, concurrency: int, timeout: float,
-                       policy: RetryPolicy, stats: CollectStats, progress: Progress,
-                       sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> AsyncIterator[GraphSession]:
+async def open_session(
+    endpoint: GraphEndpoint,
+    credential: Any,
+    *,
+    concurrency: int,
+    timeout: float,
+    policy: RetryPolicy,
+    stats: CollectStats,
+    progress: Progress,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> AsyncIterator[GraphSession]:
     """A session on ``endpoint`` signed by ``credential``; closes the HTTP client after."""
     import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
@@ -182,8 +196,7 @@ async def open_session(endpoint: GraphEndpoint, credential: Any, *, concurrency:
     )
     middleware = [ParametersNameDecodingHandler(), UserAgentHandler(), GraphTelemetryHandler()]
     client = GraphClientFactory.create_with_custom_middleware(middleware, client=client)
-    provider = AzureIdentityAuthenticationProvider(credential, scopes=[endpoint.scope],
-                                                   allowed_hosts=[endpoint.host])
+    provider = AzureIdentityAuthenticationProvider(credential, scopes=[endpoint.scope], allowed_hosts=[endpoint.host])
     adapter = GraphRequestAdapter(provider, client)
     adapter.base_url = endpoint.api
     try:

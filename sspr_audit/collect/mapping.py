@@ -1,4 +1,4 @@
-"""Graph JSON -> :mod:`sspr_audit.models`, at the edge of the collector.
+"""Graph JSON -> :mod:`sspr_audit.snapshot.models`, at the edge of the collector.
 
 Each function takes one Graph item as parsed JSON (field names exactly as in
 Microsoft Graph v1.0) and returns the tool's own dataclass; absent or null
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sspr_audit.models import AuthMethod, MethodConfiguration, RegistrationDetails, TenantSettings, User
-from sspr_audit.sspr_methods import method_type_from_odata
+from sspr_audit.audit.sspr_methods import method_type_from_odata
+from sspr_audit.snapshot.models import AuthMethod, MethodConfiguration, RegistrationDetails, TenantSettings, User
 
 # methodsRegistered values whose numbers or addresses only the per-user call shows.
 CONTACT_METHODS = frozenset({"mobilePhone", "alternateMobilePhone", "officePhone", "email"})
@@ -63,8 +63,16 @@ def map_methods(items: list[dict[str, Any]]) -> tuple[AuthMethod, ...]:
     return tuple(map_method(item) for item in items if isinstance(item, dict))
 
 
-REGISTRATION_FIELDS = ("id", "methodsRegistered", "isAdmin", "isSsprRegistered", "isSsprEnabled", "isSsprCapable",
-                       "isMfaRegistered", "lastUpdatedDateTime")  # what map_registration reads
+REGISTRATION_FIELDS = (
+    "id",
+    "methodsRegistered",
+    "isAdmin",
+    "isSsprRegistered",
+    "isSsprEnabled",
+    "isSsprCapable",
+    "isMfaRegistered",
+    "lastUpdatedDateTime",
+)  # what map_registration reads
 
 
 def trim_registration(row: dict[str, Any]) -> dict[str, Any]:
@@ -97,17 +105,20 @@ def map_method_configurations(policy: dict[str, Any]) -> tuple[MethodConfigurati
         if not isinstance(raw, dict) or not raw.get("id"):
             continue
         targets = raw.get("includeTargets") or ()
-        configs.append(MethodConfiguration(
-            id=raw["id"],
-            state=raw.get("state") or "disabled",
-            include_all_users=any(isinstance(t, dict) and t.get("id") == ALL_USERS_TARGET for t in targets),
-            office_phone_allowed=raw.get("isOfficePhoneAllowed") if raw["id"].lower() == "voice" else None,
-        ))
+        configs.append(
+            MethodConfiguration(
+                id=raw["id"],
+                state=raw.get("state") or "disabled",
+                include_all_users=any(isinstance(t, dict) and t.get("id") == ALL_USERS_TARGET for t in targets),
+                office_phone_allowed=raw.get("isOfficePhoneAllowed") if raw["id"].lower() == "voice" else None,
+            )
+        )
     return tuple(configs)
 
 
-def map_settings(authorization: dict[str, Any] | None, methods_policy: dict[str, Any] | None,
-                 sync: dict[str, Any] | None) -> TenantSettings:
+def map_settings(
+    authorization: dict[str, Any] | None, methods_policy: dict[str, Any] | None, sync: dict[str, Any] | None
+) -> TenantSettings:
     """Tenant settings from the sources that were read (``None`` for each one that was not)."""
     features = (sync or {}).get("features") or {}
     return TenantSettings(

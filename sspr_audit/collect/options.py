@@ -1,25 +1,19 @@
 """What a collection is told: sign-in, cloud, scope groups, pace.
 
-``collect_options`` adds the same options to any click command (``collect``,
-``run``); ``CollectOptions.from_params`` turns the parsed values into the
-frozen object :func:`sspr_audit.collect.collector.collect` takes.
+``CollectOptions.from_params`` turns the command line's parsed values into the
+frozen object :func:`sspr_audit.collect.collector.collect` takes; the click
+options themselves live in :mod:`sspr_audit.cli.options`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import click
-
-from sspr_audit.collect.auth import CLOUDS
+from typing import Any
 
 DEFAULT_CONCURRENCY = 32  # concurrent $batch requests: 32 x 20 users reaches Graph's per-tenant floor
 MAX_CONCURRENCY = 256
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -63,30 +57,3 @@ class CollectOptions:
         if params.get("concurrency"):
             values["concurrency"] = int(params["concurrency"])
         return cls(**values)
-
-
-def collect_options(func: F) -> F:
-    """Add the collector's click options to a command."""
-    decorators = [
-        click.option("--tenant-id", metavar="ID", help="Directory (tenant) id to sign in to."),
-        click.option("--client-id", metavar="ID", help="Application (client) id of the app registration."),
-        click.option("--client-secret", metavar="SECRET", envvar="AZURE_CLIENT_SECRET", show_envvar=True,
-                     help="Client secret of the app registration (prefer the environment variable)."),
-        click.option("--certificate", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
-                     help="PEM/PKCS12 certificate of the app registration."),
-        click.option("--device-code", is_flag=True, help="Sign in as a person with a device code."),
-        click.option("--interactive", is_flag=True, help="Sign in as a person in a browser."),
-        click.option("--access-token", metavar="TOKEN", envvar="SSPR_AUDIT_ACCESS_TOKEN", show_envvar=True,
-                     help="A Graph access token acquired elsewhere."),
-        click.option("--cloud", type=click.Choice(list(CLOUDS)), default="global", show_default=True,
-                     help="National cloud."),
-        click.option("--graph-url", metavar="URL", help="Graph service root (overrides --cloud), e.g. an emulator."),
-        click.option("--scope-group", multiple=True, metavar="NAME|ID",
-                     help="SSPR scope group to read members of (repeatable)."),
-        click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=DEFAULT_CONCURRENCY,
-                     show_default=True, help="Concurrent Graph batch requests (lowered when throttled)."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func

@@ -12,8 +12,9 @@ from typing import Any
 from sspr_audit.collect.graph import GraphError, GraphSession
 
 
-async def pages(session: GraphSession, url: str,
-                pace: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+async def pages(
+    session: GraphSession, url: str, pace: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[list[dict[str, Any]]]:
     """Yield each page's ``value`` items, from ``url`` to the last page; ``pace`` is awaited before each request."""
     seen: set[str] = set()
     next_url: str | None = url

@@ -36,8 +36,7 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         return None
 
 
@@ -48,9 +47,16 @@ class RichProgress(Progress):
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar
 
-        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=console, transient=False)
+        self._bar = Bar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
         self._stage = self._bar.add_task("Starting", total=None, note="")
         self._methods: Any = None
         self._fetched = 0  # before the total was known
@@ -64,8 +70,9 @@ class RichProgress(Progress):
         self._bar.update(self._stage, note=f"{count} enabled users")
 
     def methods_planned(self, total: int, done: int) -> None:
-        self._methods = self._bar.add_task("Authentication methods", total=total, completed=done + self._fetched,
-                                           note="")
+        self._methods = self._bar.add_task(
+            "Authentication methods", total=total, completed=done + self._fetched, note=""
+        )
 
     def methods_fetched(self, count: int) -> None:
         if self._methods is None:
@@ -83,8 +90,7 @@ class RichProgress(Progress):
         self._bar.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._bar.stop()
 
 

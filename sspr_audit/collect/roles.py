@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sspr_audit.models import RoleAssignment
+from sspr_audit.snapshot.models import RoleAssignment
 
 USER_TYPE = "#microsoft.graph.user"
 GROUP_TYPE = "#microsoft.graph.group"
@@ -24,8 +24,12 @@ def group_ids(items: Iterable[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def user_roles(definitions: list[dict[str, Any]], active: list[dict[str, Any]], eligible: list[dict[str, Any]],
-               members: Mapping[str, list[str]]) -> dict[str, tuple[RoleAssignment, ...]]:
+def user_roles(
+    definitions: list[dict[str, Any]],
+    active: list[dict[str, Any]],
+    eligible: list[dict[str, Any]],
+    members: Mapping[str, list[str]],
+) -> dict[str, tuple[RoleAssignment, ...]]:
     """Each user's roles, sorted by (role name, assignment, group)."""
     names: dict[str, tuple[str, str]] = {}
     for definition in definitions:

@@ -18,13 +18,17 @@ from sspr_audit.collect.errors import OptionError
 from sspr_audit.collect.graph import GraphError, GraphSession
 from sspr_audit.collect.pages import read_all
 from sspr_audit.collect.roles import USER_TYPE, group_ids
-from sspr_audit.models import Source, SourceState, SourceStatus
+from sspr_audit.snapshot.models import Source, SourceState, SourceStatus
 
-USER_FIELDS = ("id,userPrincipalName,displayName,userType,accountEnabled,mobilePhone,businessPhones,otherMails,"
-               "mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country")
+USER_FIELDS = (
+    "id,userPrincipalName,displayName,userType,accountEnabled,mobilePhone,businessPhones,otherMails,"
+    "mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country"
+)
 ORGANIZATION = "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled"
-USERS = (f"/users?$filter={quote('accountEnabled eq true')}&$select={USER_FIELDS}"
-         "&$expand=manager($select=id,displayName)&$top=999")
+USERS = (
+    f"/users?$filter={quote('accountEnabled eq true')}&$select={USER_FIELDS}"
+    "&$expand=manager($select=id,displayName)&$top=999"
+)
 REGISTRATION = "/reports/authenticationMethods/userRegistrationDetails"
 ROLE_DEFINITIONS = "/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn"
 ROLE_ASSIGNMENTS = "/roleManagement/directory/roleAssignments?$expand=principal"
@@ -88,8 +92,11 @@ class TenantReader:
             read_all(self._session, self._session.url(ROLE_DEFINITIONS)),
             read_all(self._session, self._session.url(ROLE_ASSIGNMENTS)),
         )
-        return {"definitions": definitions, "assignments": assignments,
-                "members": await self._members_of(group_ids(assignments))}
+        return {
+            "definitions": definitions,
+            "assignments": assignments,
+            "members": await self._members_of(group_ids(assignments)),
+        }
 
     async def role_eligibility(self) -> dict[str, Any]:
         schedules = await read_all(self._session, self._session.url(ROLE_ELIGIBILITY))
@@ -111,8 +118,7 @@ class TenantReader:
         """Each named group (by id or display name) with the ids of its transitive user members."""
         groups = await asyncio.gather(*(self._resolve(name) for name in names))
         members = await self._members_of([g["id"] for g in groups])
-        return [{"id": g["id"], "displayName": g.get("displayName") or "", "members": members[g["id"]]}
-                for g in groups]
+        return [{"id": g["id"], "displayName": g.get("displayName") or "", "members": members[g["id"]]} for g in groups]
 
     async def _resolve(self, name: str) -> dict[str, Any]:
         if _GUID.match(name):
@@ -123,8 +129,9 @@ class TenantReader:
                     raise OptionError(f"--scope-group {name}: no group has this id") from None
                 raise
         escaped = quote(name.replace("'", "''"), safe="")
-        found = await read_all(self._session, self._session.url(
-            f"/groups?$filter=displayName%20eq%20'{escaped}'&$select=id,displayName"))
+        found = await read_all(
+            self._session, self._session.url(f"/groups?$filter=displayName%20eq%20'{escaped}'&$select=id,displayName")
+        )
         if not found:
             raise OptionError(f"--scope-group {name!r}: no group has this name")
         if len(found) > 1:

@@ -19,8 +19,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 class AdaptiveLimiter:
     """Bounded, self-adjusting concurrency for ``$batch`` requests."""
 
-    def __init__(self, ceiling: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        ceiling: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.ceiling = max(1, ceiling)
         self.limit = float(self.ceiling)
         self.in_flight = 0
@@ -77,8 +82,9 @@ class WindowPacer:
     the next one early. A 429 that comes anyway is still obeyed by the caller.
     """
 
-    def __init__(self, limit: int, window: float, *, margin: float = 0.05,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, *, margin: float = 0.05, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
         self.margin = margin  # seconds of slack

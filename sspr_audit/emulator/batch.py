@@ -46,8 +46,14 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
         return error_reply(bad_request("Batch request URLs must be relative to the version, e.g. '/users'."))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     headers = step.get("headers") if isinstance(step.get("headers"), dict) else {}
-    request = GraphRequest(step["method"].upper(), "/" + parts.path.lstrip("/"), pairs, base_url, inner=True,
-                           client_request_id=headers.get("client-request-id"))
+    request = GraphRequest(
+        step["method"].upper(),
+        "/" + parts.path.lstrip("/"),
+        pairs,
+        base_url,
+        inner=True,
+        client_request_id=headers.get("client-request-id"),
+    )
     return await service.handle(request)
 
 
@@ -67,6 +73,7 @@ async def run_batch(service: GraphService, payload: bytes, base_url: str) -> Rep
     pieces = []
     for step_id, reply in answered:
         headers = {"Content-Type": JSON_CONTENT_TYPE, **reply.headers}
-        pieces.append(b'{"id":%s,"status":%d,"headers":%s,"body":%s}' % (dumps(step_id), reply.status, dumps(headers),
-                                                                          reply.body))
+        pieces.append(
+            b'{"id":%s,"status":%d,"headers":%s,"body":%s}' % (dumps(step_id), reply.status, dumps(headers), reply.body)
+        )
     return Reply(200, b'{"responses":[' + b",".join(pieces) + b"]}")

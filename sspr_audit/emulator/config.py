@@ -51,8 +51,10 @@ class EmulatorConfig:
         if not 1 <= self.page_size_cap <= MAX_PAGE_SIZE:
             raise EmulatorConfigError(f"page size cap must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size_cap}")
         if self.storm_after < 0 or self.storm_seconds < 0:
-            raise EmulatorConfigError(f"the 429 storm needs non-negative figures, not after {self.storm_after}"
-                                      f" requests for {self.storm_seconds} s")
+            raise EmulatorConfigError(
+                f"the 429 storm needs non-negative figures, not after {self.storm_after}"
+                f" requests for {self.storm_seconds} s"
+            )
         if self.malformed_page < 1:
             raise EmulatorConfigError(f"the malformed page is counted from 1, not {self.malformed_page}")
         if not self.token:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sspr_audit.emulator.graph_views import GROUP_TYPE, SERVICE_PRINCIPAL_TYPE, stamp, typed_user
-from sspr_audit.models import Snapshot, User
+from sspr_audit.snapshot.models import Snapshot, User
 
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/sspr-audit/sspr-audit/emulator")
 
@@ -126,11 +126,16 @@ class Directory:
                 if key in seen:
                     continue
                 seen.add(key)
-                grant = RoleGrant(stable_id(role.assignment, principal, role.role_template_id),
-                                  role.role_template_id, kind, principal)
+                grant = RoleGrant(
+                    stable_id(role.assignment, principal, role.role_template_id), role.role_template_id, kind, principal
+                )
                 (self.eligibilities if role.assignment == "eligible" else self.assignments).append(grant)
-        sp_grant = RoleGrant(stable_id("active", self.service_principal_id, DIRECTORY_READERS), DIRECTORY_READERS,
-                             "servicePrincipal", self.service_principal_id)
+        sp_grant = RoleGrant(
+            stable_id("active", self.service_principal_id, DIRECTORY_READERS),
+            DIRECTORY_READERS,
+            "servicePrincipal",
+            self.service_principal_id,
+        )
         self.assignments.append(sp_grant)
 
     def group_json(self, group: GroupInfo) -> dict[str, Any]:
@@ -152,32 +157,60 @@ class Directory:
             return typed_user(self.by_key[grant.principal_id.lower()])
         if grant.principal_kind == "group":
             return {"@odata.type": GROUP_TYPE, **self.group_json(self.groups[grant.principal_id.lower()])}
-        return {"@odata.type": SERVICE_PRINCIPAL_TYPE, "id": grant.principal_id,
-                "displayName": SERVICE_PRINCIPAL_NAME, "appId": stable_id("app", SERVICE_PRINCIPAL_NAME),
-                "servicePrincipalType": "Application", "accountEnabled": True}
+        return {
+            "@odata.type": SERVICE_PRINCIPAL_TYPE,
+            "id": grant.principal_id,
+            "displayName": SERVICE_PRINCIPAL_NAME,
+            "appId": stable_id("app", SERVICE_PRINCIPAL_NAME),
+            "servicePrincipalType": "Application",
+            "accountEnabled": True,
+        }
 
     def _role_definitions_json(self) -> tuple[dict[str, Any], ...]:
         """Built-in role definitions: id equals templateId, as Graph gives them."""
         return tuple(
-            {"id": template, "displayName": name, "description": f"{name} (built-in role).", "templateId": template,
-             "isBuiltIn": True, "isEnabled": True, "resourceScopes": ["/"], "version": "1",
-             "rolePermissions": [{"allowedResourceActions": [], "condition": None}]}
+            {
+                "id": template,
+                "displayName": name,
+                "description": f"{name} (built-in role).",
+                "templateId": template,
+                "isBuiltIn": True,
+                "isEnabled": True,
+                "resourceScopes": ["/"],
+                "version": "1",
+                "rolePermissions": [{"allowedResourceActions": [], "condition": None}],
+            }
             for template, name in sorted(self.role_names.items(), key=lambda item: item[1])
         )
 
     @staticmethod
     def assignment_json(grant: RoleGrant) -> dict[str, Any]:
-        return {"id": grant.id, "roleDefinitionId": grant.template_id, "principalId": grant.principal_id,
-                "directoryScopeId": "/", "appScopeId": None, "condition": None}
+        return {
+            "id": grant.id,
+            "roleDefinitionId": grant.template_id,
+            "principalId": grant.principal_id,
+            "directoryScopeId": "/",
+            "appScopeId": None,
+            "condition": None,
+        }
 
     @staticmethod
     def eligibility_json(grant: RoleGrant) -> dict[str, Any]:
         start = stamp(grant.id, "start")
         return {
-            "id": grant.id, "roleDefinitionId": grant.template_id, "principalId": grant.principal_id,
-            "directoryScopeId": "/", "appScopeId": None, "createdUsing": grant.id,
-            "createdDateTime": start, "modifiedDateTime": None, "status": "Provisioned",
+            "id": grant.id,
+            "roleDefinitionId": grant.template_id,
+            "principalId": grant.principal_id,
+            "directoryScopeId": "/",
+            "appScopeId": None,
+            "createdUsing": grant.id,
+            "createdDateTime": start,
+            "modifiedDateTime": None,
+            "status": "Provisioned",
             "memberType": "Group" if grant.principal_kind == "group" else "Direct",
-            "scheduleInfo": {"startDateTime": start, "recurrence": None,
-                             "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None}},
+            "scheduleInfo": {
+                "startDateTime": start,
+                "recurrence": None,
+                "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None},
+            },
         }

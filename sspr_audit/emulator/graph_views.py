@@ -11,9 +11,16 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.emulator.odata import properties
-from sspr_audit.models import AuthMethod, MethodConfiguration, RegistrationDetails, Tenant, TenantSettings, User
-from sspr_audit.sspr_methods import PHONE_METHOD_IDS
+from sspr_audit.snapshot.models import (
+    AuthMethod,
+    MethodConfiguration,
+    RegistrationDetails,
+    Tenant,
+    TenantSettings,
+    User,
+)
 
 CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
 GRAPH = "#microsoft.graph."
@@ -22,31 +29,89 @@ GROUP_TYPE = GRAPH + "group"
 SERVICE_PRINCIPAL_TYPE = GRAPH + "servicePrincipal"
 
 USER_PROPERTIES = properties(
-    "id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mobilePhone", "businessPhones",
-    "otherMails", "mail", "onPremisesSyncEnabled", "department", "jobTitle", "usageLocation", "country",
-    "givenName", "surname", "officeLocation", "preferredLanguage",
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "userType",
+    "accountEnabled",
+    "mobilePhone",
+    "businessPhones",
+    "otherMails",
+    "mail",
+    "onPremisesSyncEnabled",
+    "department",
+    "jobTitle",
+    "usageLocation",
+    "country",
+    "givenName",
+    "surname",
+    "officeLocation",
+    "preferredLanguage",
 )
 # What GET /users returns without $select (Graph reference, "List users": default properties).
-USER_DEFAULT = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-                "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
+USER_DEFAULT = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
 REGISTRATION_PROPERTIES = properties(
-    "id", "userPrincipalName", "userDisplayName", "userType", "isAdmin", "isSsprRegistered", "isSsprEnabled",
-    "isSsprCapable", "isMfaRegistered", "isMfaCapable", "isPasswordlessCapable", "methodsRegistered",
-    "lastUpdatedDateTime", "userPreferredMethodForSecondaryAuthentication",
-    "isSystemPreferredAuthenticationMethodEnabled", "systemPreferredAuthenticationMethods",
+    "id",
+    "userPrincipalName",
+    "userDisplayName",
+    "userType",
+    "isAdmin",
+    "isSsprRegistered",
+    "isSsprEnabled",
+    "isSsprCapable",
+    "isMfaRegistered",
+    "isMfaCapable",
+    "isPasswordlessCapable",
+    "methodsRegistered",
+    "lastUpdatedDateTime",
+    "userPreferredMethodForSecondaryAuthentication",
+    "isSystemPreferredAuthenticationMethodEnabled",
+    "systemPreferredAuthenticationMethods",
 )
 ORGANIZATION_PROPERTIES = properties(
-    "id", "displayName", "verifiedDomains", "onPremisesSyncEnabled", "tenantType", "createdDateTime",
-    "businessPhones", "technicalNotificationMails", "onPremisesLastSyncDateTime",
+    "id",
+    "displayName",
+    "verifiedDomains",
+    "onPremisesSyncEnabled",
+    "tenantType",
+    "createdDateTime",
+    "businessPhones",
+    "technicalNotificationMails",
+    "onPremisesLastSyncDateTime",
 )
 
 _EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
 _SPAN_S = 3 * 365 * 86_400
-_PASSWORDLESS = frozenset({"fido2", "windowsHelloForBusiness", "microsoftAuthenticatorPasswordless",
-                           "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello"})
-_PREFERRED = (("microsoftAuthenticatorPush", "push"), ("softwareOneTimePasscode", "oath"),
-              ("hardwareOneTimePasscode", "oath"), ("mobilePhone", "sms"),
-              ("alternateMobilePhone", "voiceAlternateMobile"), ("officePhone", "voiceOffice"))
+_PASSWORDLESS = frozenset(
+    {
+        "fido2",
+        "windowsHelloForBusiness",
+        "microsoftAuthenticatorPasswordless",
+        "passKeyDeviceBound",
+        "passKeyDeviceBoundAuthenticator",
+        "passKeyDeviceBoundWindowsHello",
+    }
+)
+_PREFERRED = (
+    ("microsoftAuthenticatorPush", "push"),
+    ("softwareOneTimePasscode", "oath"),
+    ("hardwareOneTimePasscode", "oath"),
+    ("mobilePhone", "sms"),
+    ("alternateMobilePhone", "voiceAlternateMobile"),
+    ("officePhone", "voiceOffice"),
+)
 
 
 def stamp(*parts: str) -> str:
@@ -104,13 +169,20 @@ def method_json(user_id: str, method: AuthMethod) -> dict[str, Any]:
     kind = odata_type.removeprefix(GRAPH)
     if kind == "phoneAuthenticationMethod":
         body["id"] = PHONE_METHOD_IDS.get(method.phone_type or "", method.id)
-        body.update(phoneNumber=method.phone_number, phoneType=method.phone_type,
-                    smsSignInState="notAllowedByPolicy" if method.phone_type == "mobile" else "notSupported")
+        body.update(
+            phoneNumber=method.phone_number,
+            phoneType=method.phone_type,
+            smsSignInState="notAllowedByPolicy" if method.phone_type == "mobile" else "notSupported",
+        )
     elif kind == "emailAuthenticationMethod":
         body["emailAddress"] = method.email_address
     elif kind == "microsoftAuthenticatorAuthenticationMethod":
-        body.update(displayName=method.display_name, deviceTag="SoftwareTokenActivated",
-                    phoneAppVersion="6.2401.0119", createdDateTime=created)
+        body.update(
+            displayName=method.display_name,
+            deviceTag="SoftwareTokenActivated",
+            phoneAppVersion="6.2401.0119",
+            createdDateTime=created,
+        )
     elif kind == "fido2AuthenticationMethod":
         body.update(displayName=method.display_name, model=method.display_name, createdDateTime=created)
     elif kind == "windowsHelloForBusinessAuthenticationMethod":
@@ -120,8 +192,15 @@ def method_json(user_id: str, method: AuthMethod) -> dict[str, Any]:
     elif kind == "passwordAuthenticationMethod":
         body.update(password=None, createdDateTime=created)
     elif kind == "temporaryAccessPassAuthenticationMethod":
-        body.update(createdDateTime=created, startDateTime=created, lifetimeInMinutes=60, isUsableOnce=False,
-                    isUsable=False, methodUsabilityReason="Expired", temporaryAccessPass=None)
+        body.update(
+            createdDateTime=created,
+            startDateTime=created,
+            lifetimeInMinutes=60,
+            isUsableOnce=False,
+            isUsable=False,
+            methodUsabilityReason="Expired",
+            temporaryAccessPass=None,
+        )
     elif method.display_name is not None:
         body["displayName"] = method.display_name
     return body
@@ -153,11 +232,22 @@ def registration_json(user: User, row: RegistrationDetails) -> dict[str, Any]:
 
 def organization_json(tenant: Tenant) -> dict[str, Any]:
     """The tenant's organization object."""
-    initial = next((d for d in tenant.verified_domains if d.endswith(".onmicrosoft.com")
-                    and not d.endswith(".mail.onmicrosoft.com")), None)
+    initial = next(
+        (
+            d
+            for d in tenant.verified_domains
+            if d.endswith(".onmicrosoft.com") and not d.endswith(".mail.onmicrosoft.com")
+        ),
+        None,
+    )
     domains = [
-        {"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": index == 0, "isInitial": name == initial,
-         "name": name, "type": "Managed"}
+        {
+            "capabilities": "Email, OfficeCommunicationsOnline",
+            "isDefault": index == 0,
+            "isInitial": name == initial,
+            "name": name,
+            "type": "Managed",
+        }
         for index, name in enumerate(tenant.verified_domains)
     ]
     return {
@@ -209,10 +299,18 @@ DEFAULT_METHOD_CONFIGURATIONS = (
     MethodConfiguration("Email", "enabled"),
     MethodConfiguration("X509Certificate", "disabled"),
 )
-_CONFIG_TYPES = {"sms": "sms", "voice": "voice", "email": "email", "microsoftauthenticator": "microsoftAuthenticator",
-                 "softwareoath": "softwareOath", "hardwareoath": "hardwareOath", "fido2": "fido2",
-                 "temporaryaccesspass": "temporaryAccessPass", "x509certificate": "x509Certificate",
-                 "qrcodepin": "qrCodePin"}
+_CONFIG_TYPES = {
+    "sms": "sms",
+    "voice": "voice",
+    "email": "email",
+    "microsoftauthenticator": "microsoftAuthenticator",
+    "softwareoath": "softwareOath",
+    "hardwareoath": "hardwareOath",
+    "fido2": "fido2",
+    "temporaryaccesspass": "temporaryAccessPass",
+    "x509certificate": "x509Certificate",
+    "qrcodepin": "qrCodePin",
+}
 PILOT_GROUP_ID = "7c2d5e61-0b8a-4c1e-9a4f-3d2b8e6f1a90"  # includeTargets of configurations not for all users
 
 
@@ -220,14 +318,21 @@ def method_configuration_json(config: MethodConfiguration) -> dict[str, Any]:
     """One ``authenticationMethodConfiguration`` with its includeTargets."""
     key = config.id.lower()
     short = _CONFIG_TYPES.get(key, config.id[:1].lower() + config.id[1:])
-    target: dict[str, Any] = {"targetType": "group", "id": "all_users" if config.include_all_users else PILOT_GROUP_ID,
-                              "isRegistrationRequired": False}
+    target: dict[str, Any] = {
+        "targetType": "group",
+        "id": "all_users" if config.include_all_users else PILOT_GROUP_ID,
+        "isRegistrationRequired": False,
+    }
     if key == "sms":
         target["isUsableForSignIn"] = False
     if key == "microsoftauthenticator":
         target["authenticationMode"] = "any"
-    body: dict[str, Any] = {"@odata.type": f"{GRAPH}{short}AuthenticationMethodConfiguration", "id": config.id,
-                            "state": config.state, "excludeTargets": []}
+    body: dict[str, Any] = {
+        "@odata.type": f"{GRAPH}{short}AuthenticationMethodConfiguration",
+        "id": config.id,
+        "state": config.state,
+        "excludeTargets": [],
+    }
     if key == "voice":
         body["isOfficePhoneAllowed"] = config.office_phone_allowed
     if key == "email":
@@ -244,7 +349,7 @@ def authentication_methods_policy_json(settings: TenantSettings) -> dict[str, An
         "id": "authenticationMethodsPolicy",
         "displayName": "Authentication Methods Policy",
         "description": "The tenant-wide policy that controls which authentication methods are allowed in the tenant,"
-                       " authentication method registration requirements, and self-service password reset settings",
+        " authentication method registration requirements, and self-service password reset settings",
         "lastModifiedDateTime": "2024-03-04T10:20:30Z",
         "policyVersion": "1.5",
         "reconfirmationInDays": 180,

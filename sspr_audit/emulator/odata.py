@@ -80,8 +80,9 @@ def parse_query(pairs: list[tuple[str, str]], spec: QuerySpec) -> ODataQuery:
     top = _top(seen["$top"]) if "$top" in seen else None
     rest = sorted((k, v) for k, v in pairs if k != "$skiptoken")
     encoded = encode_query((k, v) for k, v in pairs if k != "$skiptoken")
-    return ODataQuery(select, filter_value, expand, expand_select, top, seen.get("$skiptoken"), encode_query(rest),
-                      encoded)
+    return ODataQuery(
+        select, filter_value, expand, expand_select, top, seen.get("$skiptoken"), encode_query(rest), encoded
+    )
 
 
 def _select(text: str, allowed: Mapping[str, str] | None, entity: str) -> tuple[str, ...]:
@@ -103,8 +104,10 @@ def _expand(text: str, spec: QuerySpec) -> tuple[str, tuple[str, ...] | None]:
     navigation = match.group(1) if match else None
     allowed = {name.lower(): name for name in spec.expand or {}}
     if navigation is None or navigation.lower() not in allowed:
-        raise bad_request(f"Parsing OData Select and Expand failed: Could not find a property named '{text}'"
-                          f" on type '{spec.entity}' that can be expanded.")
+        raise bad_request(
+            f"Parsing OData Select and Expand failed: Could not find a property named '{text}'"
+            f" on type '{spec.entity}' that can be expanded."
+        )
     canonical = allowed[navigation.lower()]
     nested = match.group(2)
     inner = _select(nested, spec.expand[canonical], "microsoft.graph.directoryObject") if nested is not None else None

@@ -40,30 +40,75 @@ from sspr_audit.emulator.odata import (
     properties,
 )
 from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, method_not_allowed, not_found
-from sspr_audit.models import CollectionState, User
+from sspr_audit.snapshot.models import CollectionState, User
 
 EXPANDED_PAGE_CAP = 100  # $expand on users caps pages at 100 (reported Graph behaviour)
 DEFAULT_PAGE = 100
 REPORT_PAGE = 1000
 
-GROUP_PROPERTIES = properties("id", "displayName", "description", "groupTypes", "mail", "mailEnabled",
-                              "mailNickname", "securityEnabled", "isAssignableToRole")
+GROUP_PROPERTIES = properties(
+    "id",
+    "displayName",
+    "description",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "isAssignableToRole",
+)
 MEMBER_PROPERTIES = properties("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "userType")
 PRINCIPAL_PROPERTIES = {**MEMBER_PROPERTIES, **GROUP_PROPERTIES, **properties("appId", "servicePrincipalType")}
-ROLE_DEFINITION_PROPERTIES = properties("id", "displayName", "description", "templateId", "isBuiltIn", "isEnabled",
-                                        "resourceScopes", "rolePermissions", "version")
-ASSIGNMENT_PROPERTIES = properties("id", "roleDefinitionId", "principalId", "directoryScopeId", "appScopeId",
-                                   "condition")
-ELIGIBILITY_PROPERTIES = properties("id", "roleDefinitionId", "principalId", "directoryScopeId", "appScopeId",
-                                    "createdUsing", "createdDateTime", "modifiedDateTime", "status", "memberType",
-                                    "scheduleInfo")
+ROLE_DEFINITION_PROPERTIES = properties(
+    "id",
+    "displayName",
+    "description",
+    "templateId",
+    "isBuiltIn",
+    "isEnabled",
+    "resourceScopes",
+    "rolePermissions",
+    "version",
+)
+ASSIGNMENT_PROPERTIES = properties(
+    "id", "roleDefinitionId", "principalId", "directoryScopeId", "appScopeId", "condition"
+)
+ELIGIBILITY_PROPERTIES = properties(
+    "id",
+    "roleDefinitionId",
+    "principalId",
+    "directoryScopeId",
+    "appScopeId",
+    "createdUsing",
+    "createdDateTime",
+    "modifiedDateTime",
+    "status",
+    "memberType",
+    "scheduleInfo",
+)
 AUTHORIZATION_POLICY_PROPERTIES = properties(
-    "id", "displayName", "description", "allowInvitesFrom", "allowedToSignUpEmailBasedSubscriptions",
-    "allowedToUseSSPR", "allowEmailVerifiedUsersToJoinOrganization", "blockMsolPowerShell", "guestUserRoleId",
-    "defaultUserRolePermissions")
+    "id",
+    "displayName",
+    "description",
+    "allowInvitesFrom",
+    "allowedToSignUpEmailBasedSubscriptions",
+    "allowedToUseSSPR",
+    "allowEmailVerifiedUsersToJoinOrganization",
+    "blockMsolPowerShell",
+    "guestUserRoleId",
+    "defaultUserRolePermissions",
+)
 METHODS_POLICY_PROPERTIES = properties(
-    "id", "displayName", "description", "lastModifiedDateTime", "policyVersion", "reconfirmationInDays",
-    "policyMigrationState", "registrationEnforcement", "authenticationMethodConfigurations")
+    "id",
+    "displayName",
+    "description",
+    "lastModifiedDateTime",
+    "policyVersion",
+    "reconfirmationInDays",
+    "policyMigrationState",
+    "registrationEnforcement",
+    "authenticationMethodConfigurations",
+)
 
 Handler = Callable[["GraphRequest", ODataQuery, tuple[str, ...]], Reply]
 
@@ -129,34 +174,72 @@ class GraphRoutes:
             ("/users", users_spec, self.users, 2),
             ("/users/([^/]+)", QuerySpec(user, USER_PROPERTIES, expand={"manager": USER_PROPERTIES}), self.user, 1),
             ("/users/([^/]+)/manager", QuerySpec(user, USER_PROPERTIES), self.manager, 1),
-            ("/users/([^/]+)/authentication/methods", QuerySpec("microsoft.graph.authenticationMethod"),
-             self.methods, 1),
-            ("/reports/authenticationMethods/userRegistrationDetails",
-             QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
-             self.registration, 1),
-            ("/roleManagement/directory/roleDefinitions",
-             QuerySpec("microsoft.graph.unifiedRoleDefinition", ROLE_DEFINITION_PROPERTIES, paged=True),
-             self.role_definitions, 1),
-            ("/roleManagement/directory/roleAssignments",
-             QuerySpec("microsoft.graph.unifiedRoleAssignment", ASSIGNMENT_PROPERTIES, expand=principal, paged=True),
-             self.role_assignments, 1),
-            ("/roleManagement/directory/roleEligibilitySchedules",
-             QuerySpec("microsoft.graph.unifiedRoleEligibilitySchedule", ELIGIBILITY_PROPERTIES, expand=principal,
-                       paged=True),
-             self.role_eligibility, 1),
-            ("/policies/authorizationPolicy",
-             QuerySpec("microsoft.graph.authorizationPolicy", AUTHORIZATION_POLICY_PROPERTIES),
-             self.authorization_policy, 1),
-            ("/policies/authenticationMethodsPolicy",
-             QuerySpec("microsoft.graph.authenticationMethodsPolicy", METHODS_POLICY_PROPERTIES),
-             self.methods_policy, 1),
-            ("/directory/onPremisesSynchronization", QuerySpec("microsoft.graph.onPremisesDirectorySynchronization"),
-             self.on_premises_sync, 1),
-            ("/groups", QuerySpec("microsoft.graph.group", GROUP_PROPERTIES, display_name_filter, paged=True),
-             self.groups, 1),
+            (
+                "/users/([^/]+)/authentication/methods",
+                QuerySpec("microsoft.graph.authenticationMethod"),
+                self.methods,
+                1,
+            ),
+            (
+                "/reports/authenticationMethods/userRegistrationDetails",
+                QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
+                self.registration,
+                1,
+            ),
+            (
+                "/roleManagement/directory/roleDefinitions",
+                QuerySpec("microsoft.graph.unifiedRoleDefinition", ROLE_DEFINITION_PROPERTIES, paged=True),
+                self.role_definitions,
+                1,
+            ),
+            (
+                "/roleManagement/directory/roleAssignments",
+                QuerySpec("microsoft.graph.unifiedRoleAssignment", ASSIGNMENT_PROPERTIES, expand=principal, paged=True),
+                self.role_assignments,
+                1,
+            ),
+            (
+                "/roleManagement/directory/roleEligibilitySchedules",
+                QuerySpec(
+                    "microsoft.graph.unifiedRoleEligibilitySchedule",
+                    ELIGIBILITY_PROPERTIES,
+                    expand=principal,
+                    paged=True,
+                ),
+                self.role_eligibility,
+                1,
+            ),
+            (
+                "/policies/authorizationPolicy",
+                QuerySpec("microsoft.graph.authorizationPolicy", AUTHORIZATION_POLICY_PROPERTIES),
+                self.authorization_policy,
+                1,
+            ),
+            (
+                "/policies/authenticationMethodsPolicy",
+                QuerySpec("microsoft.graph.authenticationMethodsPolicy", METHODS_POLICY_PROPERTIES),
+                self.methods_policy,
+                1,
+            ),
+            (
+                "/directory/onPremisesSynchronization",
+                QuerySpec("microsoft.graph.onPremisesDirectorySynchronization"),
+                self.on_premises_sync,
+                1,
+            ),
+            (
+                "/groups",
+                QuerySpec("microsoft.graph.group", GROUP_PROPERTIES, display_name_filter, paged=True),
+                self.groups,
+                1,
+            ),
             ("/groups/([^/]+)", QuerySpec("microsoft.graph.group", GROUP_PROPERTIES), self.group, 1),
-            ("/groups/([^/]+)/transitiveMembers", QuerySpec("microsoft.graph.directoryObject", MEMBER_PROPERTIES,
-                                                            paged=True), self.members, 1),
+            (
+                "/groups/([^/]+)/transitiveMembers",
+                QuerySpec("microsoft.graph.directoryObject", MEMBER_PROPERTIES, paged=True),
+                self.members,
+                1,
+            ),
         ]
         routes = []
         for template, spec, handler, base_ru in entries:
@@ -167,13 +250,21 @@ class GraphRoutes:
 
     # -- paging ---------------------------------------------------------------------------------------------------
 
-    def _page(self, req: GraphRequest, query: ODataQuery, items: Sequence[Any], render: Callable[[Any], dict],
-              context: str, default: int = DEFAULT_PAGE, cap: int = MAX_TOP) -> Reply:
+    def _page(
+        self,
+        req: GraphRequest,
+        query: ODataQuery,
+        items: Sequence[Any],
+        render: Callable[[Any], dict],
+        context: str,
+        default: int = DEFAULT_PAGE,
+        cap: int = MAX_TOP,
+    ) -> Reply:
         """One page of ``items``; a full page always links to the next one, which may be empty."""
         size = min(query.top or default, cap, self.config.page_size_cap)
         scope = f"{req.path}?{query.scope}"
         offset = self.tokens.offset(scope, query.skiptoken) if query.skiptoken else 0
-        chunk = items[offset: offset + size]
+        chunk = items[offset : offset + size]
         body: dict[str, Any] = {"@odata.context": context, "value": [render(item) for item in chunk]}
         if len(chunk) == size:
             separator = "&" if query.encoded else ""
@@ -193,8 +284,11 @@ class GraphRoutes:
         if not user.manager_id:
             return None
         manager = self.dir.user(user.manager_id)
-        body = typed_user(manager) if manager else {"@odata.type": USER_TYPE, "id": user.manager_id,
-                                                    "displayName": user.manager_name}
+        body = (
+            typed_user(manager)
+            if manager
+            else {"@odata.type": USER_TYPE, "id": user.manager_id, "displayName": user.manager_name}
+        )
         return pick(body, select, USER_DEFAULT)
 
     def _user_body(self, user: User, query: ODataQuery) -> dict[str, Any]:
@@ -240,11 +334,20 @@ class GraphRoutes:
 
     def registration(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         if self.config.unlicensed:
-            raise GraphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-                             "Tenant is not a B2C tenant and doesn't have premium license")
+            raise GraphError(
+                403,
+                "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                "Tenant is not a B2C tenant and doesn't have premium license",
+            )
         context = _context("reports/authenticationMethods/userRegistrationDetails", query)
-        return self._page(req, query, self.dir.registered,
-                          lambda u: pick(registration_json(u, u.registration), query.select), context, REPORT_PAGE)
+        return self._page(
+            req,
+            query,
+            self.dir.registered,
+            lambda u: pick(registration_json(u, u.registration), query.select),
+            context,
+            REPORT_PAGE,
+        )
 
     def role_definitions(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         context = _context("roleManagement/directory/roleDefinitions", query)
@@ -258,15 +361,17 @@ class GraphRoutes:
 
     def role_assignments(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         context = _context("roleManagement/directory/roleAssignments", query)
-        return self._page(req, query, self.dir.assignments,
-                          lambda g: self._grant(g, self.dir.assignment_json(g), query), context)
+        return self._page(
+            req, query, self.dir.assignments, lambda g: self._grant(g, self.dir.assignment_json(g), query), context
+        )
 
     def role_eligibility(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         if self.config.unlicensed:
             raise GraphError(403, "AadPremiumLicenseRequired", "The tenant needs an AAD Premium 2 license.")
         context = _context("roleManagement/directory/roleEligibilitySchedules", query)
-        return self._page(req, query, self.dir.eligibilities,
-                          lambda g: self._grant(g, self.dir.eligibility_json(g), query), context)
+        return self._page(
+            req, query, self.dir.eligibilities, lambda g: self._grant(g, self.dir.eligibility_json(g), query), context
+        )
 
     def authorization_policy(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         return json_reply(pick(authorization_policy_json(self.dir.tenant.settings), query.select))
@@ -282,8 +387,9 @@ class GraphRoutes:
         if query.filter is not None:
             wanted = query.filter.casefold()
             items = [g for g in items if g.display_name.casefold() == wanted]
-        return self._page(req, query, items, lambda g: pick(self.dir.group_json(g), query.select),
-                          _context("groups", query))
+        return self._page(
+            req, query, items, lambda g: pick(self.dir.group_json(g), query.select), _context("groups", query)
+        )
 
     def _group(self, key: str) -> Any:
         group = self.dir.groups.get(key.lower())
@@ -297,6 +403,10 @@ class GraphRoutes:
 
     def members(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         group = self._group(args[0])
-        return self._page(req, query, self.dir.member_ids[group.id.lower()],
-                          lambda uid: pick(typed_user(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
-                          _context("directoryObjects", query))
+        return self._page(
+            req,
+            query,
+            self.dir.member_ids[group.id.lower()],
+            lambda uid: pick(typed_user(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
+            _context("directoryObjects", query),
+        )

@@ -25,10 +25,16 @@ from sspr_audit.emulator.faults import Jitter
 from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, error_reply, method_not_allowed
 from sspr_audit.emulator.routes import GraphRequest
 from sspr_audit.emulator.service import GraphService
-from sspr_audit.models import Snapshot
+from sspr_audit.snapshot.models import Snapshot
 
-__all__ = ["EmulatorConfig", "EmulatorStats", "RunningEmulator", "emulator_in_thread", "serve_forever",
-           "start_emulator"]
+__all__ = [
+    "EmulatorConfig",
+    "EmulatorStats",
+    "RunningEmulator",
+    "emulator_in_thread",
+    "serve_forever",
+    "start_emulator",
+]
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 STOP_TIMEOUT_S = 10.0
@@ -72,13 +78,14 @@ class _Frontend:
         if path != "/v1.0" and not path.startswith("/v1.0/"):
             self.stats.by_route["unmatched"] += 1
             raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{path}'.")
-        relative = path[len("/v1.0"):] or "/"
+        relative = path[len("/v1.0") :] or "/"
         base_url = f"{request.scheme}://{request.host}"
         if relative.rstrip("/").lower() == "/$batch":
             return await self._batch(request, base_url)
         pairs = list(request.query.items())
         return await self.service.handle(
-            GraphRequest(request.method, relative, pairs, base_url, client_request_id=client_request_id))
+            GraphRequest(request.method, relative, pairs, base_url, client_request_id=client_request_id)
+        )
 
     async def _batch(self, request: web.Request, base_url: str) -> Reply:
         self.stats.by_route["POST /$batch"] += 1
@@ -94,8 +101,12 @@ class _Frontend:
 
     async def _send(self, request: web.Request, reply: Reply, client_request_id: str | None) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
-        headers = {"Content-Type": JSON_CONTENT_TYPE, "request-id": request_id,
-                   "client-request-id": client_request_id or request_id, **reply.headers}
+        headers = {
+            "Content-Type": JSON_CONTENT_TYPE,
+            "request-id": request_id,
+            "client-request-id": client_request_id or request_id,
+            **reply.headers,
+        }
         if not reply.abort:
             return web.Response(status=reply.status, body=reply.body, headers=headers)
         # A connection reset: announce the whole body, send half of it, then abort the transport.
@@ -121,8 +132,9 @@ class RunningEmulator:
         await self._runner.cleanup()
 
 
-async def start_emulator(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1",
-                         port: int = 0) -> RunningEmulator:
+async def start_emulator(
+    snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1", port: int = 0
+) -> RunningEmulator:
     """Serve ``snapshot`` on ``host:port`` (0: a free port) in the running event loop."""
     frontend = _Frontend(snapshot, config)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -140,8 +152,9 @@ async def start_emulator(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CO
 
 
 @contextlib.contextmanager
-def emulator_in_thread(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1",
-                       port: int = 0) -> Iterator[RunningEmulator]:
+def emulator_in_thread(
+    snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONFIG, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[RunningEmulator]:
     """Run the emulator on its own event loop in a daemon thread for the duration of the block."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="graph-emulator", daemon=True)
@@ -158,8 +171,9 @@ def emulator_in_thread(snapshot: Snapshot, config: EmulatorConfig = DEFAULT_CONF
         loop.close()
 
 
-def serve_forever(snapshot: Snapshot, config: EmulatorConfig, host: str, port: int,
-                  on_ready: Callable[[str], None]) -> None:
+def serve_forever(
+    snapshot: Snapshot, config: EmulatorConfig, host: str, port: int, on_ready: Callable[[str], None]
+) -> None:
     """Serve in the foreground; ``on_ready(url)`` once listening; Ctrl-C stops cleanly."""
 
     async def main() -> None:

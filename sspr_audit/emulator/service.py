@@ -18,7 +18,7 @@ from sspr_audit.emulator.odata import PageTokens, encode_query, parse_query
 from sspr_audit.emulator.replies import GraphError, Reply, error_reply
 from sspr_audit.emulator.routes import GraphRequest, GraphRoutes
 from sspr_audit.emulator.throttling import ThrottleLimits, Throttler, request_cost
-from sspr_audit.models import Snapshot
+from sspr_audit.snapshot.models import Snapshot
 
 
 class GraphService:
@@ -63,8 +63,9 @@ class GraphService:
     def too_many(self, seconds: int) -> GraphError:
         """Graph's 429, counted."""
         self.stats.throttled += 1
-        return GraphError(429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.",
-                          {"Retry-After": str(seconds)})
+        return GraphError(
+            429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.", {"Retry-After": str(seconds)}
+        )
 
     async def handle(self, req: GraphRequest) -> Reply:
         """The answer to one request; errors become Graph's error body."""

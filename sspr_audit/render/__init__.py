@@ -1,6 +1,6 @@
 """Report formats: each module's ``render(result, path) -> Path`` writes one file.
 
-Renderers only display an :class:`~sspr_audit.results.AuditResult`. The
+Renderers only display an :class:`~sspr_audit.audit.results.AuditResult`. The
 modules are imported when a format is asked for, so Jinja2 and openpyxl load
 only when an HTML or Excel report is written.
 """
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sspr_audit.audit.results import AuditResult
 from sspr_audit.errors import InputError, OutputError
 from sspr_audit.files import ensure_private_dir
-from sspr_audit.results import AuditResult
 
 FORMATS = ("html", "xlsx", "json", "csv")
 
@@ -120,7 +120,7 @@ def _stamp(iso: str) -> str:
 def _check_stem(stem: str) -> str:
     if not stem.strip() or stem.strip(" .") != stem or re.search(r'[\\/:*?"<>|\x00-\x1f]', stem):
         raise InputError(
-            f"report name {stem!r} is not a plain file name: leave out folders, the characters \\ / : * ? \" < > |,"
+            f'report name {stem!r} is not a plain file name: leave out folders, the characters \\ / : * ? " < > |,'
             " and leading or trailing dots and spaces"
         )
     if _WINDOWS_RESERVED.fullmatch(stem.split(".")[0]):

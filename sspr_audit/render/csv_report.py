@@ -15,12 +15,23 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from sspr_audit.audit.results import AuditResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.summary import ordered_findings
-from sspr_audit.results import AuditResult
 
-COLUMNS = ("rule", "severity", "status", "upn", "user_id", "display_name", "department", "field", "value",
-           "message", "suggestion")
+COLUMNS = (
+    "rule",
+    "severity",
+    "status",
+    "upn",
+    "user_id",
+    "display_name",
+    "department",
+    "field",
+    "value",
+    "message",
+    "suggestion",
+)
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

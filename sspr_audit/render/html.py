@@ -18,11 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sspr_audit import __version__
+from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.trend import history_view
-from sspr_audit.results import AuditResult, Readiness, Severity
 
 FAILURES_SHOWN = 50  # the Users table filters the rest
 
@@ -47,8 +47,9 @@ def render(result: AuditResult, path: Path) -> Path:
     summary = summarize(result)
     css = _asset("report.css")
     js = _asset("report.js")
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = Environment(
+        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"
     template = env.from_string(_asset("report.html.j2"))
@@ -65,8 +66,9 @@ def render(result: AuditResult, path: Path) -> Path:
         "data": Markup(script_json(data)),
         "status_bar": status_bar(summary),
         "severity_bars": severity_bars(summary),
-        "department_bars": [bar(zip(summary.status_counts, d.counts, strict=True), d.total)
-                            for d in summary.departments],
+        "department_bars": [
+            bar(zip(summary.status_counts, d.counts, strict=True), d.total) for d in summary.departments
+        ],
         "statuses": list(Readiness),
         "severities": list(Severity),
         "rule_options": rule_rows(result),
@@ -83,8 +85,10 @@ def render(result: AuditResult, path: Path) -> Path:
 
 def content_security_policy(css: str, js: str) -> str:
     """A policy that loads nothing and runs only the report's own script and style."""
-    return (f"default-src 'none'; script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}';"
-            " base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src '{csp_hash(js)}'; style-src '{csp_hash(css)}';"
+        " base-uri 'none'; form-action 'none'"
+    )
 
 
 def csp_hash(text: str) -> str:
@@ -113,8 +117,10 @@ def status_bar(summary: Summary) -> list[Segment]:
 def severity_bars(summary: Summary) -> list[Segment]:
     """One bar per severity, as long as its share of the largest count."""
     top = max((c.count for c in summary.severity_counts), default=0)
-    return [Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
-            for c in summary.severity_counts]
+    return [
+        Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
+        for c in summary.severity_counts
+    ]
 
 
 def _asset(name: str) -> str:

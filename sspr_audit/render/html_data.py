@@ -22,13 +22,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sspr_audit.audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
+from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.summary import STATUS_LABELS, role_text
-from sspr_audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
-from sspr_audit.sspr_methods import METHOD_LABELS
 
 # Characters that could end the <script> element or confuse an HTML or JS parser.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 class _Strings:
@@ -63,8 +62,7 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
     data_findings = []
     for f in findings:
         at = user_index.get(f.user_id, -1) if f.user_id else -1
-        row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message),
-               s(f.suggestion)]
+        row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message), s(f.suggestion)]
         if at < 0:
             row += [s(f.upn), s(f.display_name)]
         data_findings.append(row)
@@ -83,12 +81,28 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
 def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[Any]:
     u = r.user
     admin = (2 if r.admin_eligible_only else 1) if r.is_admin else 0
-    methods = [[s(m.method), int(m.source == MethodSource.PREPOPULATED), s(m.field), s(m.value), int(m.defective)]
-               for m in r.usable]
+    methods = [
+        [s(m.method), int(m.source == MethodSource.PREPOPULATED), s(m.field), s(m.value), int(m.defective)]
+        for m in r.usable
+    ]
     synced = None if u.on_premises_sync_enabled is None else int(u.on_premises_sync_enabled)
-    return [s(u.user_principal_name), s(u.display_name), s(u.department), s(u.manager_name), s(u.user_type),
-            statuses[r.status], s(r.reason), admin, r.required, r.usable_count, methods,
-            s(u.collection.state.value), s(u.collection.reason), [s(t) for t in role_text(u)], synced]
+    return [
+        s(u.user_principal_name),
+        s(u.display_name),
+        s(u.department),
+        s(u.manager_name),
+        s(u.user_type),
+        statuses[r.status],
+        s(r.reason),
+        admin,
+        r.required,
+        r.usable_count,
+        methods,
+        s(u.collection.state.value),
+        s(u.collection.reason),
+        [s(t) for t in role_text(u)],
+        synced,
+    ]
 
 
 def script_json(data: Any) -> str:

@@ -1,4 +1,4 @@
-"""The JSON report: one object, described by ``sspr_audit/schemas/report.schema.json``.
+"""The JSON report: one object, described by ``sspr_audit/render/report.schema.json``.
 
 Meant for other programs (SIEM, ticketing, a later diff). Users and findings
 are written one item at a time, so a large tenant never exists twice in
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from sspr_audit import __version__
-from sspr_audit.changes import to_json as changes_json
+from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, UserResult
 from sspr_audit.files import atomic_writer
-from sspr_audit.render.summary import READY_STATUSES, Summary, ordered_findings, ordered_users, summarize
-from sspr_audit.results import AuditResult, Finding, RuleInfo, UserResult
+from sspr_audit.render.changes import to_json as changes_json
+from sspr_audit.render.summary import Summary, ordered_findings, ordered_users, summarize
 
 SCHEMA_VERSION = 1
 
@@ -90,8 +90,14 @@ def _tenant(result: AuditResult) -> dict[str, Any]:
         "collected_at": t.collected_at,
         "graph_endpoint": t.graph_endpoint,
         "sources": [
-            {"source": s.source, "state": s.state.value, "http_status": s.http_status, "error_code": s.error_code,
-             "message": s.message, "permission": s.permission}
+            {
+                "source": s.source,
+                "state": s.state.value,
+                "http_status": s.http_status,
+                "error_code": s.error_code,
+                "message": s.message,
+                "permission": s.permission,
+            }
             for s in t.sources
         ],
     }
@@ -107,22 +113,39 @@ def _summary(s: Summary) -> dict[str, Any]:
         "status_counts": {c.status.value: c.count for c in s.status_counts},
         "findings_total": s.findings_total,
         "severity_counts": {c.severity.value: c.count for c in s.severity_counts},
-        "rule_counts": [{"rule": r.rule, "title": r.title, "severity": r.severity.value, "count": r.count}
-                        for r in s.rule_counts],
+        "rule_counts": [
+            {"rule": r.rule, "title": r.title, "severity": r.severity.value, "count": r.count} for r in s.rule_counts
+        ],
         "admins_total": len(s.admins),
-        "admins_ready": sum(1 for a in s.admins if a.status in READY_STATUSES),
-        "departments": [{"department": d.name, "total": d.total, "ready_percent": d.ready_percent,
-                         "status_counts": {c.status.value: n for c, n in zip(s.status_counts, d.counts, strict=True)}}
-                        for d in s.departments],
-        "sources_not_read": [{"source": r.source, "state": r.state, "permission": r.permission, "detail": r.detail,
-                              "notice": r.notice} for r in s.notices],
+        "admins_ready": sum(1 for a in s.admins if a.status.can_reset),
+        "departments": [
+            {
+                "department": d.name,
+                "total": d.total,
+                "ready_percent": d.ready_percent,
+                "status_counts": {c.status.value: n for c, n in zip(s.status_counts, d.counts, strict=True)},
+            }
+            for d in s.departments
+        ],
+        "sources_not_read": [
+            {"source": r.source, "state": r.state, "permission": r.permission, "detail": r.detail, "notice": r.notice}
+            for r in s.notices
+        ],
         "collection_failures": len(s.failures),
     }
 
 
 def _rule(r: RuleInfo) -> dict[str, Any]:
-    return {"id": r.id, "title": r.title, "severity": r.severity.value, "default_severity": r.default_severity.value,
-            "enabled": r.enabled, "why": r.why, "fix": r.fix, "doc_url": r.doc_url}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "severity": r.severity.value,
+        "default_severity": r.default_severity.value,
+        "enabled": r.enabled,
+        "why": r.why,
+        "fix": r.fix,
+        "doc_url": r.doc_url,
+    }
 
 
 def _user(r: UserResult) -> dict[str, Any]:
@@ -143,7 +166,9 @@ def _user(r: UserResult) -> dict[str, Any]:
         "roles": [{"role": a.role_name, "assignment": a.assignment, "via_group": a.via_group} for a in u.roles],
         "required": r.required,
         "usable_count": r.usable_count,
-        "usable_methods": [{"method": m.method, "source": m.source.value, "field": m.field, "value": m.value,
-                            "defective": m.defective} for m in r.usable],
+        "usable_methods": [
+            {"method": m.method, "source": m.source.value, "field": m.field, "value": m.value, "defective": m.defective}
+            for m in r.usable
+        ],
         "collection": {"state": u.collection.state.value, "reason": u.collection.reason},
     }

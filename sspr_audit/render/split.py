@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, share, tally
 from sspr_audit.errors import InputError
 from sspr_audit.files import ensure_private_dir
 from sspr_audit.render import default_stem
-from sspr_audit.render.summary import NO_DEPARTMENT, NOT_IN_SCOPE, READY_STATUSES
-from sspr_audit.results import AuditResult, Finding, Severity, UserResult
+from sspr_audit.render.summary import NO_DEPARTMENT
 
 SPLIT_BY = ("department", "manager")
 NO_MANAGER = "(no manager)"
@@ -38,8 +38,14 @@ _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
 _WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)")
 _INDEX_COLUMNS = (
-    ("Group", 34), ("Manager id", 38), ("Users", 10), ("In SSPR scope", 12), ("Ready", 10), ("Ready (%)", 10),
-    *((s.value.capitalize(), 10) for s in Severity), ("File", 60),
+    ("Group", 34),
+    ("Manager id", 38),
+    ("Users", 10),
+    ("In SSPR scope", 12),
+    ("Ready", 10),
+    ("Ready (%)", 10),
+    *((s.value.capitalize(), 10) for s in Severity),
+    ("File", 60),
 )
 
 
@@ -78,8 +84,14 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
         paths.append(path)
         rows.append(_index_row(g, own, path.name))
     index = out_dir / f"{stem}_index.xlsx"
-    xlsx.render_table(index, f"SSPR readiness by {by}: {result.tenant.display_name}", "Groups", _INDEX_COLUMNS, rows,
-                      result.generated_at)
+    xlsx.render_table(
+        index,
+        f"SSPR readiness by {by}: {result.tenant.display_name}",
+        "Groups",
+        _INDEX_COLUMNS,
+        rows,
+        result.generated_at,
+    )
     return [index, *paths]
 
 
@@ -105,8 +117,10 @@ def _with_hash(text: str, key: str) -> str:
 
 def _check_stem(stem: str) -> str:
     if safe_name(stem) != stem:
-        raise InputError(f"report name {stem!r} is not a plain file name: use letters, digits, '-', '_' and '.',"
-                         f" at most {NAME_MAX_BYTES} bytes")
+        raise InputError(
+            f"report name {stem!r} is not a plain file name: use letters, digits, '-', '_' and '.',"
+            f" at most {NAME_MAX_BYTES} bytes"
+        )
     return stem
 
 
@@ -152,13 +166,11 @@ def _findings_by_user(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 
 def _index_row(g: _Group, findings: tuple[Finding, ...], file_name: str) -> list:
-    statuses = Counter(r.status for r in g.users)
-    in_scope = sum(n for s, n in statuses.items() if s not in NOT_IN_SCOPE)
-    ready = sum(statuses[s] for s in READY_STATUSES)
+    in_scope, ready = tally(r.status for r in g.users)
     severities = Counter(f.severity for f in findings)
-    percent = round(100.0 * ready / in_scope, 1) if in_scope else "n/a"
-    return [g.name, g.manager_id, len(g.users), in_scope, ready, percent, *(severities[s] for s in Severity),
-            file_name]
+    percent = share(ready, in_scope)
+    percent = "n/a" if percent is None else percent
+    return [g.name, g.manager_id, len(g.users), in_scope, ready, percent, *(severities[s] for s in Severity), file_name]
 
 
 def _fold(part: str) -> str:

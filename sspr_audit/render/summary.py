@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sspr_audit.models import CollectionState, Source, SourceState, SourceStatus, User
-from sspr_audit.results import AuditResult, Finding, Readiness, Severity, UserResult
+from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, UserResult, share, tally
+from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus, User
 
 NO_DEPARTMENT = "(no department)"
 
@@ -28,11 +28,16 @@ STATUS_LABELS = {
 SEVERITY_LABELS = {s: s.value.capitalize() for s in Severity}
 
 # Statuses counted as able to reset today, and those left out of the percentage.
-READY_STATUSES = (Readiness.READY, Readiness.READY_UNVERIFIED, Readiness.AT_RISK)
-NOT_IN_SCOPE = (Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE)
 # Lists of people (administrators) put those who need action first.
-ATTENTION_ORDER = (Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK, Readiness.READY_UNVERIFIED,
-                   Readiness.READY, Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE)
+ATTENTION_ORDER = (
+    Readiness.NOT_READY,
+    Readiness.UNKNOWN,
+    Readiness.AT_RISK,
+    Readiness.READY_UNVERIFIED,
+    Readiness.READY,
+    Readiness.EXCLUDED,
+    Readiness.OUT_OF_SCOPE,
+)
 
 SOURCE_LABELS: dict[str, str] = {
     Source.USERS: "Users and contact fields",
@@ -193,8 +198,15 @@ def ordered_findings(result: AuditResult) -> tuple[Finding, ...]:
 
 
 def _finding_key(f: Finding) -> tuple:
-    return (-f.severity.rank, f.rule, (f.upn or "").casefold(), f.user_id or "", f.field or "", f.value or "",
-            f.message)
+    return (
+        -f.severity.rank,
+        f.rule,
+        (f.upn or "").casefold(),
+        f.user_id or "",
+        f.field or "",
+        f.value or "",
+        f.message,
+    )
 
 
 def display_name(user: User) -> str:
@@ -222,14 +234,13 @@ def summarize(result: AuditResult) -> Summary:
     """Count and group the decisions in ``result``."""
     users = ordered_users(result)
     by_status = Counter(u.status for u in users)
-    in_scope = sum(n for status, n in by_status.items() if status not in NOT_IN_SCOPE)
-    ready = sum(by_status[s] for s in READY_STATUSES)
+    in_scope, ready = tally(u.status for u in users)
     return Summary(
         tenant_name=result.tenant.display_name or (result.tenant.verified_domains or ("",))[0] or result.tenant.id,
         users_total=len(users),
         users_in_scope=in_scope,
         users_ready=ready,
-        ready_percent=_percent(ready, in_scope),
+        ready_percent=share(ready, in_scope),
         ready_label=(
             f"Ready = ready, ready on unverified contact data, or at risk; out of {in_scope:,} users in SSPR scope"
             " (excluded and out-of-scope users not counted)."
@@ -242,16 +253,17 @@ def summarize(result: AuditResult) -> Summary:
         departments=_departments(users),
         sources=tuple(_source_row(s) for s in sorted(result.tenant.sources, key=_source_order)),
         failures=tuple(
-            FailureRow(i, u.user.user_principal_name, display_name(u.user), u.user.collection.state.value,
-                       u.user.collection.reason or "")
+            FailureRow(
+                i,
+                u.user.user_principal_name,
+                display_name(u.user),
+                u.user.collection.state.value,
+                u.user.collection.reason or "",
+            )
             for i, u in enumerate(users)
             if u.user.collection.state != CollectionState.OK
         ),
     )
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 def _severity_counts(findings: tuple[Finding, ...]) -> tuple[SeverityCount, ...]:
@@ -275,8 +287,16 @@ def _rule_counts(result: AuditResult) -> tuple[RuleCount, ...]:
 
 def _admins(users: tuple[UserResult, ...]) -> tuple[AdminRow, ...]:
     rows = [
-        AdminRow(i, u.user.user_principal_name, display_name(u.user), u.status, u.admin_eligible_only,
-                 role_text(u.user), u.usable_count, u.required)
+        AdminRow(
+            i,
+            u.user.user_principal_name,
+            display_name(u.user),
+            u.status,
+            u.admin_eligible_only,
+            role_text(u.user),
+            u.usable_count,
+            u.required,
+        )
         for i, u in enumerate(users)
         if u.is_admin
     ]
@@ -293,9 +313,8 @@ def _departments(users: tuple[UserResult, ...]) -> tuple[DepartmentRow, ...]:
     rows = []
     for name in names:
         c = counts[name]
-        in_scope = sum(n for s, n in c.items() if s not in NOT_IN_SCOPE)
-        rows.append(DepartmentRow(name, tuple(c[s] for s in Readiness), sum(c.values()),
-                                  _percent(sum(c[s] for s in READY_STATUSES), in_scope)))
+        in_scope, ready = tally(c.elements())
+        rows.append(DepartmentRow(name, tuple(c[s] for s in Readiness), sum(c.values()), share(ready, in_scope)))
     return tuple(rows)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sspr_audit.changes import RunChanges, StoredFinding, TrendPoint, describe, headline, notes, percent
+from sspr_audit.history.compare import RunChanges, StoredFinding, TrendPoint
+from sspr_audit.render.changes import describe, headline, notes, percent
 
 LIST_CAP = 20  # items shown per list; the workbook and the JSON report hold them all
 
@@ -85,8 +86,7 @@ def history_view(changes: RunChanges | None, cap: int | None = LIST_CAP) -> Hist
     lists = []
     for key, title, items in changes.sections():
         shown = items if cap is None else items[:cap]
-        rows = tuple(ChangeRow(i.severity.value if isinstance(i, StoredFinding) else None, *describe(i))
-                     for i in shown)
+        rows = tuple(ChangeRow(i.severity.value if isinstance(i, StoredFinding) else None, *describe(i)) for i in shown)
         lists.append(ChangeList(key, title, len(items), rows, len(items) - len(shown)))
     old = changes.old
     return HistoryView(
@@ -110,8 +110,12 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
     plot_h = HEIGHT - _TOP - _BOTTOM
     step = (right - _LEFT) / (len(known) - 1)
     chart_points = tuple(
-        ChartPoint(round(_LEFT + i * step, 1), _y(p.ready_percent or 0.0, plot_h), p.generated_at[:10] or "?",
-                   percent(p.ready_percent))
+        ChartPoint(
+            round(_LEFT + i * step, 1),
+            _y(p.ready_percent or 0.0, plot_h),
+            p.generated_at[:10] or "?",
+            percent(p.ready_percent),
+        )
         for i, p in enumerate(known)
     )
     return TrendChart(
@@ -124,10 +128,9 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
         right=right,
         label_y=HEIGHT - _BOTTOM + 20,
         title=f"Ready share over the last {len(chart_points)} runs: "
-              + "; ".join(f"{p.when} {p.value}" for p in chart_points),
+        + "; ".join(f"{p.when} {p.value}" for p in chart_points),
     )
 
 
 def _y(percent: float, plot_h: int) -> float:
     return round(_TOP + plot_h * (1 - percent / 100.0), 1)
-

@@ -17,11 +17,12 @@ from typing import Any
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from sspr_audit.advice import what_to_do
-from sspr_audit.changes import RunChanges, StoredFinding, headline, notes
+from sspr_audit.audit.advice import what_to_do
+from sspr_audit.audit.results import AuditResult, UserResult
 from sspr_audit.files import atomic_writer
+from sspr_audit.history.compare import RunChanges, StoredFinding
+from sspr_audit.render.changes import headline, notes
 from sspr_audit.render.summary import (
-    READY_STATUSES,
     Summary,
     department,
     ordered_findings,
@@ -29,7 +30,6 @@ from sspr_audit.render.summary import (
     role_text,
     summarize,
 )
-from sspr_audit.results import AuditResult, UserResult
 
 EXCEL_CELL_LIMIT = 32_767
 TRUNCATED = " … [truncated: see the JSON report]"
@@ -37,8 +37,13 @@ DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 SEVERITY_FILLS = {"critical": "FF9B9B", "high": "FFC7CE", "medium": "FFEB9C", "low": "DDEBF7", "info": "EDEDED"}
 STATUS_FILLS = {
-    "ready": "C6EFCE", "ready_unverified": "E2EFDA", "at_risk": "FFEB9C", "not_ready": "FFC7CE",
-    "unknown": "D9D2E9", "excluded": "EDEDED", "out_of_scope": "EDEDED",
+    "ready": "C6EFCE",
+    "ready_unverified": "E2EFDA",
+    "at_risk": "FFEB9C",
+    "not_ready": "FFC7CE",
+    "unknown": "D9D2E9",
+    "excluded": "EDEDED",
+    "out_of_scope": "EDEDED",
 }
 _HEADER_FILL = "1F3864"
 _NOT_PLAIN_TEXT = frozenset("=#")
@@ -46,26 +51,73 @@ _NOT_PLAIN_TEXT = frozenset("=#")
 SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
     "Summary": (("Item", 36), ("Value", 28), ("Detail", 100)),
     "Findings": (
-        ("Rule", 12), ("Severity", 10), ("Status", 16), ("UPN", 34), ("Display name", 26), ("Department", 20),
-        ("Manager", 24), ("Field", 24), ("Value", 26), ("Message", 70), ("Suggestion", 40), ("Rule title", 40),
-        ("What to do", 70), ("User id", 38),
+        ("Rule", 12),
+        ("Severity", 10),
+        ("Status", 16),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Department", 20),
+        ("Manager", 24),
+        ("Field", 24),
+        ("Value", 26),
+        ("Message", 70),
+        ("Suggestion", 40),
+        ("Rule title", 40),
+        ("What to do", 70),
+        ("User id", 38),
     ),
     "Users": (
-        ("UPN", 34), ("Display name", 26), ("Department", 20), ("Manager", 24), ("User type", 10), ("Admin", 10),
-        ("Roles", 30), ("Status", 16), ("Reason", 60), ("Usable methods", 10), ("Required", 10), ("Methods", 60),
-        ("Synced", 9), ("Collection", 11), ("Collection detail", 40), ("User id", 38),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Department", 20),
+        ("Manager", 24),
+        ("User type", 10),
+        ("Admin", 10),
+        ("Roles", 30),
+        ("Status", 16),
+        ("Reason", 60),
+        ("Usable methods", 10),
+        ("Required", 10),
+        ("Methods", 60),
+        ("Synced", 9),
+        ("Collection", 11),
+        ("Collection detail", 40),
+        ("User id", 38),
     ),
     "Admins": (
-        ("UPN", 34), ("Display name", 26), ("Department", 20), ("Roles", 40), ("Eligible only", 12), ("Status", 16),
-        ("Usable methods", 10), ("Required", 10), ("Reason", 60),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Department", 20),
+        ("Roles", 40),
+        ("Eligible only", 12),
+        ("Status", 16),
+        ("Usable methods", 10),
+        ("Required", 10),
+        ("Reason", 60),
     ),
     "Rules": (
-        ("Rule", 12), ("Title", 40), ("Severity", 10), ("Default severity", 10), ("Enabled", 9), ("Findings", 10),
-        ("Why", 70), ("Fix", 70), ("Documentation", 50),
+        ("Rule", 12),
+        ("Title", 40),
+        ("Severity", 10),
+        ("Default severity", 10),
+        ("Enabled", 9),
+        ("Findings", 10),
+        ("Why", 70),
+        ("Fix", 70),
+        ("Documentation", 50),
     ),
     "Changes": (
-        ("Change", 30), ("Severity", 10), ("Rule", 12), ("UPN", 34), ("Display name", 26), ("Field", 24),
-        ("Value", 26), ("Before", 16), ("After", 16), ("Detail", 80), ("User id", 38),
+        ("Change", 30),
+        ("Severity", 10),
+        ("Rule", 12),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Field", 24),
+        ("Value", 26),
+        ("Before", 16),
+        ("After", 16),
+        ("Detail", 80),
+        ("User id", 38),
     ),
 }
 
@@ -221,8 +273,14 @@ def render_group(result: AuditResult, path: Path, group: tuple[str, str]) -> Pat
     return path
 
 
-def render_table(path: Path, title: str, sheet_title: str, columns: Sequence[tuple[str, int]],
-                 rows: Iterable[Sequence[Any]], generated_at: str) -> Path:
+def render_table(
+    path: Path,
+    title: str,
+    sheet_title: str,
+    columns: Sequence[tuple[str, int]],
+    rows: Iterable[Sequence[Any]],
+    generated_at: str,
+) -> Path:
     """Write a one-sheet workbook of ``rows`` under ``columns`` (name, width), with the same safe cells."""
     path = Path(path)
     wb = _workbook(title, generated_at)
@@ -288,8 +346,9 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     sheet.append(["Findings", s.findings_total, None])
     for c in s.severity_counts:
         sheet.append([sheet.filled(c.severity.value, SEVERITY_FILLS), c.count, f"{c.label} findings"])
-    sheet.append(["Administrators", len(s.admins),
-                  f"{sum(1 for a in s.admins if a.status in READY_STATUSES)} of them could reset today"])
+    sheet.append(
+        ["Administrators", len(s.admins), f"{sum(1 for a in s.admins if a.status.can_reset)} of them could reset today"]
+    )
     sheet.append(["Users whose data could not be read", len(s.failures), None])
     for src in s.sources:
         sheet.append([f"Source: {src.label}", src.state, src.notice or "read"])
@@ -303,14 +362,24 @@ def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
     titles = {r.id: r.title for r in result.rules}
     for f in ordered_findings(result):
         u = by_id.get(f.user_id) if f.user_id else None
-        sheet.append([
-            f.rule, sheet.filled(f.severity.value, SEVERITY_FILLS),
-            sheet.filled(u.status.value, STATUS_FILLS) if u else None,
-            f.upn or (u.user.user_principal_name if u else None),
-            f.display_name or (u.user.display_name if u else None),
-            u.user.department if u else None, u.user.manager_name if u else None,
-            f.field, f.value, f.message, f.suggestion, titles.get(f.rule, f.rule), what_to_do(f, u), f.user_id,
-        ])
+        sheet.append(
+            [
+                f.rule,
+                sheet.filled(f.severity.value, SEVERITY_FILLS),
+                sheet.filled(u.status.value, STATUS_FILLS) if u else None,
+                f.upn or (u.user.user_principal_name if u else None),
+                f.display_name or (u.user.display_name if u else None),
+                u.user.department if u else None,
+                u.user.manager_name if u else None,
+                f.field,
+                f.value,
+                f.message,
+                f.suggestion,
+                titles.get(f.rule, f.rule),
+                what_to_do(f, u),
+                f.user_id,
+            ]
+        )
     sheet.close()
 
 
@@ -322,48 +391,118 @@ def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
             f"{', defective' if m.defective else ''})"
             for m in r.usable
         )
-        sheet.append([
-            u.user_principal_name, u.display_name, u.department, u.manager_name, u.user_type, _admin(r),
-            ", ".join(role_text(u)), sheet.filled(r.status.value, STATUS_FILLS), r.reason, r.usable_count,
-            r.required, methods, _yes_no(u.on_premises_sync_enabled), u.collection.state.value,
-            u.collection.reason, u.id,
-        ])
+        sheet.append(
+            [
+                u.user_principal_name,
+                u.display_name,
+                u.department,
+                u.manager_name,
+                u.user_type,
+                _admin(r),
+                ", ".join(role_text(u)),
+                sheet.filled(r.status.value, STATUS_FILLS),
+                r.reason,
+                r.usable_count,
+                r.required,
+                methods,
+                _yes_no(u.on_premises_sync_enabled),
+                u.collection.state.value,
+                u.collection.reason,
+                u.id,
+            ]
+        )
     sheet.close()
 
 
 def _admins_sheet(sheet: _Sheet, s: Summary, users: tuple[UserResult, ...]) -> None:
     for a in s.admins:
         r = users[a.index]
-        sheet.append([
-            a.upn, a.display_name, department(r.user), ", ".join(a.roles), a.eligible_only,
-            sheet.filled(a.status.value, STATUS_FILLS), a.usable_count, a.required, r.reason,
-        ])
+        sheet.append(
+            [
+                a.upn,
+                a.display_name,
+                department(r.user),
+                ", ".join(a.roles),
+                a.eligible_only,
+                sheet.filled(a.status.value, STATUS_FILLS),
+                a.usable_count,
+                a.required,
+                r.reason,
+            ]
+        )
     sheet.close()
 
 
 def _rules_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     counts = {c.rule: c.count for c in s.rule_counts}
     for r in sorted(result.rules, key=lambda r: r.id):
-        sheet.append([
-            r.id, r.title, sheet.filled(r.severity.value, SEVERITY_FILLS), r.default_severity.value, r.enabled,
-            counts.get(r.id, 0), r.why, r.fix, r.doc_url,
-        ])
+        sheet.append(
+            [
+                r.id,
+                r.title,
+                sheet.filled(r.severity.value, SEVERITY_FILLS),
+                r.default_severity.value,
+                r.enabled,
+                counts.get(r.id, 0),
+                r.why,
+                r.fix,
+                r.doc_url,
+            ]
+        )
     sheet.close()
 
 
 def _changes_sheet(sheet: _Sheet, changes: RunChanges) -> None:
     """What changed since the tenant's last recorded run: one row per item, the comparison first."""
-    sheet.append(["First recorded run" if changes.first_run else "Compared runs", None, None, None, None, None,
-                  None, None, None, " ".join((headline(changes), *notes(changes))), None])
+    sheet.append(
+        [
+            "First recorded run" if changes.first_run else "Compared runs",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            " ".join((headline(changes), *notes(changes))),
+            None,
+        ]
+    )
     for _, title, items in changes.sections():
         for i in items:
             if isinstance(i, StoredFinding):
-                sheet.append([title, sheet.filled(i.severity.value, SEVERITY_FILLS), i.rule, i.upn, None, i.field,
-                              i.value, None, None, i.message, i.user_id])
+                sheet.append(
+                    [
+                        title,
+                        sheet.filled(i.severity.value, SEVERITY_FILLS),
+                        i.rule,
+                        i.upn,
+                        None,
+                        i.field,
+                        i.value,
+                        None,
+                        None,
+                        i.message,
+                        i.user_id,
+                    ]
+                )
             else:
-                sheet.append([title, None, None, i.upn, i.display_name, None, None,
-                              sheet.filled(i.before, STATUS_FILLS) if i.before else None,
-                              sheet.filled(i.after, STATUS_FILLS) if i.after else None, i.detail, i.user_id])
+                sheet.append(
+                    [
+                        title,
+                        None,
+                        None,
+                        i.upn,
+                        i.display_name,
+                        None,
+                        None,
+                        sheet.filled(i.before, STATUS_FILLS) if i.before else None,
+                        sheet.filled(i.after, STATUS_FILLS) if i.after else None,
+                        i.detail,
+                        i.user_id,
+                    ]
+                )
     sheet.close()
 
 

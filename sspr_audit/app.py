@@ -1,0 +1,159 @@
+"""The run sequences the commands share: collect to a file; audit, write, record, summarise.
+
+Nothing here parses the command line or prints beyond the summary; the
+commands in :mod:`sspr_audit.cli` call these and choose the exit code.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from sspr_audit.audit.results import AuditResult
+from sspr_audit.collect.options import CollectOptions
+from sspr_audit.errors import InputError
+from sspr_audit.snapshot.models import Snapshot
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+ALL_FORMATS = "html,xlsx,json,csv"
+DEFAULT_OUTPUT = Path("reports")
+DEMO_LATENCY_MS = 20.0  # enough for the progress display to show what a real tenant looks like
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report-writing commands (report, run, demo) were asked for."""
+
+    output: Path = DEFAULT_OUTPUT
+    formats: str = ALL_FORMATS
+    policy_path: Path | None = None
+    fail_on: str | None = None
+    default_region: str | None = None
+    quiet: bool = False
+    history_path: Path | None = None  # default: history.sqlite in the output folder
+    no_history: bool = False
+    split_by: str | None = None  # "department" or "manager": one workbook per group too
+    redact: bool = False  # mask phone numbers and email addresses in every output
+
+    @classmethod
+    def take(cls, params: dict[str, Any]) -> ReportOptions:
+        """Remove this class's parameters from click's ``params`` and build the options."""
+        names = [f.name for f in fields(cls) if f.name in params]
+        return cls(**{name: params.pop(name) for name in names})
+
+    @property
+    def history_file(self) -> Path:
+        """Where runs are recorded."""
+        return self.history_path or self.output / "history.sqlite"
+
+
+def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path | None = None) -> int:
+    """Judge ``snap``, write the reports, record the run; return the exit code."""
+    from sspr_audit.audit import engine
+    from sspr_audit.audit.policy import with_overrides
+    from sspr_audit.render import FORMATS, write_reports
+
+    wanted = [f.strip().lower() for f in report.formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; use any of: {', '.join(FORMATS)}")
+    check_region(report.default_region)
+    resolved = with_overrides(
+        engine.load_policy(report.policy_path, snap), fail_on=report.fail_on, default_region=report.default_region
+    )
+    gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
+    result = engine.run(snap, resolved)
+    if not report.no_history:
+        from sspr_audit.history import store
+
+        result = replace(result, changes=store.changes_since_last_run(report.history_file, result))
+    shown = result
+    if report.redact:
+        from sspr_audit.render.redact import redact_result
+
+        shown = redact_result(result)
+    gc.freeze()
+    paths = write_reports(shown, report.output, wanted)
+    if report.split_by:
+        from sspr_audit.render import default_stem
+        from sspr_audit.render.split import write_split_workbooks
+
+        paths += write_split_workbooks(shown, report.output, report.split_by, default_stem(shown))
+    if not report.no_history:  # the history keeps full values: a local, owner-only file
+        store.record_run(report.history_file, result, str(snapshot_path) if snapshot_path else None)
+    if not report.quiet:
+        from sspr_audit.cli.console import print_summary
+
+        print_summary(shown, paths)
+    return exit_code(result)
+
+
+def check_region(default_region: str | None) -> None:
+    """Refuse a ``--default-region`` that is not a two-letter region code."""
+    if default_region is not None:
+        from sspr_audit.audit.policy import parse_region
+
+        try:
+            parse_region(default_region)
+        except ValueError as exc:
+            raise InputError(f"--default-region: {exc}") from None
+
+
+def exit_code(result: AuditResult) -> int:
+    """1 when a finding reaches the fail-on severity, else 0."""
+    if result.fail_on is None:
+        return EXIT_OK
+    worst = max((f.severity.rank for f in result.findings), default=-1)
+    return EXIT_FINDINGS if worst >= result.fail_on.rank else EXIT_OK
+
+
+def collect_to_file(
+    options: CollectOptions, output: Path, snapshot_path: Path | None, checkpoint: Path | None, resume: bool
+) -> Path:
+    """Run one collection to a snapshot file; returns its path."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from sspr_audit.collect.collector import collect as run_collection
+    from sspr_audit.collect.progress import progress_display
+
+    path = snapshot_path or output / f"snapshot-{datetime.now(UTC):%Y%m%d-%H%M%S}.json.gz"
+    with progress_display(options.quiet) as progress:
+        asyncio.run(
+            run_collection(
+                options,
+                checkpoint=checkpoint or output / "collect.checkpoint",
+                resume=resume,
+                progress=progress,
+                output=path,
+            )
+        )
+    return path
+
+
+def collect_demo(
+    options: CollectOptions,
+    users: int,
+    seed: int,
+    output: Path,
+    snapshot_path: Path | None,
+    checkpoint: Path | None,
+    resume: bool,
+) -> Path:
+    """Collect the demo tenant from an in-process emulator through the real collector."""
+    from sspr_audit.demo.tenant import generate_tenant
+    from sspr_audit.emulator.config import EmulatorConfig
+    from sspr_audit.emulator.server import emulator_in_thread
+
+    config = EmulatorConfig(latency_ms=DEMO_LATENCY_MS, seed=seed)
+    with emulator_in_thread(generate_tenant(users=users, seed=seed), config) as emulator:
+        demo_options = replace(options, graph_url=emulator.url, access_token=config.token, cloud="global")
+        return collect_to_file(
+            demo_options,
+            output,
+            snapshot_path or output / f"demo-snapshot-{users}-seed{seed}.json.gz",
+            checkpoint or output / "demo-collect.checkpoint",
+            resume,
+        )

@@ -1,0 +1,160 @@
+"""What the rule engine produces from a snapshot and a policy.
+
+Renderers only display these; every decision (status, severity, wording,
+suggestion) is taken before a renderer sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sspr_audit.snapshot.models import Tenant, User
+
+if TYPE_CHECKING:
+    from sspr_audit.history.compare import RunChanges
+
+
+class Severity(StrEnum):
+    """Finding severity, most severe first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info: higher is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Readiness(StrEnum):
+    """Whether a user could reset their own password today."""
+
+    READY = "ready"
+    READY_UNVERIFIED = "ready_unverified"  # only through prepopulated contact data
+    AT_RISK = "at_risk"  # meets the policy, but a method in use has a defect
+    NOT_READY = "not_ready"
+    UNKNOWN = "unknown"  # the user's methods could not be read
+    EXCLUDED = "excluded"  # excluded by the policy file (break-glass, ...)
+    OUT_OF_SCOPE = "out_of_scope"  # SSPR not enabled for this user
+
+    @property
+    def in_scope(self) -> bool:
+        """Judged at all: everyone but the excluded and those SSPR does not apply to (the denominator)."""
+        return self not in (Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE)
+
+    @property
+    def can_reset(self) -> bool:
+        """Counts as "can reset" in every headline and share."""
+        return self in (Readiness.READY, Readiness.READY_UNVERIFIED, Readiness.AT_RISK)
+
+
+def tally(statuses: Iterable[Readiness]) -> tuple[int, int]:
+    """``(in scope, can reset)``: the one denominator and numerator of every readiness share."""
+    in_scope = can_reset = 0
+    for status in statuses:
+        in_scope += status.in_scope
+        can_reset += status.can_reset
+    return in_scope, can_reset
+
+
+def share(part: int, whole: int) -> float | None:
+    """A share as every output shows it: a percentage to one decimal; None when ``whole`` is 0."""
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+class MethodSource(StrEnum):
+    """Where a usable SSPR method comes from."""
+
+    REGISTERED = "registered"  # an authentication method or registration report entry
+    PREPOPULATED = "prepopulated"  # a contact field nobody verified (mobilePhone, otherMails, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class UsableMethod:
+    """One SSPR method the user could present, with its evidence."""
+
+    method: str  # an SSPR method name from sspr_audit.audit.sspr_methods
+    source: MethodSource
+    field: str  # where it was found, e.g. "mobilePhone", "authentication phone (mobile)"
+    value: str | None = None  # the number or address, when there is one
+    defective: bool = False  # a format/validity defect that may stop it working
+
+
+@dataclass(frozen=True, slots=True)
+class UserResult:
+    """One user's readiness and the reason for it."""
+
+    user: User
+    status: Readiness
+    reason: str  # one sentence: why this status
+    is_admin: bool
+    admin_eligible_only: bool  # admin only through PIM eligibility
+    required: int  # methods this user must present (2 for admins)
+    usable: tuple[UsableMethod, ...]
+
+    @property
+    def usable_count(self) -> int:
+        """Distinct SSPR methods the user can present."""
+        return len({m.method for m in self.usable})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule firing for one user (or for the tenant when ``user_id`` is None)."""
+
+    rule: str
+    severity: Severity
+    message: str  # one sentence about this case
+    user_id: str | None = None
+    upn: str | None = None
+    display_name: str | None = None
+    field: str | None = None
+    value: str | None = None
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule's catalog entry with the severity in force for this run."""
+
+    id: str
+    title: str
+    severity: Severity
+    default_severity: Severity
+    why: str
+    fix: str
+    doc_url: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySetting:
+    """One effective policy setting and where its value came from."""
+
+    name: str
+    value: str  # displayed value
+    origin: str  # "policy file", "tenant", "default"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Everything a renderer needs."""
+
+    tenant: Tenant
+    users: tuple[UserResult, ...]
+    findings: tuple[Finding, ...]
+    rules: tuple[RuleInfo, ...]
+    policy: tuple[PolicySetting, ...]
+    policy_source: str | None  # the policy file path, None when defaults only
+    generated_at: str  # ISO 8601 UTC, injectable for deterministic output
+    fail_on: Severity | None = None
+    changes: RunChanges | None = None  # since the tenant's last recorded run; None when history is not kept

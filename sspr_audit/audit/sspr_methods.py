@@ -1,0 +1,97 @@
+"""The SSPR method vocabulary and how Graph data maps onto it.
+
+SSPR accepts five kinds of method. The portal lists the Authenticator app
+twice (notification and code) but a user cannot present both as two
+methods, so the audit counts the app once, as ``mobile_app``.
+"""
+
+from __future__ import annotations
+
+MOBILE_APP = "mobile_app"
+MOBILE_PHONE = "mobile_phone"
+OFFICE_PHONE = "office_phone"
+EMAIL = "email"
+SECURITY_QUESTIONS = "security_questions"
+
+SSPR_METHODS: tuple[str, ...] = (MOBILE_APP, MOBILE_PHONE, OFFICE_PHONE, EMAIL, SECURITY_QUESTIONS)
+
+METHOD_LABELS = {
+    MOBILE_APP: "Mobile app (Authenticator notification or code, OATH code)",
+    MOBILE_PHONE: "Mobile phone (SMS or voice call)",
+    OFFICE_PHONE: "Office phone (voice call)",
+    EMAIL: "Email",
+    SECURITY_QUESTIONS: "Security questions",
+}
+
+# Methods SSPR offers when the tenant's setting cannot be read: the set
+# Microsoft's SSPR tutorial enables (app notification/code, email, mobile phone).
+DEFAULT_ENABLED: tuple[str, ...] = (MOBILE_APP, MOBILE_PHONE, EMAIL)
+
+PHONE_TYPE_METHOD = {"mobile": MOBILE_PHONE, "alternateMobile": MOBILE_PHONE, "office": OFFICE_PHONE}
+
+# Fixed ids of phone methods per phone type (Graph reference, phoneAuthenticationMethod).
+PHONE_METHOD_IDS = {
+    "mobile": "3179e48a-750b-4051-897c-87b9720928f7",
+    "alternateMobile": "b6332ec1-7057-4abe-9331-3d72feddfe41",
+    "office": "e37fc753-ff3b-4958-9484-eaa9425c82bc",
+}
+
+# Graph @odata.type short names (without "#microsoft.graph." and
+# "AuthenticationMethod") that give an SSPR method regardless of detail.
+APP_METHOD_TYPES = frozenset({"microsoftAuthenticator", "softwareOath", "hardwareOath"})
+
+# Registered authentication method types that exist but are not SSPR methods.
+NON_SSPR_METHOD_TYPES = frozenset(
+    {
+        "password",
+        "fido2",
+        "windowsHelloForBusiness",
+        "temporaryAccessPass",
+        "platformCredential",
+        "qrCodePin",
+        "external",
+        "passkey",
+    }
+)
+
+KNOWN_METHOD_TYPES = APP_METHOD_TYPES | NON_SSPR_METHOD_TYPES | {"phone", "email"}
+
+# userRegistrationDetails.methodsRegistered values -> SSPR method.
+REGISTRATION_METHODS = {
+    "mobilePhone": MOBILE_PHONE,
+    "alternateMobilePhone": MOBILE_PHONE,
+    "officePhone": OFFICE_PHONE,
+    "email": EMAIL,
+    "microsoftAuthenticatorPush": MOBILE_APP,
+    "softwareOneTimePasscode": MOBILE_APP,
+    "hardwareOneTimePasscode": MOBILE_APP,
+    "securityQuestion": SECURITY_QUESTIONS,
+}
+
+
+def method_type_from_odata(odata_type: str) -> str:
+    """``#microsoft.graph.phoneAuthenticationMethod`` -> ``phone``; unknown -> ``unrecognised``."""
+    name = odata_type.rsplit(".", 1)[-1]
+    if name.endswith("AuthenticationMethod"):
+        name = name[: -len("AuthenticationMethod")]
+    return name if name in KNOWN_METHOD_TYPES else "unrecognised"
+
+
+def enabled_from_method_configurations(configs: tuple) -> tuple[str, ...]:
+    """SSPR methods the authentication methods policy turns on.
+
+    ``configs`` are :class:`~sspr_audit.snapshot.models.MethodConfiguration`. Security
+    questions are not part of that policy, so they are never returned here.
+    """
+    on = {c.id.lower(): c for c in configs if c.state == "enabled"}
+    enabled = []
+    if {"microsoftauthenticator", "softwareoath", "hardwareoath"} & on.keys():
+        enabled.append(MOBILE_APP)
+    if {"sms", "voice"} & on.keys():
+        enabled.append(MOBILE_PHONE)
+    voice = on.get("voice")
+    if voice is not None and voice.office_phone_allowed:
+        enabled.append(OFFICE_PHONE)
+    if "email" in on:
+        enabled.append(EMAIL)
+    return tuple(m for m in SSPR_METHODS if m in enabled)

@@ -1,0 +1,57 @@
+"""The command line: thin click commands that parse, call the library and pick exit codes.
+
+Exit codes: 0 done; 1 a finding at or above ``--fail-on`` exists; 2 usage or
+input error (one line on stderr, never a traceback). Heavy libraries are
+imported inside the commands that need them so ``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from sspr_audit import __version__
+from sspr_audit.app import EXIT_INPUT
+from sspr_audit.cli import audit, catalog, collect, history, remediate
+from sspr_audit.errors import InputError
+
+
+class _Group(click.Group):
+    """Turns :class:`InputError` into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"sspr-audit: error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+        except KeyboardInterrupt:
+            click.echo("sspr-audit: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sspr-audit")
+def main() -> None:
+    """Who can and who cannot reset their own password with Microsoft Entra ID SSPR.
+
+    Collect a tenant through Microsoft Graph (or use the built-in demo tenant),
+    judge every user against SSPR's rules, and write HTML, Excel, JSON and CSV
+    reports.
+    """
+
+
+for command in (
+    audit.report,
+    collect.collect,
+    audit.run,
+    audit.demo,
+    history.history,
+    history.diff,
+    collect.emulate,
+    remediate.remediate,
+    catalog.rules,
+    catalog.policy,
+):
+    main.add_command(command)

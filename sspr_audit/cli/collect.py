@@ -1,0 +1,89 @@
+"""``collect`` and ``emulate``: read a tenant through Graph, or serve the demo tenant as Graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sspr_audit.app import collect_to_file
+from sspr_audit.cli.options import collect_options, collection_outputs, demo_tenant_options, output_folder_option
+from sspr_audit.collect.options import CollectOptions
+
+
+@click.command()
+@collect_options
+@output_folder_option("Folder for the snapshot and the checkpoint.")
+@collection_outputs
+def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: Path | None, **params: Any) -> None:
+    """Read a tenant through Microsoft Graph into a snapshot file.
+
+    Sign in with a client secret (AZURE_CLIENT_SECRET), a certificate, a
+    device code, a browser, an access token, or else DefaultAzureCredential
+    (Azure CLI, managed identity, environment). An interrupted collection
+    continues with --resume.
+    """
+    options = CollectOptions.from_params(params)
+    path = collect_to_file(options, output, snapshot_path, checkpoint, resume)
+    if not options.quiet:
+        click.echo(f"Snapshot: {path}")
+
+
+@click.command()
+@demo_tenant_options(seed_help="Seed of the demo tenant and of the faults.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port (0: any free).")
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 60_000),
+    default=0.0,
+    show_default=True,
+    help="Mean added latency per response, with jitter.",
+)
+@click.option(
+    "--throttle",
+    type=click.Choice(("documented", "off")),
+    default="documented",
+    show_default=True,
+    help="Model Microsoft's documented throttling limits.",
+)
+@click.option(
+    "--faults",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with an injected fault (500/503, reset, slow).",
+)
+@click.option("--unlicensed", is_flag=True, help="Answer 403 for the registration report and PIM (no P1/P2).")
+@click.option("--token", default="sspr-audit-demo-token", show_default=True, help="The bearer token accepted.")
+def emulate(
+    users: int,
+    seed: int,
+    host: str,
+    port: int,
+    latency_ms: float,
+    throttle: str,
+    faults: float,
+    unlicensed: bool,
+    token: str,
+) -> None:
+    """Serve the demo tenant as a Microsoft Graph v1.0 emulator on loopback.
+
+    Point any Graph client at it, e.g. 'sspr-audit collect --graph-url URL
+    --access-token TOKEN'. Ctrl-C stops it.
+    """
+    from sspr_audit.demo.tenant import generate_tenant
+    from sspr_audit.emulator.config import EmulatorConfig
+    from sspr_audit.emulator.server import serve_forever
+
+    config = EmulatorConfig(
+        token=token, latency_ms=latency_ms, throttle=throttle, fault_rate=faults, seed=seed, unlicensed=unlicensed
+    )
+    truth = generate_tenant(users=users, seed=seed)
+
+    def ready(url: str) -> None:
+        click.echo(f"Graph emulator for {users} demo users at {url}/v1.0 (Ctrl-C to stop)")
+        click.echo(f"  sspr-audit collect --graph-url {url} --access-token {token}")
+
+    serve_forever(truth, config, host, port, ready)

@@ -1,0 +1,53 @@
+"""What the CLI prints after an audit: a short summary people can act on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
+
+_STATUS_STYLE = {
+    Readiness.READY: "green",
+    Readiness.READY_UNVERIFIED: "cyan",
+    Readiness.AT_RISK: "yellow",
+    Readiness.NOT_READY: "red",
+    Readiness.UNKNOWN: "magenta",
+    Readiness.EXCLUDED: "dim",
+    Readiness.OUT_OF_SCOPE: "dim",
+}
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def print_summary(result: AuditResult, paths: list[Path]) -> None:
+    """Readiness and findings counts, then the files written."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    statuses = Counter(u.status for u in result.users)
+    severities = Counter(f.severity for f in result.findings)
+    in_scope, can_reset = tally(statuses.elements())
+    ready_share = share(can_reset, in_scope)
+    shown_share = "n/a" if ready_share is None else f"{ready_share:.1f}%"
+
+    console.print(
+        f"[bold]{escape(result.tenant.display_name)}[/]: {shown_share} of {in_scope} users in scope can reset"
+        " their own password"
+    )
+    table = Table()
+    table.add_column("Readiness")
+    table.add_column("Users", justify="right")
+    for status in Readiness:
+        table.add_row(f"[{_STATUS_STYLE[status]}]{status.value}[/]", str(statuses[status]))
+    console.print(table)
+    console.print("Findings: " + ", ".join(f"[{_SEVERITY_STYLE[s]}]{severities[s]} {s.value}[/]" for s in Severity))
+    for path in paths:
+        console.print(f"Wrote {escape(str(path))}")

@@ -1,0 +1,42 @@
+"""``remediate``: propose corrections for malformed contact data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sspr_audit.app import check_region
+from sspr_audit.cli.options import output_folder_option, policy_option, quiet_option, region_option
+
+
+@click.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path, dir_okay=False))
+@output_folder_option("Folder for remediation.csv and remediate.ps1.")
+@policy_option("Policy file (TOML); its default region reads national numbers.")
+@region_option
+@quiet_option
+def remediate(
+    snapshot_path: Path, output: Path, policy_path: Path | None, default_region: str | None, quiet: bool
+) -> None:
+    """Propose corrections for malformed contact data in SNAPSHOT.
+
+    Writes remediation.csv (every proposed change, who can make it, and what
+    a person must decide) and remediate.ps1, a Microsoft Graph PowerShell
+    script for cloud-only users that changes nothing unless run with -Apply.
+    Synced users are listed for correction in on-premises AD instead.
+    """
+    from sspr_audit import snapshot
+    from sspr_audit.audit import engine
+    from sspr_audit.audit.policy import with_overrides
+    from sspr_audit.remediation.files import write_remediation
+    from sspr_audit.remediation.plan import plan_remediation
+
+    check_region(default_region)
+    snap = snapshot.read(snapshot_path)
+    plan = plan_remediation(snap, with_overrides(engine.load_policy(policy_path, snap), default_region=default_region))
+    paths = write_remediation(plan, output)
+    if not quiet:
+        click.echo(plan.summary())
+        for path in paths:
+            click.echo(f"Wrote {path}")

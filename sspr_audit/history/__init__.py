@@ -1,0 +1,1 @@
+"""Run history: every run recorded in a local SQLite file, and what changed between two runs."""

@@ -1,0 +1,1 @@
+"""Remediation: the plan of corrections for malformed contact data, and the files that carry it."""

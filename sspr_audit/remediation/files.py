@@ -1,0 +1,149 @@
+"""Write a remediation plan: ``remediation.csv`` for people, ``remediate.ps1`` for Microsoft Graph PowerShell.
+
+The CSV lists every item, whoever must act on it; the script holds only the
+``script`` items (cloud-only users, unambiguous corrections).
+
+Values reach the script only through :func:`ps_quote`, and the template's
+``finalize`` hook refuses anything else, so a value from the directory
+(``'; Remove-MgUser ...; '``) stays data. The script is pure ASCII: every
+other character is written as ``[char]0x....``, so it reads the same whether
+Windows PowerShell 5.1 takes the file as UTF-8 or as the ANSI code page (read
+as ANSI, the bytes of a UTF-8 character can form one of the typographic
+quotes PowerShell also ends a string on).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sspr_audit.files import atomic_writer, write_atomic
+from sspr_audit.remediation.plan import Category, RemediationItem, RemediationPlan
+from sspr_audit.render.csv_report import neutralise
+
+CSV_NAME = "remediation.csv"
+SCRIPT_NAME = "remediate.ps1"
+TEMPLATE = "remediate.ps1.j2"
+COLUMNS = (
+    "category",
+    "upn",
+    "user_id",
+    "display_name",
+    "field",
+    "current_value",
+    "proposed_value",
+    "why",
+    "who_can_fix",
+)
+
+_LITERAL = frozenset(chr(c) for c in range(0x20, 0x7F))  # printable ASCII, written as is (quote doubled)
+
+
+class PsCode(str):
+    """PowerShell source text that is safe to place in the script as it is."""
+
+    __slots__ = ()
+
+
+def ps_quote(value: str) -> PsCode:
+    """``value`` as a PowerShell expression that evaluates to exactly ``value``.
+
+    A single-quoted string (no variable, subexpression or escape is expanded
+    in it), with ``'`` doubled; characters outside printable ASCII, newlines
+    and NUL included, are appended as ``[char]0x....`` UTF-16 code units.
+    """
+    parts: list[str] = []
+    run: list[str] = []
+    for ch in value:
+        if ch in _LITERAL:
+            run.append("''" if ch == "'" else ch)
+            continue
+        if run or not parts:  # an expression must start with a string, or [char] + [char] adds numbers
+            parts.append("'" + "".join(run) + "'")
+            run = []
+        data = ch.encode("utf-16-be")
+        parts.extend(f"[char]0x{int.from_bytes(data[i : i + 2]):04X}" for i in range(0, len(data), 2))
+    if run or not parts:
+        parts.append("'" + "".join(run) + "'")
+    return PsCode(parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")")
+
+
+def write_remediation(plan: RemediationPlan, out_dir: Path) -> list[Path]:
+    """Write ``remediation.csv`` and ``remediate.ps1`` into ``out_dir`` atomically (owner-only)."""
+    out_dir = Path(out_dir)
+    return [write_csv(plan, out_dir / CSV_NAME), write_atomic(out_dir / SCRIPT_NAME, render_script(plan))]
+
+
+def write_csv(plan: RemediationPlan, path: Path) -> Path:
+    """Every item of the plan, one per row, UTF-8 with BOM, formula starts neutralised."""
+    with atomic_writer(path, "w") as out:
+        out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for i in plan.items:
+            row = (i.category.value, i.upn, i.user_id, i.display_name, i.field, i.current, i.proposed, i.why, i.who)
+            writer.writerow([neutralise(v) for v in row])
+    return Path(path)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One script change, every text already quoted for PowerShell."""
+
+    kind: str  # "contact" or "authentication_phone"
+    user_id: PsCode
+    upn: PsCode
+    field: PsCode
+    expected: PsCode
+    proposed: PsCode
+    property: PsCode | None = None
+    index: int = 0
+    method_id: PsCode | None = None
+
+
+def render_script(plan: RemediationPlan) -> str:
+    """The PowerShell script for the plan's ``script`` items (dry run unless run with ``-Apply``)."""
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_only_quoted,
+    )
+    template = env.from_string(resources.files("sspr_audit.templates").joinpath(TEMPLATE).read_text("utf-8"))
+    changes = [_change(i) for i in plan.by_category(Category.SCRIPT)]
+    text = template.render(
+        changes=changes,
+        tenant_id=ps_quote(plan.tenant_id),
+        collected_at=ps_quote(plan.collected_at),
+        on_premises_users=plan.on_premises_users,
+    )
+    if not text.isascii():  # the template and ps_quote keep it ASCII; a slip fails here, not on a Windows host
+        raise AssertionError("the remediation script must be ASCII")
+    return text
+
+
+def _change(item: RemediationItem) -> _Change:
+    assert item.proposed is not None  # script items always carry a proposal
+    common = dict(
+        user_id=ps_quote(item.user_id),
+        upn=ps_quote(item.upn),
+        field=ps_quote(item.field),
+        expected=ps_quote(item.current),
+        proposed=ps_quote(item.proposed),
+    )
+    if item.method_id is not None:
+        return _Change("authentication_phone", **common, method_id=ps_quote(item.method_id))
+    return _Change("contact", **common, property=ps_quote(item.attribute or ""), index=item.index or 0)
+
+
+def _only_quoted(value: object) -> object:
+    """Jinja ``finalize``: only quoted PowerShell and integers may enter the script."""
+    if isinstance(value, PsCode) or (type(value) is int):
+        return value
+    raise TypeError(f"{value!r} reached the PowerShell template without ps_quote")

@@ -1,1 +1,0 @@
-"""The rule catalog: one module per family, registered in :mod:`sspr_audit.rules.registry`."""

@@ -1,0 +1,10 @@
+"""The snapshot stage: what one collection read from a tenant.
+
+:mod:`~sspr_audit.snapshot.models` holds the dataclasses (the contract between
+the collector or the demo generator and the audit); :mod:`~sspr_audit.snapshot.codec`
+reads and writes them, documented by ``snapshot.schema.json`` beside it.
+"""
+
+from sspr_audit.snapshot.codec import dumps, from_dict, read, to_dict, write
+
+__all__ = ["dumps", "from_dict", "read", "to_dict", "write"]

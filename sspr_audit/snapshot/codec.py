@@ -1,0 +1,238 @@
+"""Read and write snapshot files (JSON, gzip when the name ends in ``.gz``).
+
+The JSON form mirrors :mod:`sspr_audit.snapshot.models` field for field (snake_case
+keys). Loading checks every value against the dataclass field types and names
+the first problem with its place (``users[12].methods[0].type``), so a
+hand-edited or truncated file gives one clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import types
+import typing
+import zlib
+from collections.abc import Iterator
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sspr_audit.errors import SnapshotError
+from sspr_audit.files import atomic_writer
+from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def to_dict(obj: Any) -> Any:
+    """A dataclass tree as plain JSON-ready values (tuples become lists)."""
+    cls = obj.__class__
+    if cls in _SCALARS:
+        return obj
+    names = _FIELD_NAMES.get(cls, ())
+    if names == ():
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in _fields(cls)) if dataclasses.is_dataclass(cls) else None
+    if names is not None:
+        return {name: to_dict(getattr(obj, name)) for name in names}
+    if cls is tuple or cls is list:
+        return [to_dict(item) for item in obj]
+    if isinstance(obj, Enum):
+        return obj.value
+    return obj
+
+
+def dumps(snapshot: Snapshot) -> str:
+    """The snapshot as compact JSON text."""
+    return json.dumps(to_dict(snapshot), ensure_ascii=False, separators=(",", ":"))
+
+
+def write(snapshot: Snapshot, path: Path) -> Path:
+    """Write ``snapshot`` atomically (owner-only); gzip when ``path`` ends in ``.gz``.
+
+    Streamed one user at a time, so a 100,000-user tenant never exists as one
+    dict tree, one string and one byte string at once; the bytes are exactly
+    those of :func:`dumps`.
+    """
+    path = Path(path)
+    with atomic_writer(path) as handle:
+        sink = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=handle, compresslevel=6, mtime=0)
+            if path.name.endswith(".gz")
+            else handle
+        )
+        try:
+            for chunk in _chunks(snapshot):
+                # A lone surrogate (Graph's JSON may escape one into a name) cannot be UTF-8; written as its
+                # \uXXXX escape it stays inside its JSON string and reads back as the same character.
+                sink.write(chunk.encode("utf-8", "backslashreplace"))
+        finally:
+            if sink is not handle:
+                sink.close()
+    return path
+
+
+_USERS_PER_CHUNK = 500
+
+
+def _chunks(snapshot: Snapshot) -> Iterator[str]:
+    """The text of :func:`dumps`, in pieces of a few hundred users."""
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    yield '{"tenant":' + encode(to_dict(snapshot.tenant)) + ',"users":['
+    users = snapshot.users
+    for start in range(0, len(users), _USERS_PER_CHUNK):
+        part = ",".join(encode(to_dict(u)) for u in users[start : start + _USERS_PER_CHUNK])
+        yield ("," if start else "") + part
+    yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
+
+
+def read(path: Path) -> Snapshot:
+    """Load and check a snapshot file; any problem raises :class:`SnapshotError`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such snapshot file") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SnapshotError(f"{path}: cannot read the file ({exc}); collect again") from None
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: not UTF-8 JSON; is this a snapshot file?") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg});"
+            " the file may be truncated: collect again or resume the collection"
+        ) from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: JSON nested too deeply for a snapshot; is this a snapshot file?") from None
+    except ValueError:  # json's limit on the digits of an integer
+        raise SnapshotError(f"{path}: holds a number thousands of digits long; is this a snapshot file?") from None
+    return from_dict(data, source=str(path))
+
+
+def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
+    """Build a :class:`Snapshot` from parsed JSON, checking every field."""
+    if not isinstance(data, dict):
+        raise SnapshotError(f"{source}: expected a JSON object at the top, got {_kind(data)}")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SnapshotError(f"{source}: schema_version is missing or not a number; is this a snapshot file?")
+    if version > SCHEMA_VERSION:
+        raise SnapshotError(
+            f"{source}: schema_version {version} is newer than this sspr-audit understands"
+            f" ({SCHEMA_VERSION}); upgrade sspr-audit"
+        )
+    if version < 1:
+        raise SnapshotError(f"{source}: schema_version {version} is not a valid version")
+    try:
+        return _decode(Snapshot, data, "")
+    except _Problem as problem:
+        raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
+
+
+class _Problem(Exception):
+    def __init__(self, place: str, text: str) -> None:
+        super().__init__(text)
+        self.place = place
+        self.text = text
+
+
+@cache
+def _fields(cls: type) -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(cls)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(tp: Any, value: Any, place: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None:
+            if type(None) in options:
+                return None
+            raise _Problem(place, "must not be null")
+        inner = [o for o in options if o is not type(None)]
+        return _decode(inner[0], value, place)
+    if value is None:
+        raise _Problem(place, f"must not be null (expected {_name(tp)})")
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Problem(place, f"expected a list, got {_kind(value)}")
+        item_tp = typing.get_args(tp)[0]
+        return tuple(_decode(item_tp, item, f"{place}[{i}]") for i, item in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        return _decode_dataclass(tp, value, place)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in tp)
+            raise _Problem(place, f"{value!r} is not one of: {allowed}") from None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _Problem(place, f"expected true or false, got {_kind(value)}")
+        return value
+    if tp is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _Problem(place, f"expected a whole number, got {_kind(value)}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise _Problem(place, f"expected a string, got {_kind(value)}")
+        return value
+    raise _Problem(place, f"unsupported type {tp!r}")  # pragma: no cover - model bug
+
+
+def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
+    if not isinstance(value, dict):
+        raise _Problem(place, f"expected an object, got {_kind(value)}")
+    hints = _hints(cls)
+    known = {f.name for f in _fields(cls)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise _Problem(_join(place, _shown(unknown[0])), f"unknown field (allowed: {', '.join(sorted(known))})")
+    kwargs = {}
+    for f in _fields(cls):
+        if f.name in value:
+            kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise _Problem(_join(place, f.name), "required field is missing")
+    return cls(**kwargs)
+
+
+def _join(place: str, name: str) -> str:
+    return f"{place}.{name}" if place else name
+
+
+def _shown(name: str) -> str:
+    """A field name as written, quoted when it is empty or holds a line break or other unprintable character."""
+    return name if name and name.isprintable() else repr(name)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def _name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))

@@ -1,0 +1,199 @@
+"""The snapshot: what one collection read from a tenant.
+
+These frozen dataclasses are the contract between the collector (or the demo
+generator) and the rule engine. Nothing from the Graph SDK appears here; the
+collector maps Graph objects into these types at its edge. The JSON form is
+written and read by :mod:`sspr_audit.snapshot` and described by
+``sspr_audit/snapshot/snapshot.schema.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+SCHEMA_VERSION = 1
+
+
+class SourceState(StrEnum):
+    """How reading one Graph data source went."""
+
+    READ = "read"
+    NOT_PERMITTED = "not_permitted"  # 403: permission or licence missing
+    FAILED = "failed"  # errors that retries did not cure
+    NOT_ATTEMPTED = "not_attempted"  # not needed, or not possible with this auth
+
+
+class CollectionState(StrEnum):
+    """How reading one user went."""
+
+    OK = "ok"
+    PARTIAL = "partial"  # some per-user data could not be read
+    FAILED = "failed"  # the user's methods are unknown
+
+
+class Source(StrEnum):
+    """The Graph data sources a collection reads (keys of ``Tenant.sources``)."""
+
+    USERS = "users"
+    AUTHENTICATION_METHODS = "authentication_methods"
+    REGISTRATION_DETAILS = "registration_details"
+    ROLE_ASSIGNMENTS = "role_assignments"
+    ROLE_ELIGIBILITY = "role_eligibility"
+    AUTHORIZATION_POLICY = "authorization_policy"
+    AUTHENTICATION_METHODS_POLICY = "authentication_methods_policy"
+    ORGANIZATION = "organization"
+    ON_PREMISES_SYNC = "on_premises_sync"
+    GROUPS = "groups"
+    MANAGERS = "managers"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """Whether one data source was read, and if not, why."""
+
+    source: str
+    state: SourceState
+    http_status: int | None = None
+    error_code: str | None = None  # Graph's ``error.code``
+    message: str | None = None
+    permission: str | None = None  # the permission or licence that reads it
+
+
+@dataclass(frozen=True, slots=True)
+class MethodConfiguration:
+    """One entry of the authentication methods policy (``Sms``, ``Email``, ...)."""
+
+    id: str  # Graph's configuration id, e.g. "Sms", "MicrosoftAuthenticator"
+    state: str  # "enabled" / "disabled"
+    include_all_users: bool = True  # whether includeTargets covers all users
+    office_phone_allowed: bool | None = None  # Voice only: isOfficePhoneAllowed
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSettings:
+    """Tenant settings Graph exposes; ``None`` wherever the value was not read."""
+
+    method_configurations: tuple[MethodConfiguration, ...] | None = None
+    policy_migration_state: str | None = None
+    admins_allowed_sspr: bool | None = None  # authorizationPolicy.allowedToUseSSPR
+    password_writeback_enabled: bool | None = None  # delegated permission only
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group whose transitive members were collected (an SSPR scope group)."""
+
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """The organisation and how the collection went."""
+
+    id: str
+    display_name: str
+    verified_domains: tuple[str, ...]
+    on_premises_sync_enabled: bool | None  # hybrid tenant; None when unread
+    collected_at: str  # ISO 8601 UTC
+    graph_endpoint: str  # service root, e.g. https://graph.microsoft.com
+    sources: tuple[SourceStatus, ...] = ()
+    settings: TenantSettings = field(default_factory=TenantSettings)
+    groups: tuple[Group, ...] = ()
+
+    def source(self, name: str) -> SourceStatus | None:
+        """The status of one data source, or None when it was not recorded."""
+        return next((s for s in self.sources if s.source == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthMethod:
+    """One registered authentication method, with the detail the rules need.
+
+    ``type`` is the Graph type without its namespace and suffix
+    (``#microsoft.graph.phoneAuthenticationMethod`` -> ``phone``);
+    a type this version does not know keeps its ``odata_type`` and gets
+    ``type="unrecognised"`` so it is reported, not dropped.
+    """
+
+    id: str
+    type: str
+    odata_type: str
+    phone_number: str | None = None
+    phone_type: str | None = None  # mobile / alternateMobile / office
+    email_address: str | None = None
+    display_name: str | None = None  # device or app name
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationDetails:
+    """The user's row of the registration report (userRegistrationDetails)."""
+
+    methods_registered: tuple[str, ...]
+    is_admin: bool | None = None
+    is_sspr_registered: bool | None = None
+    is_sspr_enabled: bool | None = None
+    is_sspr_capable: bool | None = None
+    is_mfa_registered: bool | None = None
+    last_updated: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignment:
+    """An administrator role the user holds or may activate."""
+
+    role_name: str
+    role_template_id: str
+    assignment: str  # "active" or "eligible" (PIM)
+    via_group: str | None = None  # display name of the role-assignable group, if any
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionStatus:
+    """How reading this user went; ``reason`` says what failed."""
+
+    state: CollectionState = CollectionState.OK
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """One user and everything the rules look at.
+
+    ``methods is None`` means the per-user methods call was not made (the
+    registration report answered) or failed (then ``collection`` says so);
+    an empty tuple means the call succeeded and the user has none.
+    """
+
+    id: str
+    user_principal_name: str
+    display_name: str | None
+    user_type: str | None  # "Member" / "Guest"
+    account_enabled: bool
+    on_premises_sync_enabled: bool | None = None
+    department: str | None = None
+    job_title: str | None = None
+    manager_id: str | None = None
+    manager_name: str | None = None
+    usage_location: str | None = None
+    country: str | None = None
+    mail: str | None = None
+    mobile_phone: str | None = None
+    business_phones: tuple[str, ...] = ()
+    other_mails: tuple[str, ...] = ()
+    methods: tuple[AuthMethod, ...] | None = None
+    registration: RegistrationDetails | None = None
+    roles: tuple[RoleAssignment, ...] = ()
+    groups: tuple[str, ...] = ()  # ids of collected groups the user is a member of
+    collection: CollectionStatus = field(default_factory=CollectionStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One collection of one tenant."""
+
+    tenant: Tenant
+    users: tuple[User, ...]
+    schema_version: int = SCHEMA_VERSION
+    generator: str = "sspr-audit"  # what wrote it: collector, demo generator
