@@ -26,7 +26,13 @@ from tests import builders as b
 
 WEEK1_AT = "2026-11-20T09:00:00Z"
 WEEK2_AT = "2026-11-27T09:00:00Z"
-NEW_FINDINGS = [("SSPR001", "bob@contoso.com", "methods"), ("SSPR007", "judy@contoso.com", "collection")]
+# dave, a Global Administrator left with the app and a phone, loses SSPR when SMS and voice end for
+# Global Administrators on 1 July 2027 (concept-sms-voice-retirement-faq): a new SSPR010.
+NEW_FINDINGS = [
+    ("SSPR001", "bob@contoso.com", "methods"),
+    ("SSPR007", "judy@contoso.com", "collection"),
+    ("SSPR010", "dave@contoso.com", "loses_sspr_on"),
+]
 POLICY = """
 [sspr]
 scope = "selected"
@@ -45,8 +51,8 @@ def week(n: int, **tenant_changes) -> b.Snapshot:
     judy = b.user("judy", methods=(b.app(),), groups=pilot, id="u-judy")
     users = [
         b.user("alice", methods=(b.app(),), groups=pilot, id="u-alice"),  # unchanged
-        # bob removes his only phone: not ready, a new finding
-        b.user("bob", methods=(b.phone("+1 4255550101"),) if n == 1 else (), groups=pilot, id="u-bob"),
+        # bob removes his only method: not ready, a new finding
+        b.user("bob", methods=(b.app(),) if n == 1 else (), groups=pilot, id="u-bob"),
         # carol registers the app: ready, her finding resolved
         b.user("carol", methods=() if n == 1 else (b.app(),), groups=pilot, id="u-carol"),
         # dave, a Global Administrator, loses his email method: still ready, one method fewer
@@ -166,14 +172,14 @@ def test_text_lists_every_kind_of_change_with_its_count(tmp_path):
     assert "Changes from audit (2026-11-20T09:00:00Z) to audit (2026-11-27T09:00:00Z)." in text
     blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in text.split("\n\n")[1:]}
     assert list(blocks) == [
-        "New findings (2)",
+        "New findings (3)",
         "Resolved findings (1)",
         "Users who became not ready (2)",
         "Administrators who lost a method (1)",
         "Joined SSPR scope (2)",
         "Left SSPR scope (2)",
     ]
-    assert blocks["New findings (2)"][0].startswith("  bob@contoso.com: SSPR001 high [methods]: ")
+    assert blocks["New findings (3)"][0].startswith("  bob@contoso.com: SSPR001 high [methods]: ")
     assert blocks["Left SSPR scope (2)"] == [
         "  erin@contoso.com: No longer in the snapshot (deleted from the directory, or no longer collected).",
         "  hank@contoso.com: Now out of scope.",
@@ -191,7 +197,8 @@ def test_json_matches_the_schema_and_round_trips(tmp_path, changes_schema):
     jsonschema.validate(data, changes_schema)
     assert [f["upn"] for f in data["resolved_findings"]] == ["carol@contoso.com"]
     assert data["admins_lost_method"][0]["before"] == "3"
-    assert data["old"]["severity_counts"] == {"critical": 0, "high": 1, "medium": 1, "low": 0, "info": 0}
+    # ivan's mobilePhone is directory data, no longer an SSPR method: PHN001 is low for it
+    assert data["old"]["severity_counts"] == {"critical": 0, "high": 1, "medium": 0, "low": 1, "info": 0}
     assert data["new"]["ready_percent"] == 75.0  # 6 of 8 in scope: bob not ready, judy unknown
     jsonschema.validate(to_json(compare(None, audit(1, tmp_path))), changes_schema)
     with pytest.raises(jsonschema.ValidationError):

@@ -146,7 +146,8 @@ def test_masks_and_identifiers_are_shown(outputs):
 
 
 def test_upn_shaped_addresses_and_non_contact_values_are_kept(outputs):
-    _, result, _ = outputs
+    users, result, _ = outputs
+    secrets = _secrets(users)
     redacted = redact_result(result)
     cat = next(u.user for u in redacted.users if u.user.user_principal_name == "cat@contoso.com")
     assert cat.other_mails[0] == "cat@contoso.com"  # the user's own UPN: shown in the UPN column anyway
@@ -154,7 +155,7 @@ def test_upn_shaped_addresses_and_non_contact_values_are_kept(outputs):
     for f in redacted.findings:
         original = before[(f.rule, f.upn, f.field)]
         assert (f.upn, f.display_name, f.severity) == (original.upn, original.display_name, original.severity)
-        if f.rule.startswith("SSPR"):
+        if f.rule.startswith("SSPR") and not any(s in original.message for s in secrets):
             assert (f.value, f.message) == (original.value, original.message)
     shared = [f.message for f in redacted.findings if f.rule == "PHN005"]
     assert shared and all("other user(s)" in m and "+1 *******100" in m for m in shared)

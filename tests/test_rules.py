@@ -8,10 +8,12 @@ from sspr_audit.audit import engine, policy
 from sspr_audit.audit.results import Readiness
 from tests import builders as b
 
+BEFORE_OCTOBER_2026 = "2026-09-01"  # directory contact data still counted for SSPR
 
-def audit(snap, **declared):
+
+def audit(snap, as_of=None, **declared):
     resolved = policy.resolve({k.replace("__", "."): v for k, v in declared.items()}, snap.tenant)
-    return engine.run(snap, resolved, generated_at="2026-11-23T00:00:00Z")
+    return engine.run(snap, resolved, generated_at="2026-11-23T00:00:00Z", as_of=as_of)
 
 
 def rules_of(result, upn: str) -> set[str]:
@@ -22,8 +24,8 @@ def status_of(result, upn: str) -> Readiness:
     return next(u.status for u in result.users if u.user.user_principal_name == upn)
 
 
-def one(u, **declared):
-    result = audit(b.snapshot(u), **declared)
+def one(u, as_of=None, **declared):
+    result = audit(b.snapshot(u), as_of=as_of, **declared)
     return rules_of(result, u.user_principal_name), status_of(result, u.user_principal_name), result
 
 
@@ -35,10 +37,25 @@ def test_sspr001_fires_for_a_user_with_nothing_usable():
     assert "SSPR001" in rules and status == Readiness.NOT_READY
 
 
-def test_sspr001_near_miss_prepopulated_mobile_counts():
-    rules, status, _ = one(b.user("prepop", methods=(), mobile_phone="+1 2065550123"))
+def test_sspr001_near_miss_prepopulated_mobile_counted_before_october_2026():
+    """Until 5 October 2026 prepopulated directory data counted (howto-sspr-authenticationdata)."""
+    rules, status, _ = one(b.user("prepop", methods=(), mobile_phone="+1 2065550123"), as_of=BEFORE_OCTOBER_2026)
     assert "SSPR001" not in rules
     assert status == Readiness.READY_UNVERIFIED and "SSPR002" in rules
+
+
+def test_sspr009_directory_data_alone_no_longer_counts_from_5_october_2026():
+    """SSPR accepts only explicitly registered methods from 5 October 2026 (howto-sspr-authenticationdata,
+    https://learn.microsoft.com/entra/identity/authentication/howto-sspr-authenticationdata, "Important")."""
+    u = b.user("prepop", methods=(), mobile_phone="+1 2065550123", other_mails=("alex.home@example.org",))
+    rules, status, result = one(u, as_of="2026-10-05")
+    assert status == Readiness.NOT_READY and "SSPR009" in rules and not {"SSPR001", "SSPR002"} & rules
+    finding = next(f for f in result.findings if f.rule == "SSPR009")
+    assert "mobilePhone +1 2065550123" in finding.message and "otherMails[0] alex.home@example.org" in finding.message
+    assert "5 October 2026" in finding.message and "Temporary Access Pass" in finding.advice
+    assert "directory data only" in result.users[0].reason
+    rules, status, _ = one(u, as_of="2026-10-04")
+    assert status == Readiness.READY_UNVERIFIED and "SSPR009" not in rules
 
 
 def test_sspr001_near_miss_disabled_method_is_not_usable_but_enabled_one_is():
@@ -143,10 +160,17 @@ def test_sspr005_near_miss_admin_without_security_questions():
 # -- security questions, unknown ---------------------------------------------------------------------------------
 
 
-def test_sspr006_security_questions_only():
+def test_sspr006_security_questions_alone_suffice_when_declared_and_one_required():
+    """No Microsoft page says security questions never suffice alone; they retire in March 2027
+    (concept-sspr-howitworks, "Security questions (retiring March 2027)")."""
     u = b.user("sq", methods=None, registered=("securityQuestion",))
-    rules, status, _ = one(u, sspr__methods_enabled=["security_questions", "email"])
-    assert "SSPR006" in rules and "SSPR001" not in rules and status == Readiness.NOT_READY
+    rules, status, result = one(u, sspr__security_questions=True)
+    assert status == Readiness.READY and "SSPR006" in rules and "SSPR001" not in rules
+    assert "March 2027" in next(f.message for f in result.findings if f.rule == "SSPR006")
+    assert result.users[0].loses_sspr_on == "2027-03-01"
+    rules, status, result = one(u)  # not declared: Graph cannot read the legacy SSPR policy
+    assert status == Readiness.NOT_READY and "SSPR001" in rules
+    assert "security_questions = true" in result.users[0].reason
 
 
 def test_sspr006_near_miss_security_questions_plus_email():
@@ -188,7 +212,7 @@ def test_phn001(number, fires, suggestion):
 
 
 def test_phn002_extension_and_near_miss():
-    rules, status, result = one(b.user("x", methods=(), mobile_phone="+1 4255550123 x123"))
+    rules, status, result = one(b.user("x", methods=(), mobile_phone="+1 4255550123 x123"), as_of=BEFORE_OCTOBER_2026)
     assert "PHN002" in rules and "PHN001" not in rules
     assert next(f for f in result.findings if f.rule == "PHN002").suggestion == "+1 4255550123"
     assert status == Readiness.AT_RISK
@@ -239,7 +263,7 @@ def test_masked_number_is_not_malformed():
 
 
 def test_eml001_org_domain_and_near_miss():
-    rules, status, _ = one(b.user("e", methods=(), other_mails=("alex.home@contoso.com",)))
+    rules, status, _ = one(b.user("e", methods=(), other_mails=("alex.home@contoso.com",)), as_of=BEFORE_OCTOBER_2026)
     assert "EML001" in rules and status == Readiness.AT_RISK
     rules, _, _ = one(b.user("e", methods=(), other_mails=("alex.home@example.org",)))
     assert "EML001" not in rules

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from sspr_audit.audit import engine
-from sspr_audit.audit.advice import what_to_do
 from sspr_audit.errors import InputError
 from sspr_audit.render import split, xlsx
 from sspr_audit.render.split import safe_name, write_split_workbooks
@@ -149,14 +148,14 @@ def test_no_department_bucket_holds_blank_and_missing(by_department):
 
 def test_what_to_do_is_filled_for_every_finding_row(by_department):
     result, _, paths = by_department
-    by_upn = {u.user.user_principal_name: u for u in result.users}
+    {u.user.user_principal_name: u for u in result.users}
     rows = [r for p in paths[1:] for r in _sheet_rows(p, "Findings")]
     assert rows
     for row in rows:
         finding = next(
             f for f in result.findings if f.upn == row["UPN"] and f.rule == row["Rule"] and f.field == row["Field"]
         )
-        assert row["What to do"] and row["What to do"] == what_to_do(finding, by_upn[row["UPN"]])
+        assert row["What to do"] and row["What to do"] == finding.advice
 
 
 def test_managers_with_one_name_stay_apart(tmp_path):

@@ -177,7 +177,7 @@ def test_registration_rows_agree_with_methods(big):
 
 def test_authentication_phones_are_mostly_in_graph_format(big):
     numbers = [m.phone_number for u in big.users for m in u.methods or () if m.type == "phone"]
-    assert len(numbers) > 4000
+    assert len(numbers) > 2000
     assert sum(bool(SSPR_FORMAT.match(n)) for n in numbers) >= 0.99 * len(numbers)
 
 
@@ -361,6 +361,14 @@ SCENARIO_CHECKS = {
     "masked_authentication_phone": lambda u: re.fullmatch(
         r"\+1 \d\dX{6}\d\d", next(m.phone_number for m in u.methods if m.type == "phone")
     ),
+    "global_admin_on_sms": lambda u: (
+        u.roles[0].role_name == GA and set(registered(u)) == {"microsoftAuthenticatorPush", "mobilePhone"}
+    ),
+    "helpdesk_admin_on_sms": lambda u: (
+        u.roles[0].role_name == "Helpdesk Administrator"
+        and set(registered(u)) == {"microsoftAuthenticatorPush", "mobilePhone"}
+    ),
+    "app_and_questions": lambda u: registered(u) == ("microsoftAuthenticatorPush", "securityQuestion"),
 }
 
 

@@ -1,30 +1,30 @@
 """Run every rule over a snapshot: ``run(snapshot, policy) -> AuditResult``.
 
 Pure and synchronous: no I/O, no clock unless ``generated_at`` is left out.
+Every verdict is made as of one day (by default the snapshot's collection
+date, so last month's snapshot gives last month's verdicts), and the timeline
+judges the same users again on each of Microsoft's announced changes after it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sspr_audit.audit import admin_roles
 from sspr_audit.audit import policy as policy_file
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.readiness import Assessment, assess
-from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, UserResult
-from sspr_audit.audit.rules.registry import Hit, Rule, all_rules, rule_ids
+from sspr_audit.audit.readiness import Assessment, assess, gather
+from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
+from sspr_audit.audit.rulebook import Rulebook, parse_day
+from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
+
+__all__ = ["AuditContext", "as_of_day", "load_policy", "run"]
+from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import Snapshot
 
-
-@dataclass(frozen=True)
-class AuditContext:
-    """What population and tenant rules see: the snapshot, the policy and every user's assessment."""
-
-    snapshot: Snapshot
-    policy: Policy
-    assessments: tuple[Assessment, ...]
+AS_OF_COLLECTED = "the snapshot's collection date"
+AS_OF_GIVEN = "--as-of"
 
 
 def load_policy(path: Path | None, snapshot: Snapshot) -> Policy:
@@ -33,26 +33,34 @@ def load_policy(path: Path | None, snapshot: Snapshot) -> Policy:
     return policy_file.resolve(declared, snapshot.tenant, source=str(path) if path else None)
 
 
-def run(snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None) -> AuditResult:
-    """Assess every user and run every enabled rule."""
+def as_of_day(snapshot: Snapshot, given: str | date | None = None) -> tuple[date, str]:
+    """The day to judge for, and why that day: ``given``, else the snapshot's collection date."""
+    if isinstance(given, date):
+        return given, AS_OF_GIVEN
+    if given:
+        try:
+            return parse_day(given), AS_OF_GIVEN
+        except ValueError:
+            raise InputError(f"--as-of {given[:40]!r}: not a date; use YYYY-MM-DD, e.g. 2027-02-01") from None
+    try:
+        return parse_day(snapshot.tenant.collected_at), AS_OF_COLLECTED
+    except ValueError:
+        return datetime.now(UTC).date(), "today (the snapshot's collection time is not a date)"
+
+
+def run(
+    snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None, as_of: str | date | None = None
+) -> AuditResult:
+    """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
+    day, origin = as_of_day(snapshot, as_of)
+    book = Rulebook(day)
     is_two_gate = admin_roles.matcher(policy.admin_roles_added, policy.admin_roles_removed)
-    assessments = tuple(assess(i, user, policy, is_two_gate) for i, user in enumerate(snapshot.users))
+    assessments = tuple(
+        assess(gather(i, user, policy, is_two_gate), policy, book) for i, user in enumerate(snapshot.users)
+    )
     ctx = AuditContext(snapshot, policy, assessments)
     rules = all_rules()
-    active = [r for r in rules if r.id not in policy.disabled_rules]
-    findings: list[Finding] = []
-    user_rules = [r for r in active if r.scope == "user"]
-    for a in assessments:
-        for r in user_rules:
-            findings.extend(_finding(r, hit, a, policy) for hit in r.check(a, ctx))
-    for r in active:
-        if r.scope != "user":
-            findings.extend(
-                _finding(r, hit, assessments[hit.user_index] if hit.user_index is not None else None, policy)
-                for hit in r.check(ctx)
-            )
-    order = {r.id: i for i, r in enumerate(rules)}
-    findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], (f.upn or "").casefold(), f.field or ""))
+    findings = _findings(ctx, rules)
     return AuditResult(
         tenant=snapshot.tenant,
         users=tuple(_user_result(a) for a in assessments),
@@ -62,14 +70,35 @@ def run(snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None) 
         policy_source=policy.source,
         generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fail_on=policy.fail_on,
+        as_of=book.day,
+        as_of_origin=origin,
+        timeline=_timeline(book, assessments),
+        assumptions=_assumptions(policy, book, assessments),
     )
+
+
+def _findings(ctx: AuditContext, rules: tuple[Rule, ...]) -> list[Finding]:
+    active = [r for r in rules if r.id not in ctx.policy.disabled_rules]
+    user_rules = [r for r in active if r.scope == "user"]
+    findings: list[Finding] = []
+    for a in ctx.assessments:
+        for r in user_rules:
+            findings.extend(_finding(r, hit, a, ctx.policy) for hit in r.check(a, ctx))
+    for r in active:
+        if r.scope != "user":
+            for hit in r.check(ctx):
+                who = ctx.assessments[hit.user_index] if hit.user_index is not None else None
+                findings.append(_finding(r, hit, who, ctx.policy))
+    order = {r.id: i for i, r in enumerate(rules)}
+    findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], (f.upn or "").casefold(), f.field or ""))
+    return findings
 
 
 def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Finding:
     user = a.user if a else None
     return Finding(
         rule=rule.id,
-        severity=policy.severity_overrides.get(rule.id, rule.severity),
+        severity=policy.severity_overrides.get(rule.id) or hit.severity or rule.severity,
         message=hit.message,
         user_id=user.id if user else None,
         upn=user.user_principal_name if user else None,
@@ -77,11 +106,61 @@ def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Find
         field=hit.field,
         value=hit.value,
         suggestion=hit.suggestion,
+        advice=hit.advice or rule.advice,
     )
 
 
+def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[TimelinePoint, ...]:
+    """Readiness on each announced change after the audit's day."""
+    in_scope = [a for a in assessments if a.in_scope]
+    points = []
+    before = sum(a.status.can_reset for a in in_scope)
+    for i, change in enumerate(book.upcoming()):
+        ready = sum(a.timeline[i] for a in in_scope)
+        points.append(
+            TimelinePoint(change.day, change.when, change.what, change.source, len(in_scope), ready, before - ready)
+        )
+        before = ready
+    return tuple(points)
+
+
+def _assumptions(policy: Policy, book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[str, ...]:
+    """Every setting Graph cannot read that a verdict here rests on, said in words."""
+    said = []
+    phones_users = sum(
+        1
+        for a in assessments
+        if a.in_scope and any(m.method in ("mobile_phone", "office_phone") for m in a.facts.candidates)
+    )
+    if policy.telephony_provider is None and phones_users:
+        said.append(
+            f"No telephony provider is declared ([sspr] telephony_provider): from 1 February 2027 (1 July 2027 for"
+            f" Global Administrators and external users) Microsoft-provided SMS and voice are assumed gone for"
+            f" SSPR. {phones_users:,} user(s) in scope have a phone method."
+        )
+    questions = sum(1 for a in assessments if a.in_scope and a.security_questions_registered and not a.is_admin)
+    if policy.security_questions is None and questions:
+        said.append(
+            f"Security questions are not declared ([sspr] security_questions): Graph cannot read the legacy SSPR"
+            f" policy that turns them on, so they are not counted for the {questions:,} user(s) in scope who"
+            " registered them."
+        )
+    return tuple(said)
+
+
 def _user_result(a: Assessment) -> UserResult:
-    return UserResult(a.user, a.status, a.reason, a.is_admin, a.admin_eligible_only, a.required, a.usable)
+    return UserResult(
+        a.user,
+        a.status,
+        a.reason,
+        a.is_admin,
+        a.admin_eligible_only,
+        a.required,
+        a.usable,
+        a.uncounted,
+        a.loss.change.day if a.loss else None,
+        a.loss.because if a.loss else None,
+    )
 
 
 def _rule_info(rule: Rule, policy: Policy) -> RuleInfo:

@@ -49,6 +49,8 @@ class Policy:
     methods_required: int = 1
     methods_enabled: tuple[str, ...] = sspr_methods.DEFAULT_ENABLED
     include_guests: bool = False
+    telephony_provider: bool | None = None  # None: not declared (Graph cannot read it)
+    security_questions: bool | None = None  # None: not declared (the legacy SSPR policy is not in Graph)
     admins_allowed_sspr: bool = True
     two_gate: bool = True  # whether the administrator two-gate policy applies in this tenant
     default_phone_region: str | None = None
@@ -73,6 +75,8 @@ class Policy:
             ("Methods required", str(self.methods_required)),
             ("Methods enabled", ", ".join(self.methods_enabled) or "none"),
             ("Guests included", "yes" if self.include_guests else "no"),
+            ("Telephony provider", _declared(self.telephony_provider, "none (assumed: not declared)")),
+            ("Security questions", _declared(self.security_questions, "not counted (not declared)")),
             ("Administrators may use SSPR", "yes" if self.admins_allowed_sspr else "no"),
             ("Administrator two-gate policy", "applies" if self.two_gate else "does not apply (one-gate tenant)"),
             ("Default phone region", self.default_phone_region or "none (user's usage location)"),
@@ -91,6 +95,10 @@ class Policy:
             ("Fail on", self.fail_on.value if self.fail_on else "never"),
         ]
         return tuple(PolicySetting(name, value, self.origins.get(name, ORIGIN_DEFAULT)) for name, value in rows)
+
+
+def _declared(value: bool | None, undeclared: str) -> str:
+    return undeclared if value is None else ("yes" if value else "no")
 
 
 # -- the file format ---------------------------------------------------------------------------------------------
@@ -158,6 +166,8 @@ _SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "methods_required": _int_choice(1, 2),
         "methods_enabled": _strings(_one_of(sspr_methods.SSPR_METHODS)),
         "include_guests": _boolean,
+        "telephony_provider": _boolean,
+        "security_questions": _boolean,
         "admins_allowed": _boolean,
         "two_gate": _boolean,
     },
@@ -299,6 +309,11 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         else (custom_domain or bool(tenant.on_premises_sync_enabled))
     )
     fail_on = pick("Fail on", "report.fail_on", None, "none")
+    questions = _security_questions(declared, source)
+    if questions is not None:
+        origins["Security questions"] = ORIGIN_FILE
+    if "sspr.telephony_provider" in declared:
+        origins["Telephony provider"] = ORIGIN_FILE
     if "admins.add_roles" in declared or "admins.remove_roles" in declared:
         origins["Administrator roles added/removed"] = ORIGIN_FILE
     return Policy(
@@ -308,6 +323,8 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         methods_required=pick("Methods required", "sspr.methods_required", None, 1),
         methods_enabled=pick("Methods enabled", "sspr.methods_enabled", tenant_methods, sspr_methods.DEFAULT_ENABLED),
         include_guests=pick("Guests included", "sspr.include_guests", None, False),
+        telephony_provider=declared.get("sspr.telephony_provider"),
+        security_questions=questions,
         admins_allowed_sspr=pick(
             "Administrators may use SSPR", "sspr.admins_allowed", settings.admins_allowed_sspr, True
         ),
@@ -328,6 +345,18 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         origins=origins,
         source=source,
     )
+
+
+def _security_questions(declared: dict[str, Any], source: str | None) -> bool | None:
+    """``[sspr] security_questions``; listing them in ``methods_enabled`` says the same."""
+    listed = sspr_methods.SECURITY_QUESTIONS in declared.get("sspr.methods_enabled", ())
+    value = declared.get("sspr.security_questions")
+    if value is False and listed:
+        raise PolicyError(
+            f"{source or 'policy'}: [sspr] security_questions = false, but methods_enabled lists"
+            " security_questions; keep one of the two"
+        )
+    return True if listed else value
 
 
 def _resolve_groups(groups: tuple[str, ...], tenant: Tenant, source: str | None) -> frozenset[str]:
@@ -377,8 +406,19 @@ DEFAULT_POLICY_TOML = """\
 
 # Methods available to users. Default: read from the tenant's authentication
 # methods policy; otherwise mobile_app, email, mobile_phone.
-# Allowed: mobile_app, mobile_phone, office_phone, email, security_questions
+# Allowed: mobile_app, mobile_phone, office_phone, email
 # methods_enabled = ["mobile_app", "mobile_phone", "email"]
+
+# Whether the tenant has a telephony provider (Microsoft Security Store) for
+# SMS and voice. Microsoft-provided SMS and voice end for SSPR on 1 February
+# 2027 (1 July 2027 for Global Administrators and external users). Graph
+# cannot read this: not declared, the audit assumes none from those dates.
+# telephony_provider = false
+
+# Security questions are set in the legacy SSPR policy, which Graph cannot
+# read: they count only when declared here (never for administrators, and
+# not from March 2027, when Microsoft retires them for SSPR).
+# security_questions = false
 
 # Guests reset their password in their home tenant; include them only if
 # your SSPR scope really covers them.

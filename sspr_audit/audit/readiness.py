@@ -1,34 +1,42 @@
-"""Which SSPR methods a user can present, and so whether they can reset.
+"""Which SSPR methods a user can present on a given day, and so whether they can reset.
 
-This is the heart of the audit, kept apart from the rules so the status and
-the findings are computed from the same facts:
+Two steps, so the timeline can judge one user on several days without
+analysing their phone numbers again:
 
-* registered methods (the per-user methods call, or the registration report
-  when the call was not needed) and prepopulated contact fields
-  (``mobilePhone``, ``businessPhones[0]``, ``otherMails``) both count, but a
-  user who meets the policy only through prepopulated data is
-  ``ready_unverified``;
-* administrators face the two-gate policy: two methods, never security
-  questions, whatever the tenant's user policy and methods policy say;
-* security questions never stand alone when one method is required;
-* a phone number without a country code, or an unreadable one, is not
-  usable; a usable number or address with a defect makes the user
-  ``at_risk`` when the policy is met only by counting it;
-* a user whose methods could not be read is ``unknown``, never "no methods".
+* :func:`gather` collects what does not depend on the day: the user's
+  registered methods and directory contact data as *candidates*, each phone
+  number and address analysed once, administrator roles, scope;
+* :func:`judge` decides, for one :class:`~sspr_audit.audit.rulebook.Rulebook`
+  day, which candidates count and why each other one does not, and gives the
+  status and its reason.
+
+The rules, to the letter of Microsoft's pages (see ``rulebook.py`` for the
+dated ones): directory contact data (``mobilePhone``, ``businessPhones[0]``,
+``otherMails``) counted until 5 October 2026 and makes a user only
+``ready_unverified``; Microsoft-provided SMS and voice stop counting on their
+retirement date unless the policy declares a telephony provider; security
+questions count only when the policy declares them, never for administrators,
+and not from March 2027; administrators need two methods under the two-gate
+policy; the alternate mobile phone is MFA only; a user whose methods could not
+be read is ``unknown``, never "no methods".
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sspr_audit.audit import phones, sspr_methods
+from sspr_audit.audit.emails import EmailCheck, email_checks
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.results import MethodSource, Readiness, UsableMethod
+from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
+from sspr_audit.audit.rulebook import DIRECTORY_DATA as DIRECTORY_CHANGE
+from sspr_audit.audit.rulebook import Change, Rulebook, change
 from sspr_audit.snapshot.models import CollectionState, User
 
 MOBILE_SLOT = "mobile"
 OFFICE_SLOT = "office"
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"  # role template id
 
 # Defects that stop SSPR from placing the call at all: no country code, nothing
 # readable. Other defects (spacing, trunk zero, extension) leave a number usable
@@ -36,11 +44,10 @@ OFFICE_SLOT = "office"
 _BLOCKING_DEFECTS = frozenset({"empty", "missing_plus", "letters", "unknown_country_code"})
 _BLOCKING_VALIDITY = frozenset({"unknown_country_code"})
 _DEFECTIVE_VALIDITY = frozenset({"invalid", "impossible"})
+_PHONE_METHODS = frozenset({sspr_methods.MOBILE_PHONE, sspr_methods.OFFICE_PHONE})
+_SQ = sspr_methods.SECURITY_QUESTIONS
 
-_EMAIL = re.compile(
-    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}(?<!\.)@"
-    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
+RoleMatcher = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -74,126 +81,248 @@ class PhoneCheck:
 
 
 @dataclass(frozen=True)
-class EmailCheck:
-    """One alternate or authentication email address found on a user."""
-
-    field: str  # "otherMails[0]" or "authentication email"
-    address: str
-    source: MethodSource
-    well_formed: bool
-    organisation_domain: bool  # in one of the organisation's own domains
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Everything the rules need about one user."""
+class Facts:
+    """Everything about one user that does not depend on the day judged."""
 
     index: int
     user: User
-    status: Readiness
-    reason: str
-    is_admin: bool
+    admin_roles: tuple[str, ...]  # the two-gate roles held or eligible
     admin_eligible_only: bool
-    admin_roles: tuple[str, ...]
+    late_phone_retirement: bool  # Global Administrators and external users keep SMS and voice until July 2027
     required: int
-    usable: tuple[UsableMethod, ...]
     phones: tuple[PhoneCheck, ...]
     emails: tuple[EmailCheck, ...]
     security_questions_registered: bool
     methods_known: bool  # False when the user's methods could not be read
+    candidates: tuple[UsableMethod, ...]  # what SSPR might accept, best first
+    never_counted: tuple[UncountedMethod, ...]  # registered or present, but never an SSPR method
+    settled: tuple[Readiness, str] | None  # excluded or out of scope, whatever the day
+
+    @property
+    def is_admin(self) -> bool:
+        """Under the administrator two-gate policy."""
+        return bool(self.admin_roles)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One user's readiness on one day."""
+
+    status: Readiness
+    reason: str
+    usable: tuple[UsableMethod, ...]
+    uncounted: tuple[UncountedMethod, ...]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """The first announced change that leaves a user who can reset today unable to."""
+
+    change: Change
+    verdict: Verdict  # the user's verdict on the day it applies
+
+    @property
+    def because(self) -> str:
+        """One sentence: the change and what it leaves the user with."""
+        return f"{self.change.what} from {self.change.when}: {self.verdict.reason}"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the rules need about one user, as of the audit's day."""
+
+    facts: Facts
+    verdict: Verdict
+    rulebook: Rulebook
+    loss: Loss | None = None
+    timeline: tuple[bool, ...] = ()  # can reset on each day of ``rulebook.upcoming()``
+
+    index = property(lambda self: self.facts.index)
+    user = property(lambda self: self.facts.user)
+    is_admin = property(lambda self: self.facts.is_admin)
+    admin_roles = property(lambda self: self.facts.admin_roles)
+    admin_eligible_only = property(lambda self: self.facts.admin_eligible_only)
+    required = property(lambda self: self.facts.required)
+    phones = property(lambda self: self.facts.phones)
+    emails = property(lambda self: self.facts.emails)
+    security_questions_registered = property(lambda self: self.facts.security_questions_registered)
+    methods_known = property(lambda self: self.facts.methods_known)
+    status = property(lambda self: self.verdict.status)
+    reason = property(lambda self: self.verdict.reason)
+    usable = property(lambda self: self.verdict.usable)
+    uncounted = property(lambda self: self.verdict.uncounted)
 
     @property
     def in_scope(self) -> bool:
         """Whether the user is judged at all (not excluded, not out of scope)."""
-        return self.status not in (Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE)
+        return self.status.in_scope
 
     @property
     def counted(self) -> frozenset[str]:
         """Distinct SSPR methods that count towards this user's requirement."""
-        methods = {m.method for m in self.usable}
-        if self.is_admin:
-            methods.discard(sspr_methods.SECURITY_QUESTIONS)
-        return frozenset(methods)
+        return frozenset(m.method for m in self.usable)
 
 
-def email_well_formed(address: str) -> bool:
-    """A pragmatic RFC 5321 shape check: one @, sane local part, dotted domain."""
-    return bool(_EMAIL.match(address))
+def assess(facts: Facts, policy: Policy, rulebook: Rulebook) -> Assessment:
+    """Judge ``facts`` on the audit's day and on every announced change after it."""
+    verdict = judge(facts, policy, rulebook)
+    upcoming = rulebook.upcoming()
+    if not verdict.status.can_reset or not upcoming or not _dated(facts):
+        return Assessment(facts, verdict, rulebook, timeline=(verdict.status.can_reset,) * len(upcoming))
+    later = [judge(facts, policy, Rulebook(c.effective)) for c in upcoming]
+    loss = next((Loss(c, v) for c, v in zip(upcoming, later, strict=True) if not v.status.can_reset), None)
+    return Assessment(facts, verdict, rulebook, loss, tuple(v.status.can_reset for v in later))
 
 
-def assess(index: int, user: User, policy: Policy, is_two_gate_role) -> Assessment:
-    """Judge one user against the policy."""
-    admin_roles = tuple(sorted({r.role_name for r in user.roles if is_two_gate_role(r.role_name, r.role_template_id)}))
-    is_admin = bool(admin_roles)
-    eligible_only = is_admin and all(
-        r.assignment == "eligible" for r in user.roles if is_two_gate_role(r.role_name, r.role_template_id)
+def _dated(facts: Facts) -> bool:
+    """Whether any announced change can touch this user's candidates at all."""
+    return any(
+        m.method in _PHONE_METHODS or m.method == _SQ or m.source != MethodSource.REGISTERED for m in facts.candidates
     )
-    required = 2 if (is_admin and policy.two_gate) else (1 if is_admin else policy.methods_required)
+
+
+def gather(index: int, user: User, policy: Policy, is_two_gate_role: RoleMatcher) -> Facts:
+    """What SSPR might accept from ``user``, analysed once."""
+    two_gate = [r for r in user.roles if is_two_gate_role(r.role_name, r.role_template_id)]
+    admin_roles = tuple(sorted({r.role_name for r in two_gate}))
+    is_admin = bool(admin_roles)
     region = policy.default_phone_region or _user_region(user)
     phone_checks = _phone_checks(user, region)
-    email_checks = _email_checks(user, policy.email_domains)
+    emails = email_checks(user, policy.email_domains)
     sq = bool(user.registration and "securityQuestion" in user.registration.methods_registered)
-    methods_known = user.collection.state != CollectionState.FAILED and (
+    known = user.collection.state != CollectionState.FAILED and (
         user.methods is not None or user.registration is not None
     )
-    enabled = (
-        frozenset(sspr_methods.SSPR_METHODS) - {sspr_methods.SECURITY_QUESTIONS}
-        if is_admin
-        else frozenset(policy.methods_enabled)
+    candidates, never = _candidates(user, phone_checks, emails, sq) if known else ((), ())
+    return Facts(
+        index=index,
+        user=user,
+        admin_roles=admin_roles,
+        admin_eligible_only=is_admin and all(r.assignment == "eligible" for r in two_gate),
+        late_phone_retirement=_late_retirement(user),
+        required=2 if (is_admin and policy.two_gate) else (1 if is_admin else policy.methods_required),
+        phones=phone_checks,
+        emails=emails,
+        security_questions_registered=sq,
+        methods_known=known,
+        candidates=candidates,
+        never_counted=never,
+        settled=_settled(user, policy, is_admin),
     )
-    usable = _usable_methods(user, phone_checks, email_checks, enabled, sq) if methods_known else ()
 
-    def result(status: Readiness, reason: str) -> Assessment:
-        return Assessment(
-            index,
-            user,
-            status,
-            reason,
-            is_admin,
-            eligible_only,
-            admin_roles,
-            required,
-            usable,
-            phone_checks,
-            email_checks,
-            sq,
-            methods_known,
+
+def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
+    """The user's status on ``rulebook``'s day: which candidates count, and why each other one does not."""
+    if facts.settled is not None:
+        return Verdict(*facts.settled, (), ())
+    if not facts.methods_known:
+        why = facts.user.collection.reason or "the authentication methods and the registration report could not be read"
+        return Verdict(Readiness.UNKNOWN, f"Readiness unknown: {why}.", (), ())
+    usable: list[UsableMethod] = []
+    uncounted = list(facts.never_counted)
+    for candidate in facts.candidates:
+        why = _why_not(candidate, facts, policy, rulebook)
+        if why is None:
+            usable.append(candidate)
+        else:
+            uncounted.append(
+                UncountedMethod(_label(candidate), why, candidate.method, candidate.field, candidate.value)
+            )
+    status, reason = _status(tuple(usable), tuple(uncounted), facts)
+    return Verdict(status, reason, tuple(usable), tuple(uncounted))
+
+
+def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> str | None:
+    """Why candidate ``m`` does not count on ``book``'s day; None when it counts."""
+    if m.method == _SQ:
+        return _why_not_questions(facts, policy, book)
+    if m.source == MethodSource.PREPOPULATED and not book.directory_data_counts():
+        directory = change(DIRECTORY_CHANGE)
+        return (
+            f"directory data only, never registered: SSPR stopped accepting unregistered {m.field.split('[')[0]}"
+            f" on {directory.when}"
         )
+    if not facts.is_admin and m.method not in policy.methods_enabled:
+        return (
+            f"{sspr_methods.METHOD_LABELS[m.method]} is not enabled for SSPR (methods enabled: "
+            + (", ".join(policy.methods_enabled) or "none")
+            + ")"
+        )
+    if m.method in _PHONE_METHODS and not policy.telephony_provider:
+        retired = book.phone_retirement(facts.late_phone_retirement)
+        if retired is not None:
+            declared = "the policy declares none" if policy.telephony_provider is False else "none declared: assumed"
+            return f"Microsoft-provided SMS and voice ended for SSPR on {retired.when} (telephony provider: {declared})"
+    return None
 
-    scope_reason = _out_of_scope_reason(user, policy, is_admin)
-    exclusion = policy.exclusion_for(user.user_principal_name)
-    if exclusion is not None:
-        return result(Readiness.EXCLUDED, f"Excluded by policy: {exclusion.reason}")
-    if scope_reason:
-        return result(Readiness.OUT_OF_SCOPE, scope_reason)
-    if not methods_known:
-        why = user.collection.reason or "the authentication methods and the registration report could not be read"
-        return result(Readiness.UNKNOWN, f"Readiness unknown: {why}.")
-    return result(*_judge(usable, required, is_admin))
+
+def _why_not_questions(facts: Facts, policy: Policy, book: Rulebook) -> str | None:
+    if facts.is_admin:
+        return "security questions never count for administrators"
+    if book.security_questions_retired():
+        return "security questions were retired for SSPR in March 2027"
+    if policy.security_questions is None:
+        return (
+            "security questions count only when the policy file declares [sspr] security_questions = true"
+            " (Graph cannot read the legacy SSPR policy that turns them on)"
+        )
+    if not policy.security_questions:
+        return "security questions are off in the policy file"
+    return None
 
 
-def _judge(usable: tuple[UsableMethod, ...], required: int, is_admin: bool) -> tuple[Readiness, str]:
+def _status(
+    usable: tuple[UsableMethod, ...], uncounted: tuple[UncountedMethod, ...], facts: Facts
+) -> tuple[Readiness, str]:
     counted = {m.method for m in usable}
-    if is_admin:
-        counted.discard(sspr_methods.SECURITY_QUESTIONS)
-    elif required == 1 and counted == {sspr_methods.SECURITY_QUESTIONS}:
-        return Readiness.NOT_READY, "Security questions are the only method, and they never suffice alone."
-    who = "Administrators need" if is_admin else "The policy requires"
+    required = facts.required
+    need = (
+        f"{'Administrators need' if facts.is_admin else 'The policy requires'} {required} method{'s' * (required > 1)}"
+    )
     if len(counted) < required:
-        have = "no usable method" if not counted else f"only {len(counted)} usable method{'s' * (len(counted) > 1)}"
-        return Readiness.NOT_READY, f"{who} {required} method{'s' * (required > 1)}; the user has {have}."
-    registered = {m.method for m in usable if m.source == MethodSource.REGISTERED and m.method in counted}
-    sound = {m.method for m in usable if not m.defective and m.method in counted}
-    sound_registered = registered & sound
+        return Readiness.NOT_READY, f"{need}; {_counts(counted)}.{_aside(uncounted, bool(counted))}"
+    registered = {m.method for m in usable if m.source == MethodSource.REGISTERED}
+    sound = {m.method for m in usable if not m.defective}
     if len(sound) < required:
-        return Readiness.AT_RISK, "Meets the requirement only by counting a number or address with a defect."
+        return Readiness.AT_RISK, f"{need}; meets it only by counting a number or address with a defect."
     if len(registered) < required:
         return Readiness.READY_UNVERIFIED, (
-            "Can reset only through prepopulated contact data that the user never verified."
+            f"{need}; meets it only through directory contact data the user never registered, which SSPR accepts"
+            f" until {change(DIRECTORY_CHANGE).when}."
         )
-    if len(sound_registered) < required:
-        return Readiness.READY_UNVERIFIED, "Meets the requirement, partly through prepopulated contact data."
-    return Readiness.READY, f"Has {len(counted)} usable method{'s' * (len(counted) > 1)}; {required} required."
+    if len(registered & sound) < required:
+        return Readiness.READY_UNVERIFIED, f"{need}; meets it partly through directory contact data."
+    return Readiness.READY, f"{need}; {_counts(counted)}."
+
+
+def _counts(counted: set[str]) -> str:
+    if not counted:
+        return "nothing counts"
+    names = ", ".join(sspr_methods.SHORT_LABELS[m] for m in sspr_methods.SSPR_METHODS if m in counted)
+    return f"{len(counted)} count{'s' * (len(counted) == 1)} ({names})"
+
+
+def _aside(uncounted: tuple[UncountedMethod, ...], anything_counts: bool, shown: int = 3) -> str:
+    """What the user has that does not count, and why; "nothing registered" only when there is nothing at all."""
+    if not uncounted:
+        return "" if anything_counts else " Nothing is registered and no directory contact data is present."
+    items = "; ".join(f"{u.label}: {u.why}" for u in uncounted[:shown])
+    more = f"; and {len(uncounted) - shown} more" if len(uncounted) > shown else ""
+    return f" Does not count: {items}{more}."
+
+
+def _label(m: UsableMethod) -> str:
+    if m.method == _SQ:
+        return "security questions"
+    return f"{m.field} {m.value}" if m.value else m.field
+
+
+def _settled(user: User, policy: Policy, is_admin: bool) -> tuple[Readiness, str] | None:
+    exclusion = policy.exclusion_for(user.user_principal_name)
+    if exclusion is not None:
+        return Readiness.EXCLUDED, f"Excluded by policy: {exclusion.reason}"
+    scope_reason = _out_of_scope_reason(user, policy, is_admin)
+    return (Readiness.OUT_OF_SCOPE, scope_reason) if scope_reason else None
 
 
 def _out_of_scope_reason(user: User, policy: Policy, is_admin: bool) -> str | None:
@@ -210,6 +339,16 @@ def _out_of_scope_reason(user: User, policy: Policy, is_admin: bool) -> str | No
     if policy.scope == "selected" and not policy.scope_group_ids.intersection(user.groups):
         return "Not a member of the SSPR scope group(s)."
     return None
+
+
+def _late_retirement(user: User) -> bool:
+    """Global Administrators and external (B2B) users keep Microsoft-provided SMS and voice until July 2027.
+
+    Internal guests follow the February date (concept-sms-voice-retirement-faq).
+    """
+    if any(r.role_template_id.lower() == GLOBAL_ADMINISTRATOR for r in user.roles):
+        return True
+    return (user.user_type or "").lower() == "guest" and "#ext#" in user.user_principal_name.lower()
 
 
 def _user_region(user: User) -> str | None:
@@ -251,40 +390,26 @@ def _present(value: str | None) -> bool:
     return value is not None and bool(value.strip())
 
 
-def _email_checks(user: User, org_domains: tuple[str, ...]) -> tuple[EmailCheck, ...]:
-    def check(field: str, address: str, source: MethodSource) -> EmailCheck:
-        text = address.strip()
-        domain = text.rpartition("@")[2].lower()
-        org = any(domain == d or domain.endswith("." + d) for d in org_domains)
-        return EmailCheck(field, address, source, email_well_formed(text), org)
-
-    checks = [check(f"otherMails[{i}]", a, MethodSource.PREPOPULATED) for i, a in enumerate(user.other_mails)]
-    checks += [
-        check("authentication email", m.email_address, MethodSource.REGISTERED)
-        for m in user.methods or ()
-        if m.type == "email" and m.email_address is not None
-    ]
-    return tuple(checks)
-
-
-def _usable_methods(
-    user: User,
-    phone_checks: tuple[PhoneCheck, ...],
-    email_checks: tuple[EmailCheck, ...],
-    enabled: frozenset[str],
-    security_questions: bool,
-) -> tuple[UsableMethod, ...]:
+def _candidates(
+    user: User, phone_checks: tuple[PhoneCheck, ...], emails: tuple[EmailCheck, ...], security_questions: bool
+) -> tuple[tuple[UsableMethod, ...], tuple[UncountedMethod, ...]]:
     found: list[UsableMethod] = []
+    never: list[UncountedMethod] = []
     for check in phone_checks:
-        if check.field.startswith("businessPhones[") and check.field != "businessPhones[0]":
-            continue  # SSPR offers only the first office number
-        if check.usable:
-            method = sspr_methods.MOBILE_PHONE if check.slot == MOBILE_SLOT else sspr_methods.OFFICE_PHONE
-            found.append(UsableMethod(method, check.source, check.field, check.analysis.raw, check.defective))
-    for check in email_checks:
-        if check.well_formed:
-            found.append(
-                UsableMethod(sspr_methods.EMAIL, check.source, check.field, check.address, check.organisation_domain)
+        why = _phone_never_counts(check)
+        if why:
+            never.append(
+                UncountedMethod(f"{check.field} {check.analysis.raw}", why, None, check.field, check.analysis.raw)
+            )
+            continue
+        method = sspr_methods.MOBILE_PHONE if check.slot == MOBILE_SLOT else sspr_methods.OFFICE_PHONE
+        found.append(UsableMethod(method, check.source, check.field, check.analysis.raw, check.defective))
+    for e in emails:
+        if e.well_formed:
+            found.append(UsableMethod(sspr_methods.EMAIL, e.source, e.field, e.address, e.organisation_domain))
+        else:
+            never.append(
+                UncountedMethod(f"{e.field} {e.address}", "not a valid email address", None, e.field, e.address)
             )
     if user.methods is not None:
         app = next((m for m in user.methods if m.type in sspr_methods.APP_METHOD_TYPES), None)
@@ -294,16 +419,29 @@ def _usable_methods(
                     sspr_methods.MOBILE_APP, MethodSource.REGISTERED, f"authentication {app.type}", app.display_name
                 )
             )
+        never += [_not_sspr(m.type, m.display_name) for m in user.methods if m.type in sspr_methods.NON_SSPR_LABELS]
     elif user.registration is not None:
         found.extend(_from_registration(user.registration.methods_registered, found))
     if security_questions:
-        found.append(
-            UsableMethod(
-                sspr_methods.SECURITY_QUESTIONS, MethodSource.REGISTERED, "registration report (securityQuestion)"
-            )
-        )
-    usable = [m for m in found if m.method in enabled]
-    return _best_per_method(usable)
+        found.append(UsableMethod(_SQ, MethodSource.REGISTERED, "registration report (securityQuestion)"))
+    return _best_per_method(found), tuple(never)
+
+
+def _phone_never_counts(check: PhoneCheck) -> str | None:
+    if check.field.startswith("businessPhones[") and check.field != "businessPhones[0]":
+        return "SSPR offers only the first office number"
+    if check.field == "authentication phone (alternateMobile)":
+        return "the alternate mobile phone is for MFA only; SSPR uses the primary mobile and the office phone"
+    if not check.usable:
+        blocking = next((d for d in check.analysis.format_defects if d in _BLOCKING_DEFECTS), "unknown_country_code")
+        text = phones.describe_defect(blocking).rstrip(".")
+        return f"SSPR cannot dial it: {text[:1].lower()}{text[1:]}"
+    return None
+
+
+def _not_sspr(method_type: str, name: str | None) -> UncountedMethod:
+    label = sspr_methods.NON_SSPR_LABELS[method_type] + (f" ({name})" if name else "")
+    return UncountedMethod(label, "not an SSPR method (it signs in, but cannot verify a password reset)")
 
 
 def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -> list[UsableMethod]:
@@ -312,7 +450,7 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
     extra = []
     for name in registered:
         method = sspr_methods.REGISTRATION_METHODS.get(name)
-        if method is None or method == sspr_methods.SECURITY_QUESTIONS:
+        if method is None or method == _SQ:
             continue
         if (method, MethodSource.REGISTERED) not in have:
             have.add((method, MethodSource.REGISTERED))
@@ -321,6 +459,6 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
 
 
 def _best_per_method(usable: list[UsableMethod]) -> tuple[UsableMethod, ...]:
-    """Keep every distinct evidence, best first: registered before prepopulated, sound before defective."""
-    order = {sspr_methods.SSPR_METHODS[i]: i for i in range(len(sspr_methods.SSPR_METHODS))}
+    """Keep every distinct evidence, best first: registered before directory data, sound before defective."""
+    order = {m: i for i, m in enumerate(sspr_methods.SSPR_METHODS)}
     return tuple(sorted(usable, key=lambda m: (order[m.method], m.source != MethodSource.REGISTERED, m.defective)))

@@ -75,7 +75,7 @@ class MethodSource(StrEnum):
     """Where a usable SSPR method comes from."""
 
     REGISTERED = "registered"  # an authentication method or registration report entry
-    PREPOPULATED = "prepopulated"  # a contact field nobody verified (mobilePhone, otherMails, ...)
+    PREPOPULATED = "prepopulated"  # directory contact data nobody registered (mobilePhone, otherMails, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,17 @@ class UsableMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class UncountedMethod:
+    """Something the user has that does not count for SSPR on the audit's date, and why not."""
+
+    label: str  # what it is, e.g. "mobilePhone +44 7700 900123", "FIDO2 security key"
+    why: str  # why it does not count, e.g. "directory data only: ..."
+    method: str | None = None  # the SSPR method it would be; None when it is not an SSPR method
+    field: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserResult:
     """One user's readiness and the reason for it."""
 
@@ -100,6 +111,9 @@ class UserResult:
     admin_eligible_only: bool  # admin only through PIM eligibility
     required: int  # methods this user must present (2 for admins)
     usable: tuple[UsableMethod, ...]
+    uncounted: tuple[UncountedMethod, ...] = ()
+    loses_sspr_on: str | None = None  # YYYY-MM-DD of the first rulebook change that leaves them unable to reset
+    loses_sspr_because: str | None = None
 
     @property
     def usable_count(self) -> int:
@@ -120,6 +134,25 @@ class Finding:
     field: str | None = None
     value: str | None = None
     suggestion: str | None = None
+    advice: str = ""  # what the person behind it should do, in one plain sentence
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    """Readiness on the day one of Microsoft's announced changes applies."""
+
+    date: str  # YYYY-MM-DD
+    when: str  # as Microsoft states it: "1 February 2027", "March 2027"
+    change: str
+    source: str  # the Microsoft Learn page
+    users_in_scope: int
+    users_ready: int
+    users_losing: int  # users who can reset the day before and not on this day
+
+    @property
+    def share(self) -> float | None:
+        """Percentage of users in scope who can still reset on this day."""
+        return share(self.users_ready, self.users_in_scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,4 +190,8 @@ class AuditResult:
     policy_source: str | None  # the policy file path, None when defaults only
     generated_at: str  # ISO 8601 UTC, injectable for deterministic output
     fail_on: Severity | None = None
+    as_of: str = ""  # YYYY-MM-DD: the day whose SSPR rules every verdict follows
+    as_of_origin: str = ""  # why this day: "the snapshot's collection date" or "--as-of"
+    timeline: tuple[TimelinePoint, ...] = ()  # Microsoft's announced changes after as_of, in date order
+    assumptions: tuple[str, ...] = ()  # settings Graph cannot read that the verdicts had to assume
     changes: RunChanges | None = None  # since the tenant's last recorded run; None when history is not kept

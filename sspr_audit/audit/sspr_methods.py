@@ -23,11 +23,17 @@ METHOD_LABELS = {
     SECURITY_QUESTIONS: "Security questions",
 }
 
+SHORT_LABELS = {
+    MOBILE_APP: "Authenticator app",
+    MOBILE_PHONE: "mobile phone",
+    OFFICE_PHONE: "office phone",
+    EMAIL: "email",
+    SECURITY_QUESTIONS: "security questions",
+}
+
 # Methods SSPR offers when the tenant's setting cannot be read: the set
 # Microsoft's SSPR tutorial enables (app notification/code, email, mobile phone).
 DEFAULT_ENABLED: tuple[str, ...] = (MOBILE_APP, MOBILE_PHONE, EMAIL)
-
-PHONE_TYPE_METHOD = {"mobile": MOBILE_PHONE, "alternateMobile": MOBILE_PHONE, "office": OFFICE_PHONE}
 
 # Fixed ids of phone methods per phone type (Graph reference, phoneAuthenticationMethod).
 PHONE_METHOD_IDS = {
@@ -56,10 +62,20 @@ NON_SSPR_METHOD_TYPES = frozenset(
 
 KNOWN_METHOD_TYPES = APP_METHOD_TYPES | NON_SSPR_METHOD_TYPES | {"phone", "email"}
 
+# How the registered methods SSPR does not accept are named to a reader.
+NON_SSPR_LABELS = {
+    "fido2": "FIDO2 security key or passkey",
+    "passkey": "passkey",
+    "windowsHelloForBusiness": "Windows Hello for Business",
+    "temporaryAccessPass": "Temporary Access Pass",
+    "platformCredential": "platform credential (macOS)",
+    "qrCodePin": "QR code and PIN",
+    "external": "external authentication method",
+}
+
 # userRegistrationDetails.methodsRegistered values -> SSPR method.
 REGISTRATION_METHODS = {
     "mobilePhone": MOBILE_PHONE,
-    "alternateMobilePhone": MOBILE_PHONE,
     "officePhone": OFFICE_PHONE,
     "email": EMAIL,
     "microsoftAuthenticatorPush": MOBILE_APP,

@@ -79,7 +79,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("no_usable_method", "SSPR001: password and FIDO2 key only, no contact data", Spec(methods=(FIDO2,))),
     Scenario(
         "prepopulated_only",
-        "SSPR002: nothing registered; mobilePhone and otherMails prepopulated",
+        "SSPR009 (SSPR002 before 5 October 2026): nothing registered; mobilePhone and otherMails in the directory",
         Spec(mobile_phone=_PHONE_OK, other_mail="personal"),
     ),
     Scenario(
@@ -287,5 +287,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         "masked_authentication_phone",
         "TEN002: the authentication phone comes back masked (+1 42XXXXXX67)",
         Spec(methods=(APP, MOBILE), method_phone_style="graph_masked", country="US"),
+    ),
+    Scenario(
+        "global_admin_on_sms",
+        "SSPR010: Global Administrator on the app and SMS: stranded when SMS ends for them on 1 July 2027",
+        Spec(methods=(APP, MOBILE), mobile_phone=_PHONE_OK, roles=((_GA, "active", None),), department="IT"),
+    ),
+    Scenario(
+        "helpdesk_admin_on_sms",
+        "SSPR010: Helpdesk Administrator on the app and SMS: stranded on 1 February 2027",
+        Spec(
+            methods=(APP, MOBILE),
+            mobile_phone=_PHONE_OK,
+            roles=(("Helpdesk Administrator", "active", None),),
+            department="IT",
+        ),
+    ),
+    Scenario(
+        "app_and_questions",
+        "SSPR010: the app and security questions: stranded when questions retire in March 2027",
+        Spec(methods=(APP,), questions=True),
     ),
 )

@@ -77,16 +77,20 @@ OTHER_ROLE_GROUP = "Helpdesk Operators"
 
 # Bulk members: (weight, methods, security questions, contact data). Contact data "full" is the usual
 # mixture, "prepopulated" a mobile number (and maybe more) with nothing registered, "none" nothing at all.
+# A 2026 tenant: most users on the Authenticator app or Email OTP, a share on SMS that the 1 February 2027
+# retirement strands (SSPR010), security-question users March 2027 strands, directory data only (SSPR009).
 _PROFILES = (
-    (470, (APP, MOBILE), False, "full"),
-    (230, (APP, MOBILE, EMAIL), False, "full"),
-    (60, (MOBILE, EMAIL), False, "full"),
-    (50, (APP, EMAIL), False, "full"),
-    (30, (OATH, MOBILE), False, "full"),
-    (30, (APP, MOBILE, ALT_MOBILE), False, "full"),
-    (20, (MOBILE, OFFICE), False, "full"),
-    (20, (MOBILE,), True, "full"),
-    (30, (), False, "prepopulated"),  # SSPR002
+    (400, (APP, EMAIL), False, "full"),
+    (200, (APP, MOBILE, EMAIL), False, "full"),
+    (130, (APP, MOBILE), False, "full"),  # SSPR010: SMS and voice end on 1 February 2027
+    (50, (MOBILE, EMAIL), False, "full"),  # SSPR010
+    (30, (OATH, EMAIL), False, "full"),
+    (20, (OATH, MOBILE), False, "full"),  # SSPR010
+    (20, (APP, MOBILE, ALT_MOBILE), False, "full"),  # SSPR010: the alternate mobile is MFA only
+    (10, (MOBILE, OFFICE), False, "full"),  # SSPR010
+    (15, (MOBILE,), True, "full"),  # SSPR010: questions alone are one method of two
+    (20, (APP,), True, "full"),  # SSPR010: security questions end in March 2027
+    (30, (), False, "prepopulated"),  # SSPR009 (SSPR002 before 5 October 2026)
     (22, (APP,), False, "none"),  # SSPR003
     (10, (), False, "none"),  # SSPR001
     (6, (), True, "none"),  # SSPR006

@@ -24,9 +24,10 @@ one of four categories:
 
 Authentication phones are corrected in place
 (``Update-MgUserAuthenticationPhoneMethod``), never created from contact
-data: a prepopulated ``mobilePhone`` already counts for SSPR, and turning
-unverified directory data into a sign-in method is a security decision, not
-a format fix.
+data: turning unverified directory data into a sign-in method is a security
+decision, not a format fix. Since 5 October 2026 a directory number no longer
+makes anyone ready for SSPR; it is corrected because it is what the user sees
+pre-filled when registering, and a wrong one makes the registration fail.
 
 Only users the audit judges (not excluded, in SSPR scope) are planned.
 """
@@ -40,8 +41,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sspr_audit.audit import admin_roles, phones
+from sspr_audit.audit.emails import EmailCheck
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.readiness import MOBILE_SLOT, Assessment, EmailCheck, PhoneCheck, assess
+from sspr_audit.audit.readiness import MOBILE_SLOT, Facts, PhoneCheck, gather
 from sspr_audit.snapshot.models import Snapshot, User
 
 MY_SECURITY_INFO = "https://aka.ms/mysecurityinfo"
@@ -121,7 +123,7 @@ class RemediationPlan:
 def plan_remediation(snapshot: Snapshot, policy: Policy) -> RemediationPlan:
     """Judge every user as the audit does and turn each defective value into an item."""
     is_two_gate = admin_roles.matcher(policy.admin_roles_added, policy.admin_roles_removed)
-    judged = [a for a in (assess(i, u, policy, is_two_gate) for i, u in enumerate(snapshot.users)) if a.in_scope]
+    judged = [f for f in (gather(i, u, policy, is_two_gate) for i, u in enumerate(snapshot.users)) if not f.settled]
     sharers = _sharers(judged)
     items: list[RemediationItem] = []
     for a in sorted(judged, key=lambda a: (a.user.user_principal_name.casefold(), a.user.id)):
@@ -132,7 +134,7 @@ def plan_remediation(snapshot: Snapshot, policy: Policy) -> RemediationPlan:
     return RemediationPlan(t.id, t.collected_at, tuple(items))
 
 
-def _sharers(judged: Iterable[Assessment]) -> Counter[str]:
+def _sharers(judged: Iterable[Facts]) -> Counter[str]:
     """How many judged users hold each number (the population that rule PHN005 sees)."""
     count: Counter[str] = Counter()
     for a in judged:

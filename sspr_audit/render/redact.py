@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sspr_audit.audit import phones
-from sspr_audit.audit.results import AuditResult, Finding, UsableMethod
+from sspr_audit.audit.results import AuditResult, Finding, UncountedMethod, UsableMethod
 from sspr_audit.snapshot.models import AuthMethod, SourceStatus, User
 
 if TYPE_CHECKING:
@@ -87,8 +87,16 @@ def redact_result(result: AuditResult) -> AuditResult:
         table = _Table(upns, _region(r.user))
         user = _user(r.user, table)
         tables[r.user.id] = table
+        usable = tuple(_usable(m, table) for m in r.usable)
         users.append(
-            replace(r, user=user, reason=table.text(r.reason), usable=tuple(_usable(m, table) for m in r.usable))
+            replace(
+                r,
+                user=user,
+                reason=table.text(r.reason),
+                usable=usable,
+                uncounted=tuple(_uncounted(m, table) for m in r.uncounted),
+                loses_sspr_because=table.text(r.loses_sspr_because),
+            )
         )
     findings = tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in result.findings)
     tenant_table = _Table(upns)
@@ -204,12 +212,20 @@ def _usable(m: UsableMethod, table: _Table) -> UsableMethod:
     return replace(m, value=table.value(m.value))
 
 
+def _uncounted(m: UncountedMethod, table: _Table) -> UncountedMethod:
+    if m.value is None:
+        return m
+    table.evidence(m.field, m.value)
+    return replace(m, label=table.text(m.label), value=table.value(m.value), why=table.text(m.why))
+
+
 def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
     """A finding, or a finding as the run history stores it (no suggestion), with its values masked."""
     table.evidence(f.field, f.value)
     masked = {"message": table.text(f.message), "value": table.value(f.value)}
     if isinstance(f, Finding):
         masked["suggestion"] = table.value(f.suggestion)
+        masked["advice"] = table.text(f.advice) or ""
     if all(getattr(f, name) == text for name, text in masked.items()):
         return f  # most findings quote no number or address: spare the copy
     return replace(f, **masked)

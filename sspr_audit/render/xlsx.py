@@ -17,7 +17,6 @@ from typing import Any
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from sspr_audit.audit.advice import what_to_do
 from sspr_audit.audit.results import AuditResult, UserResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges, StoredFinding
@@ -376,7 +375,7 @@ def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
                 f.message,
                 f.suggestion,
                 titles.get(f.rule, f.rule),
-                what_to_do(f, u),
+                f.advice,
                 f.user_id,
             ]
         )

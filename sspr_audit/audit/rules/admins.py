@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sspr_audit.audit.readiness import Assessment
 from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.audit.rules import docs
-from sspr_audit.audit.rules.registry import Hit, rule
+from sspr_audit.audit.rules.registry import MY_SECURITY_INFO, AuditContext, Hit, rule
 
 
 def _who(a: Assessment) -> str:
@@ -20,21 +20,18 @@ def _who(a: Assessment) -> str:
     title="Administrator without two usable methods",
     severity=Severity.CRITICAL,
     doc_url=docs.ADMIN_POLICY,
+    advice=f"As an administrator you need two methods: register two of the Microsoft Authenticator app, a"
+    f" mobile phone, an office phone and a personal email at {MY_SECURITY_INFO} (security questions do not count).",
     why="""Administrators face the two-gate policy whatever the tenant sets: two methods, never security
       questions. An administrator locked out of their account may be the one person able to fix an incident;
       PIM-eligible administrators fall under it as soon as they activate.""",
     fix="""Have the administrator register two of: Authenticator app, mobile phone, office phone, external
       email at https://aka.ms/mysecurityinfo. Security questions do not count.""",
 )
-def admin_two_gate(a: Assessment, ctx) -> Iterator[Hit]:
+def admin_two_gate(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     if a.is_admin and a.status == Readiness.NOT_READY:
         counted = ", ".join(sorted(a.counted)) or "none"
-        yield Hit(
-            f"Administrator ({_who(a)}) has {len(a.counted)} usable method(s) ({counted}); the two-gate"
-            f" policy requires {a.required}, security questions excluded.",
-            field="methods",
-            value=counted,
-        )
+        yield Hit(f"Administrator ({_who(a)}): {a.reason}", field="methods", value=counted)
 
 
 @rule(
@@ -42,12 +39,14 @@ def admin_two_gate(a: Assessment, ctx) -> Iterator[Hit]:
     title="Administrator has security questions registered",
     severity=Severity.MEDIUM,
     doc_url=docs.ADMIN_POLICY,
+    advice=f"Security questions do not work for administrator accounts: make sure two other methods are"
+    f" registered at {MY_SECURITY_INFO}.",
     why="""Security questions never count for administrators; an administrator who relies on them believes
       they can reset when they cannot.""",
     fix="""Tell the administrator that security questions do not work for their account and make sure two
       other methods are registered.""",
 )
-def admin_security_questions(a: Assessment, ctx) -> Iterator[Hit]:
+def admin_security_questions(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     if a.is_admin and a.in_scope and a.security_questions_registered:
         yield Hit(
             f"Administrator ({_who(a)}) has security questions registered; they never count for administrators.",

@@ -10,3 +10,4 @@ REGISTRATION_REPORT = "https://learn.microsoft.com/graph/api/resources/userregis
 PHONE_METHOD = "https://learn.microsoft.com/graph/api/resources/phoneauthenticationmethod"
 WRITEBACK = "https://learn.microsoft.com/entra/identity/authentication/concept-sspr-writeback"
 EMAIL_METHOD = "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods"
+SMS_VOICE_RETIREMENT = "https://learn.microsoft.com/entra/identity/authentication/concept-sms-voice-retirement-faq"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sspr_audit.audit import phones
 from sspr_audit.audit.results import Severity
 from sspr_audit.audit.rules import docs
-from sspr_audit.audit.rules.registry import Hit, rule
+from sspr_audit.audit.rules.registry import AuditContext, Hit, rule
 
 
 @rule(
@@ -16,12 +16,14 @@ from sspr_audit.audit.rules.registry import Hit, rule
     severity=Severity.INFO,
     doc_url=docs.WRITEBACK,
     scope="tenant",
+    advice="Nothing for users to do: IT must turn on password writeback so that resets reach the on-premises"
+    " directory.",
     why="""In a tenant synchronised from on-premises AD, a password reset in the cloud reaches AD only with
       password writeback (Entra ID P1/P2); without it synced users cannot use SSPR meaningfully.""",
     fix="""Enable password writeback in Entra Connect (or cloud sync) and in Password reset > On-premises
       integration.""",
 )
-def writeback(ctx) -> Iterator[Hit]:
+def writeback(ctx: AuditContext) -> Iterator[Hit]:
     tenant = ctx.snapshot.tenant
     if not tenant.on_premises_sync_enabled:
         return
@@ -50,13 +52,14 @@ def writeback(ctx) -> Iterator[Hit]:
     severity=Severity.INFO,
     doc_url=docs.PHONE_METHOD,
     scope="tenant",
+    advice="Nothing for users to do: IT must read the tenant with full rights to check phone numbers.",
     why="""Graph masks authentication phone numbers for callers without full rights (for example a delegated
       Authentication Administrator sign-in). A masked number is neither malformed nor checked: the phone rules
       skip it, so defects in it stay hidden.""",
     fix="""Collect with the application permission UserAuthenticationMethod.Read.All (app-only), or sign in with
       the Privileged Authentication Administrator role.""",
 )
-def masked_numbers(ctx) -> Iterator[Hit]:
+def masked_numbers(ctx: AuditContext) -> Iterator[Hit]:
     masked = [(a, c) for a in ctx.assessments if a.in_scope for c in a.phones if c.analysis.masked]
     if masked:
         users = len({a.index for a, _ in masked})
