@@ -36,6 +36,7 @@ class ReportOptions:
     no_history: bool = False
     split_by: str | None = None  # "department" or "manager": one workbook per group too
     redact: bool = False  # mask phone numbers and email addresses in every output
+    as_of: str | None = None  # YYYY-MM-DD whose SSPR rules apply; default: the snapshot's collection date
 
     @classmethod
     def take(cls, params: dict[str, Any]) -> ReportOptions:
@@ -64,7 +65,7 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
         engine.load_policy(report.policy_path, snap), fail_on=report.fail_on, default_region=report.default_region
     )
     gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
-    result = engine.run(snap, resolved)
+    result = engine.run(snap, resolved, as_of=report.as_of)
     if not report.no_history:
         from sspr_audit.history import store
 

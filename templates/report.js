@@ -7,7 +7,8 @@
   const S = D.s;
   const PAGE = 100;
   const U = { upn: 0, name: 1, dept: 2, mgr: 3, type: 4, status: 5, reason: 6, admin: 7, required: 8,
-    usable: 9, methods: 10, coll: 11, collReason: 12, roles: 13, synced: 14 };
+    usable: 9, methods: 10, coll: 11, collReason: 12, roles: 13, synced: 14, uncounted: 15, losesOn: 16,
+    losesBecause: 17 };
   const F = { rule: 0, sev: 1, user: 2, field: 3, value: 4, msg: 5, sugg: 6, upn: 7, name: 8 };
   const NO_DEPT = "(no department)";
   const str = (i) => (i === null || i === undefined ? "" : S[i]);
@@ -173,14 +174,16 @@
     id: "ut",
     noun: "users",
     size: D.u.length,
-    selects: ["ut-st", "ut-admin", "ut-coll"].map((id) => document.getElementById(id)),
+    selects: ["ut-st", "ut-admin", "ut-coll", "ut-loses"].map((id) => document.getElementById(id)),
     filter() {
       const st = selected("ut-st");
       const admin = selected("ut-admin");
       const coll = selected("ut-coll");
+      const loses = selected("ut-loses");
       return (i) => (st === null || D.u[i][U.status] === +st) &&
         (admin === null || (D.u[i][U.admin] > 0) === (admin === "admin")) &&
-        (coll === null || (str(D.u[i][U.coll]) === "ok") === (coll === "ok"));
+        (coll === null || (str(D.u[i][U.coll]) === "ok") === (coll === "ok")) &&
+        (loses === null || (loses === "any" ? D.u[i][U.losesOn] !== null : str(D.u[i][U.losesOn]) === loses));
     },
     text: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
       .concat(D.u[i][U.roles].map(str)).join("\n"),
@@ -193,6 +196,7 @@
       { key: (i) => -D.u[i][U.admin], cell: adminText },
       { key: (i) => D.u[i][U.usable] - D.u[i][U.required], cell: (i) => D.u[i][U.usable] + " / " + D.u[i][U.required], cls: "n" },
       { key: (i) => lower(str(D.u[i][U.reason])), cell: (i) => str(D.u[i][U.reason]) },
+      { key: (i) => str(D.u[i][U.losesOn]) || "9", cell: (i) => str(D.u[i][U.losesOn]) },
       { key: (i) => str(D.u[i][U.coll]), cell: (i) => str(D.u[i][U.coll]) },
     ],
   });
@@ -215,7 +219,7 @@
   }
 
   function methodTable(methods) {
-    const table = el("table", null, "data");
+    const table = el("table", null, "data methods");
     const head = table.createTHead().insertRow();
     for (const label of ["Method", "Source", "Where found", "Value", "Defect"]) {
       const th = el("th", label);
@@ -226,11 +230,28 @@
     for (const m of methods) {
       const row = tbody.insertRow();
       row.insertCell().textContent = D.ml[str(m[0])] || str(m[0]);
-      row.insertCell().textContent = m[1] ? "prepopulated (not verified by the user)" : "registered";
+      row.insertCell().textContent = m[1] ? "directory data (never registered by the user)" : "registered";
       row.insertCell().textContent = str(m[2]);
       row.insertCell().textContent = str(m[3]);
       const defect = row.insertCell();
       if (m[4]) defect.appendChild(el("span", "defective: may not work", "defect"));
+    }
+    return table;
+  }
+
+  function uncountedTable(items) {
+    const table = el("table", null, "data uncounted");
+    const head = table.createTHead().insertRow();
+    for (const label of ["What the user has", "Why it does not count"]) {
+      const th = el("th", label);
+      th.scope = "col";
+      head.appendChild(th);
+    }
+    const tbody = table.createTBody();
+    for (const [what, why] of items) {
+      const row = tbody.insertRow();
+      row.insertCell().textContent = str(what);
+      row.insertCell().textContent = str(why);
     }
     return table;
   }
@@ -266,10 +287,14 @@
         ["Synced from on-premises", r[U.synced] === null ? "unknown" : r[U.synced] ? "yes" : "no"],
         ["Administrator", r[U.admin] ? adminText(u) + (roles ? ": " + roles : "") : "no"],
         ["Methods usable / required", r[U.usable] + " / " + r[U.required]],
+        ["Loses SSPR", r[U.losesOn] === null ? "not at any announced change" :
+          str(r[U.losesOn]) + ": " + str(r[U.losesBecause])],
         ["Data collection", coll],
       ]),
-      el("h3", "Usable SSPR methods"),
+      el("h3", "SSPR methods that count"),
       r[U.methods].length ? methodTable(r[U.methods]) : el("p", "None."),
+      el("h3", "What does not count, and why"),
+      r[U.uncounted].length ? uncountedTable(r[U.uncounted]) : el("p", "Nothing else."),
       el("h3", "Findings"),
     ];
     const mine = byUser.get(u) || [];

@@ -160,6 +160,8 @@ def audit_result(
         "policy": POLICY,
         "policy_source": "/etc/sspr-audit/policy.toml",
         "generated_at": GENERATED_AT,
+        "as_of": GENERATED_AT[:10],
+        "as_of_origin": "the snapshot's collection date",
     }
     values.update(overrides)
     return AuditResult(**values)

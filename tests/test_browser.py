@@ -150,7 +150,7 @@ def user_keys(rows: list[list[str]]) -> list[str]:
 
 
 def searchable_user(result: AuditResult) -> UserResult:
-    """A user with several findings and a usable method whose UPN appears in no other finding's text."""
+    """A user with several findings and a usable method, something that does not count, and whose UPN appears in no other finding's text."""
     upns = upn_of(result)
     texts = [
         (
@@ -164,7 +164,12 @@ def searchable_user(result: AuditResult) -> UserResult:
     mine = Counter(f.user_id for f in result.findings)
     for u in sorted(result.users, key=lambda u: (-mine[u.user.id], u.user.id)):
         needle = u.user.user_principal_name.lower()
-        if u.usable and mine[u.user.id] >= 2 and all(uid == u.user.id for uid, t in texts if needle in t):
+        if (
+            u.usable
+            and u.uncounted
+            and mine[u.user.id] >= 2
+            and all(uid == u.user.id for uid, t in texts if needle in t)
+        ):
             return u
     raise AssertionError("the demo tenant has no user fit for the search test")
 
@@ -278,10 +283,12 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
     expect(page.locator("#detail-h")).to_contain_text(f"({upn})")
     status = page.locator("#detail-body dl dd").first
     expect(status).to_have_text(f"{STATUS_LABELS[target.status]} {target.reason}")
-    methods = page.eval_on_selector_all("#detail-body table tbody tr", ROW_TEXT)
+    methods = page.eval_on_selector_all("#detail-body table.methods tbody tr", ROW_TEXT)
     assert [(m[0], m[2], m[3]) for m in methods] == [
         (METHOD_LABELS.get(m.method, m.method), m.field, m.value or "") for m in target.usable
     ]
+    uncounted = page.eval_on_selector_all("#detail-body table.uncounted tbody tr", ROW_TEXT)
+    assert [tuple(row) for row in uncounted] == [(m.label, m.why) for m in target.uncounted]
     findings = page.locator("#detail-body .finding")
     expect(findings).to_have_count(sum(f.user_id == target.user.id for f in result.findings))
 

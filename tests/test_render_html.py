@@ -202,7 +202,7 @@ def test_tables_are_filled_client_side_with_sortable_headers(tmp_path):
     page, _ = render(sample_result(), tmp_path)
     assert {"ft", "ut", "ft-q", "ft-sev", "ft-rule", "ft-st", "ft-pager", "ut-pager", "detail"} <= page.ids
     sort_buttons = [b for b in page.tags("button") if b.get("class") == "sort"]
-    assert len(sort_buttons) == 10 + 9
+    assert len(sort_buttons) == 10 + 10
     severity_options = [o["value"] for o in page.tags("option")][:6]
     assert severity_options == ["", "0", "1", "2", "3", "4"]
 

@@ -53,7 +53,7 @@ def test_sspr009_directory_data_alone_no_longer_counts_from_5_october_2026():
     finding = next(f for f in result.findings if f.rule == "SSPR009")
     assert "mobilePhone +1 2065550123" in finding.message and "otherMails[0] alex.home@example.org" in finding.message
     assert "5 October 2026" in finding.message and "Temporary Access Pass" in finding.advice
-    assert "directory data only" in result.users[0].reason
+    assert "directory data, never registered" in result.users[0].reason
     rules, status, _ = one(u, as_of="2026-10-04")
     assert status == Readiness.READY_UNVERIFIED and "SSPR009" not in rules
 

@@ -119,12 +119,16 @@ class Loss:
     """The first announced change that leaves a user who can reset today unable to."""
 
     change: Change
-    verdict: Verdict  # the user's verdict on the day it applies
+    before: Verdict  # the user's verdict on the audit's day
+    after: Verdict  # the user's verdict on the day the change applies
+    required: int
 
     @property
     def because(self) -> str:
-        """One sentence: the change and what it leaves the user with."""
-        return f"{self.change.what} from {self.change.when}: {self.verdict.reason}"
+        """What changes that day, what stops counting, and what is left."""
+        still = {m.method for m in self.after.usable}
+        lost = ", ".join(_label(m) for m in self.before.usable if m.method not in still) or "nothing"
+        return f"{self.change.what}. No longer counting: {lost}. Left: {_counts(still)}, {self.required} required."
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,10 @@ def assess(facts: Facts, policy: Policy, rulebook: Rulebook) -> Assessment:
     if not verdict.status.can_reset or not upcoming or not _dated(facts):
         return Assessment(facts, verdict, rulebook, timeline=(verdict.status.can_reset,) * len(upcoming))
     later = [judge(facts, policy, Rulebook(c.effective)) for c in upcoming]
-    loss = next((Loss(c, v) for c, v in zip(upcoming, later, strict=True) if not v.status.can_reset), None)
+    loss = next(
+        (Loss(c, verdict, v, facts.required) for c, v in zip(upcoming, later, strict=True) if not v.status.can_reset),
+        None,
+    )
     return Assessment(facts, verdict, rulebook, loss, tuple(v.status.can_reset for v in later))
 
 
@@ -238,10 +245,7 @@ def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> s
         return _why_not_questions(facts, policy, book)
     if m.source == MethodSource.PREPOPULATED and not book.directory_data_counts():
         directory = change(DIRECTORY_CHANGE)
-        return (
-            f"directory data only, never registered: SSPR stopped accepting unregistered {m.field.split('[')[0]}"
-            f" on {directory.when}"
-        )
+        return f"directory data, never registered: SSPR no longer accepts it since {directory.when}"
     if not facts.is_admin and m.method not in policy.methods_enabled:
         return (
             f"{sspr_methods.METHOD_LABELS[m.method]} is not enabled for SSPR (methods enabled: "
@@ -251,8 +255,10 @@ def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> s
     if m.method in _PHONE_METHODS and not policy.telephony_provider:
         retired = book.phone_retirement(facts.late_phone_retirement)
         if retired is not None:
-            declared = "the policy declares none" if policy.telephony_provider is False else "none declared: assumed"
-            return f"Microsoft-provided SMS and voice ended for SSPR on {retired.when} (telephony provider: {declared})"
+            provider = (
+                "no telephony provider" if policy.telephony_provider is False else "no telephony provider declared"
+            )
+            return f"Microsoft-provided SMS and voice end for SSPR on {retired.when} ({provider})"
     return None
 
 

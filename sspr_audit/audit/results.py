@@ -155,6 +155,22 @@ class TimelinePoint:
         return share(self.users_ready, self.users_in_scope)
 
 
+def regroup_timeline(points: tuple[TimelinePoint, ...], users: tuple[UserResult, ...]) -> tuple[TimelinePoint, ...]:
+    """The same announced changes, counted over ``users`` only (a department, a manager's people).
+
+    Every announced change removes methods, so a user who cannot reset on the
+    audit's day cannot on a later one: ``loses_sspr_on`` says all there is.
+    """
+    in_scope = [u for u in users if u.status.in_scope]
+    ready = sum(u.status.can_reset for u in in_scope)
+    regrouped = []
+    for p in points:
+        losing = sum(u.loses_sspr_on == p.date for u in in_scope)
+        ready -= losing
+        regrouped.append(TimelinePoint(p.date, p.when, p.change, p.source, len(in_scope), ready, losing))
+    return tuple(regrouped)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
     """A rule's catalog entry with the severity in force for this run."""
@@ -189,9 +205,9 @@ class AuditResult:
     policy: tuple[PolicySetting, ...]
     policy_source: str | None  # the policy file path, None when defaults only
     generated_at: str  # ISO 8601 UTC, injectable for deterministic output
+    as_of: str  # YYYY-MM-DD: the day whose SSPR rules every verdict follows
+    as_of_origin: str  # why this day: "the snapshot's collection date" or "--as-of"
     fail_on: Severity | None = None
-    as_of: str = ""  # YYYY-MM-DD: the day whose SSPR rules every verdict follows
-    as_of_origin: str = ""  # why this day: "the snapshot's collection date" or "--as-of"
     timeline: tuple[TimelinePoint, ...] = ()  # Microsoft's announced changes after as_of, in date order
     assumptions: tuple[str, ...] = ()  # settings Graph cannot read that the verdicts had to assume
     changes: RunChanges | None = None  # since the tenant's last recorded run; None when history is not kept

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
+from sspr_audit.render.summary import timeline_line
 
 _STATUS_STYLE = {
     Readiness.READY: "green",
@@ -40,8 +41,12 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
 
     console.print(
         f"[bold]{escape(result.tenant.display_name)}[/]: {shown_share} of {in_scope} users in scope can reset"
-        " their own password"
+        f" their own password as of {result.as_of} ({result.as_of_origin})"
     )
+    for point in result.timeline:
+        console.print(f"  {escape(timeline_line(point))}")
+    for assumption in result.assumptions:
+        console.print(f"[yellow]Assumed:[/] {escape(assumption)}")
     table = Table()
     table.add_column("Readiness")
     table.add_column("Users", justify="right")

@@ -42,6 +42,17 @@ def region_option(func: F) -> F:
     )(func)
 
 
+def as_of_option(func: F) -> F:
+    """``--as-of YYYY-MM-DD``: judge by Microsoft's SSPR rules of that day."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="YYYY-MM-DD",
+        help="Judge by Microsoft's SSPR rules of this day (default: the snapshot's collection date), e.g."
+        " 2027-02-01 to see whom the SMS and voice retirement strands.",
+    )(func)
+
+
 def output_folder_option(help: str) -> Callable[[F], F]:
     """``-o DIR``: the folder a command writes into."""
     return click.option(
@@ -125,6 +136,7 @@ def report_options_without_quiet(func: F) -> F:
                 help="Also write one workbook per department or manager (only its people, with a 'What to"
                 " do' column) and an index workbook.",
             ),
+            as_of_option,
             click.option(
                 "--redact",
                 is_flag=True,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sspr_audit.audit.results import Severity
 from sspr_audit.history.compare import RunChanges, RunSummary, StoredFinding, UserChange
+from sspr_audit.render.summary import percent
 
 FIRST_RUN = "First recorded run for this tenant: changes will show from the next run."
 
@@ -122,11 +123,6 @@ def render_html(changes: RunChanges) -> str:
         css=Markup(css),
         csp=f"default-src 'none'; style-src '{csp_hash(css)}'; base-uri 'none'; form-action 'none'",
     )
-
-
-def percent(value: float | None) -> str:
-    """A readiness figure as the reports print it."""
-    return "n/a" if value is None else f"{value:.1f}%"
 
 
 def _run_json(s: RunSummary) -> dict:

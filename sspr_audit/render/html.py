@@ -22,6 +22,7 @@ from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
+from sspr_audit.render.timeline import timeline_view
 from sspr_audit.render.trend import history_view
 
 FAILURES_SHOWN = 50  # the Users table filters the rest
@@ -53,7 +54,8 @@ def render(result: AuditResult, path: Path) -> Path:
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"
     template = env.from_string(_asset("report.html.j2"))
-    data = payload(result, ordered_users(result), ordered_findings(result))
+    users = ordered_users(result)
+    data = payload(result, users, ordered_findings(result))
     context = {
         "version": __version__,
         "result": result,
@@ -76,6 +78,8 @@ def render(result: AuditResult, path: Path) -> Path:
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
         "history": history_view(result.changes),
+        "timeline": timeline_view(result, summary, users),
+        "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
     }
     with atomic_writer(path, "w") as out:
         for chunk in template.generate(context):

@@ -11,8 +11,9 @@ position. ``report.js`` reads exactly this layout:
 - ``r``: rules ``[id, title, severity index]``
 - ``u``: users ``[upn, display name, department, manager, user type, status index, reason,
   admin (0 no, 1 yes, 2 PIM-eligible only), required, usable count, methods, collection state,
-  collection reason, roles, synced (1, 0, null)]``; a method is ``[method, 1 when prepopulated else 0,
-  field, value, 1 when defective else 0]``
+  collection reason, roles, synced (1, 0, null), not counted, loses SSPR on, loses SSPR because]``; a
+  method is ``[method, 1 when prepopulated else 0, field, value, 1 when defective else 0]``; a method not
+  counted is ``[what, why]``
 - ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
   upn, display name]`` (the last two only for findings without a known user)
 """
@@ -102,6 +103,9 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         s(u.collection.reason),
         [s(t) for t in role_text(u)],
         synced,
+        [[s(m.label), s(m.why)] for m in r.uncounted],
+        s(r.loses_sspr_on),
+        s(r.loses_sspr_because),
     ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sspr_audit import __version__
-from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, UserResult
+from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.changes import to_json as changes_json
 from sspr_audit.render.summary import Summary, ordered_findings, ordered_users, summarize
@@ -29,6 +29,9 @@ def render(result: AuditResult, path: Path) -> Path:
             "schema_version": SCHEMA_VERSION,
             "generator": f"sspr-audit {__version__}",
             "generated_at": result.generated_at,
+            "as_of": result.as_of,
+            "as_of_origin": result.as_of_origin,
+            "assumptions": list(result.assumptions),
             "tenant": _tenant(result),
             "policy": {
                 "source": result.policy_source,
@@ -36,6 +39,7 @@ def render(result: AuditResult, path: Path) -> Path:
                 "settings": [{"name": p.name, "value": p.value, "origin": p.origin} for p in result.policy],
             },
             "summary": _summary(summary),
+            "timeline": [_timeline(p) for p in result.timeline],
             "changes": _changes(result),
             "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         }
@@ -64,6 +68,20 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "value": finding.value,
         "message": finding.message,
         "suggestion": finding.suggestion,
+        "advice": finding.advice,
+    }
+
+
+def _timeline(p: TimelinePoint) -> dict[str, Any]:
+    return {
+        "date": p.date,
+        "when": p.when,
+        "change": p.change,
+        "source": p.source,
+        "users_in_scope": p.users_in_scope,
+        "users_ready": p.users_ready,
+        "users_losing": p.users_losing,
+        "share": p.share,
     }
 
 
@@ -170,5 +188,10 @@ def _user(r: UserResult) -> dict[str, Any]:
             {"method": m.method, "source": m.source.value, "field": m.field, "value": m.value, "defective": m.defective}
             for m in r.usable
         ],
+        "not_counted": [
+            {"method": m.method, "what": m.label, "why": m.why, "field": m.field, "value": m.value} for m in r.uncounted
+        ],
+        "loses_sspr_on": r.loses_sspr_on,
+        "loses_sspr_because": r.loses_sspr_because,
         "collection": {"state": u.collection.state.value, "reason": u.collection.reason},
     }

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, share, tally
+from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, regroup_timeline, share, tally
 from sspr_audit.errors import InputError
 from sspr_audit.files import ensure_private_dir
 from sspr_audit.render import default_stem
@@ -80,7 +80,9 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
     for g in groups:
         path = out_dir / f"{stem}_{g.part}.xlsx"
         own = tuple(f for u in g.users for f in findings.get(u.user.id, ()))
-        xlsx.render_group(replace(result, users=tuple(g.users), findings=own), path, (_LABELS[by], g.name))
+        people = tuple(g.users)
+        timeline = regroup_timeline(result.timeline, people)
+        xlsx.render_group(replace(result, users=people, findings=own, timeline=timeline), path, (_LABELS[by], g.name))
         paths.append(path)
         rows.append(_index_row(g, own, path.name))
     index = out_dir / f"{stem}_index.xlsx"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, UserResult, share, tally
+from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, TimelinePoint, UserResult, share, tally
 from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus, User
 
 NO_DEPARTMENT = "(no department)"
@@ -185,6 +185,19 @@ class Summary:
     def notices(self) -> tuple[SourceRow, ...]:
         """The data sources refused or failed; those not attempted were not needed for this run."""
         return tuple(s for s in self.sources if s.notice and s.state != SourceState.NOT_ATTEMPTED.value)
+
+
+def percent(value: float | None) -> str:
+    """A share as every output prints it: ``67.5%``, or ``n/a`` when nobody is in scope."""
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def timeline_line(p: TimelinePoint) -> str:
+    """One line per coming change: the day, the share that can still reset, and who loses SSPR."""
+    return (
+        f"From {p.when}: {percent(p.share)} can reset ({p.users_ready:,} of {p.users_in_scope:,});"
+        f" {p.users_losing:,} lose SSPR. {p.change}."
+    )
 
 
 def ordered_users(result: AuditResult) -> tuple[UserResult, ...]:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sspr_audit.history.compare import RunChanges, StoredFinding, TrendPoint
-from sspr_audit.render.changes import describe, headline, notes, percent
+from sspr_audit.render.changes import describe, headline, notes
+from sspr_audit.render.summary import percent
 
 LIST_CAP = 20  # items shown per list; the workbook and the JSON report hold them all
 

@@ -28,6 +28,7 @@ from sspr_audit.render.summary import (
     ordered_users,
     role_text,
     summarize,
+    timeline_line,
 )
 
 EXCEL_CELL_LIMIT = 32_767
@@ -78,6 +79,9 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Usable methods", 10),
         ("Required", 10),
         ("Methods", 60),
+        ("Not counted, and why", 70),
+        ("Loses SSPR on", 12),
+        ("Loses SSPR because", 70),
         ("Synced", 9),
         ("Collection", 11),
         ("Collection detail", 40),
@@ -104,6 +108,20 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Why", 70),
         ("Fix", 70),
         ("Documentation", 50),
+    ),
+    "Timeline": (
+        ("From", 12),
+        ("Change", 60),
+        ("Users in scope", 10),
+        ("Can reset", 10),
+        ("Share", 9),
+        ("Lose SSPR", 10),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Department", 20),
+        ("Manager", 24),
+        ("Why", 80),
+        ("Microsoft's page", 50),
     ),
     "Changes": (
         ("Change", 30),
@@ -238,6 +256,8 @@ def render(result: AuditResult, path: Path) -> Path:
         _summary_sheet(_Sheet(wb, "Summary"), result, summary)
         if result.changes is not None:
             _changes_sheet(_Sheet(wb, "Changes"), result.changes)
+        if result.timeline:
+            _timeline_sheet(_Sheet(wb, "Timeline"), result, users)
         _findings_sheet(_Sheet(wb, "Findings"), result, users)
         _users_sheet(_Sheet(wb, "Users"), users)
         _admins_sheet(_Sheet(wb, "Admins"), summary, users)
@@ -326,6 +346,7 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
         ["Verified domains", ", ".join(t.verified_domains), None],
         ["Report generated (UTC)", excel_datetime(result.generated_at), None],
         ["Data collected (UTC)", excel_datetime(t.collected_at), None],
+        ["Verdicts as of", result.as_of, f"Microsoft's SSPR rules of this day ({result.as_of_origin})."],
         ["Graph endpoint", t.graph_endpoint, None],
         ["Hybrid (synced from on-premises)", _yes_no(t.on_premises_sync_enabled), None],
         ["Policy file", result.policy_source or "(none: defaults and tenant settings)", None],
@@ -340,6 +361,10 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     else:
         percent = sheet.number(s.ready_percent / 100, "0.0%")
     sheet.append(["Ready (%)", percent, s.ready_label])
+    for p in result.timeline:
+        sheet.append([f"Can reset from {p.when}", _share(sheet, p.share), timeline_line(p)])
+    for assumption in result.assumptions:
+        sheet.append(["Assumed", None, assumption])
     for c in s.status_counts:
         sheet.append([sheet.filled(c.status.value, STATUS_FILLS), c.count, c.label])
     sheet.append(["Findings", s.findings_total, None])
@@ -353,6 +378,50 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
         sheet.append([f"Source: {src.label}", src.state, src.notice or "read"])
     for p in result.policy:
         sheet.append([f"Policy: {p.name}", p.value, f"from {p.origin}"])
+    sheet.close()
+
+
+def _share(sheet: _Sheet, value: float | None) -> Any:
+    return sheet.text("n/a (nobody in scope)") if value is None else sheet.number(value / 100, "0.0%")
+
+
+def _timeline_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
+    """Each announced change: a row with its counts, then one row per user who loses SSPR on that day."""
+    for p in result.timeline:
+        sheet.append(
+            [
+                p.date,
+                p.change,
+                p.users_in_scope,
+                p.users_ready,
+                _share(sheet, p.share),
+                p.users_losing,
+                None,
+                None,
+                None,
+                None,
+                None,
+                p.source,
+            ]
+        )
+        for u in users:
+            if u.loses_sspr_on == p.date:
+                sheet.append(
+                    [
+                        p.date,
+                        p.change,
+                        None,
+                        None,
+                        None,
+                        None,
+                        u.user.user_principal_name,
+                        u.user.display_name,
+                        u.user.department,
+                        u.user.manager_name,
+                        u.loses_sspr_because,
+                        p.source,
+                    ]
+                )
     sheet.close()
 
 
@@ -404,6 +473,9 @@ def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
                 r.usable_count,
                 r.required,
                 methods,
+                "; ".join(f"{m.label}: {m.why}" for m in r.uncounted),
+                r.loses_sspr_on,
+                r.loses_sspr_because,
                 _yes_no(u.on_premises_sync_enabled),
                 u.collection.state.value,
                 u.collection.reason,
