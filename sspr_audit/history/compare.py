@@ -43,6 +43,7 @@ class RunSummary:
     users_in_scope: int
     users_ready: int
     severity_counts: tuple[int, ...]  # findings per severity, in Severity order (critical first)
+    as_of: str | None = None  # YYYY-MM-DD whose SSPR rules the run followed; None for runs recorded before
 
     @property
     def ready_percent(self) -> float | None:
@@ -89,6 +90,8 @@ class StoredUser:
     is_admin: bool
     usable_count: int
     usable_methods: tuple[str, ...]
+    loses_sspr_on: str | None = None  # the announced change that would strand the user (YYYY-MM-DD)
+    loses_sspr_because: str | None = None
 
     @property
     def in_scope(self) -> bool:
@@ -177,6 +180,8 @@ def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_i
             u.is_admin,
             u.usable_count,
             tuple(sorted({m.method for m in u.usable})),
+            u.loses_sspr_on,
+            u.loses_sspr_because,
         )
         for u in result.users
     )
@@ -195,6 +200,7 @@ def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_i
         users_in_scope=sum(1 for u in users if u.in_scope),
         users_ready=sum(1 for u in users if u.status.can_reset),
         severity_counts=severity_counts(f.severity for f in findings),
+        as_of=result.as_of,
     )
     return StoredRun(summary, users, findings)
 
@@ -234,7 +240,7 @@ def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -
     )
     if old.users is None or new.users is None:
         return changes
-    return replace(changes, **_user_changes(old.users, new.users))
+    return replace(changes, **_user_changes(old.users, new.users, new.summary.as_of))
 
 
 def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], StoredFinding]:
@@ -253,7 +259,18 @@ def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, 
     )
 
 
-def _user_changes(old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> dict[str, tuple[UserChange, ...]]:
+def _slipped(was: StoredUser, now: StoredUser, as_of: str | None) -> str:
+    """Why a user who could reset no longer can: a date Microsoft set passed, or their data changed."""
+    text = f"Was {_words(was.status)}, now {_words(now.status)}."
+    dated = was.loses_sspr_on is not None and as_of is not None and was.loses_sspr_on <= as_of
+    if dated and now.status == Readiness.NOT_READY:
+        return f"{text} Lost SSPR on {was.loses_sspr_on} because Microsoft's rules changed: {was.loses_sspr_because}"
+    return text
+
+
+def _user_changes(
+    old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], as_of: str | None = None
+) -> dict[str, tuple[UserChange, ...]]:
     before = {u.id: u for u in old}
     after = {u.id: u for u in new}
     slipped, lost, joined, left = [], [], [], []
@@ -264,7 +281,7 @@ def _user_changes(old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> d
                 joined.append(_change(u, None, u.status, "New in the snapshot, in SSPR scope."))
             continue
         if was.status.can_reset and u.status in NOT_READY_STATUSES:
-            slipped.append(_change(u, was.status, u.status, f"Was {_words(was.status)}, now {_words(u.status)}."))
+            slipped.append(_change(u, was.status, u.status, _slipped(was, u, as_of)))
         if u.is_admin and u.usable_count < was.usable_count:
             gone = sorted(set(was.usable_methods) - set(u.usable_methods))
             what = f" ({', '.join(gone)} no longer usable)" if gone else ""

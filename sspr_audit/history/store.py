@@ -34,12 +34,13 @@ from sspr_audit.history.compare import (
 )
 
 DEFAULT_PATH = Path("reports") / "history.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
 
 _RUN_COLUMNS = (
-    "id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, users_total, users_in_scope, users_ready"
+    "id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, users_total, users_in_scope, users_ready,"
+    " as_of"
 )
 
 
@@ -90,8 +91,19 @@ def _to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX users_by_run ON users (run_id)")
 
 
+def _to_v3(conn: sqlite3.Connection) -> None:
+    """The day each run's verdicts followed, and who would lose SSPR at Microsoft's next change.
+
+    So a status that changed because a date passed is told apart from one whose data changed.
+    Runs recorded before this version keep NULLs: unknown.
+    """
+    conn.execute("ALTER TABLE runs ADD COLUMN as_of TEXT")
+    conn.execute("ALTER TABLE users ADD COLUMN loses_sspr_on TEXT")
+    conn.execute("ALTER TABLE users ADD COLUMN loses_sspr_because TEXT")
+
+
 # The migration that brings a file to each version, applied in order from the file's own version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 
 
 def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | None = None) -> int:
@@ -101,7 +113,7 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
     with _database(db_path, create=True) as conn, _transaction(conn):
         cursor = conn.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
                 s.tenant_id,
                 s.tenant_name,
@@ -111,11 +123,12 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
                 s.users_total,
                 s.users_in_scope,
                 s.users_ready,
+                s.as_of,
             ),
         )
         run_id = cursor.lastrowid
         conn.executemany(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     run_id,
@@ -126,6 +139,8 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
                     int(u.is_admin),
                     u.usable_count,
                     ",".join(u.usable_methods),
+                    u.loses_sspr_on,
+                    u.loses_sspr_because,
                 )
                 for u in run.users or ()
             ),
@@ -187,10 +202,12 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
                     bool(admin),
                     count,
                     tuple(m for m in methods.split(",") if m),
+                    loses_on,
+                    loses_because,
                 )
-                for user_id, upn, name, status, admin, count, methods in conn.execute(
-                    "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods FROM users"
-                    " WHERE run_id = ? ORDER BY rowid",
+                for user_id, upn, name, status, admin, count, methods, loses_on, loses_because in conn.execute(
+                    "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods,"
+                    " loses_sspr_on, loses_sspr_because FROM users WHERE run_id = ? ORDER BY rowid",
                     (run_id,),
                 )
             )
@@ -262,7 +279,10 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple]) -> list[RunSumma
             chunk,
         ):
             counts[run_id][severity] = n
-    return [RunSummary(*row, severity_counts=tuple(counts[row[0]].get(s.value, 0) for s in Severity)) for row in rows]
+    return [
+        RunSummary(*row[:-1], severity_counts=tuple(counts[row[0]].get(s.value, 0) for s in Severity), as_of=row[-1])
+        for row in rows
+    ]
 
 
 def _enum(kind, value: str, path: Path):
