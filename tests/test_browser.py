@@ -150,7 +150,8 @@ def user_keys(rows: list[list[str]]) -> list[str]:
 
 
 def searchable_user(result: AuditResult) -> UserResult:
-    """A user with several findings and a usable method, something that does not count, and whose UPN appears in no other finding's text."""
+    """A user with several findings, a usable method and something that does not count, whose UPN appears in no
+    other finding's text."""
     upns = upn_of(result)
     texts = [
         (

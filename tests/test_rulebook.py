@@ -15,7 +15,7 @@ HELPER = ("Helpdesk Administrator", "729827e3-9c14-49f7-bb1b-9608f156bbb8")
 
 
 def test_directory_contact_data_stops_counting_on_5_october_2026():
-    """"Starting Oct 5, 2026, SSPR will only accept explicitly registered authentication methods"
+    """Microsoft: "Starting Oct 5, 2026, SSPR will only accept explicitly registered authentication methods"
     (https://learn.microsoft.com/entra/identity/authentication/howto-sspr-authenticationdata)."""
     entry = change("directory_data")
     assert (entry.effective, entry.when) == (date(2026, 10, 5), "5 October 2026")
@@ -25,7 +25,7 @@ def test_directory_contact_data_stops_counting_on_5_october_2026():
 
 
 def test_sms_and_voice_end_on_1_february_2027_for_all_but_global_admins_and_external_users():
-    """"Beginning February 1, 2027, the retirement applies to all users except Global Administrators and
+    """Microsoft: "Beginning February 1, 2027, the retirement applies to all users except Global Administrators and
     external users"; it "applies across Microsoft Entra, including SSPR"
     (https://learn.microsoft.com/entra/identity/authentication/concept-sms-voice-retirement-faq)."""
     entry = change("sms_voice")
@@ -37,7 +37,7 @@ def test_sms_and_voice_end_on_1_february_2027_for_all_but_global_admins_and_exte
 
 
 def test_sms_and_voice_end_on_1_july_2027_for_global_admins_and_external_users():
-    """"Global Administrators and external users follow a later retirement date of July 1, 2027"
+    """Microsoft: "Global Administrators and external users follow a later retirement date of July 1, 2027"
     (https://learn.microsoft.com/entra/identity/authentication/concept-sms-voice-retirement-faq)."""
     entry = change("sms_voice_global_admins_external")
     assert (entry.effective, entry.when) == (date(2027, 7, 1), "1 July 2027")
@@ -46,7 +46,7 @@ def test_sms_and_voice_end_on_1_july_2027_for_global_admins_and_external_users()
 
 
 def test_security_questions_retire_in_march_2027():
-    """"Security questions (retiring March 2027)": Microsoft names only the month, so the 1st is used
+    """Microsoft: "Security questions (retiring March 2027)": Microsoft names only the month, so the 1st is used
     (https://learn.microsoft.com/entra/identity/authentication/concept-sspr-howitworks)."""
     entry = change("security_questions")
     assert (entry.effective, entry.when) == (date(2027, 3, 1), "March 2027")
@@ -157,7 +157,7 @@ def test_one_tenant_across_microsofts_dates(as_of):
 
 
 def test_a_declared_telephony_provider_keeps_sms_and_voice():
-    """"Tenants that have configured a telephony provider can continue using SMS or voice"
+    """Microsoft: "Tenants that have configured a telephony provider can continue using SMS or voice"
     (concept-sms-voice-retirement-faq)."""
     got = judged("2027-07-02", **{"sspr.telephony_provider": True})
     assert got["sms"] == (READY, None) and got["globaladmin"] == (READY, None)
