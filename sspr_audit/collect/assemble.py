@@ -55,6 +55,10 @@ class Collected:
         status, data = self.sources.get(source.value, (None, None))
         return data if status is not None and status.state == SourceState.READ else None
 
+    def partial(self, source: Source) -> Any:
+        """The raw data of ``source`` even when part of it could not be read (each item says so), else None."""
+        return self.sources.get(source.value, (None, None))[1]
+
 
 def registrations(collected: Collected) -> dict[str, RegistrationDetails] | None:
     """Report rows by user id; None when the report was not read."""
@@ -102,7 +106,7 @@ def build_snapshot(collected: Collected) -> Snapshot:
 def _groups(collected: Collected) -> list[dict[str, Any]]:
     """The scope groups, then the groups the methods policy names, each once (the first reading wins)."""
     found: dict[str, dict[str, Any]] = {}
-    for group in (*(collected.data(Source.GROUPS) or ()), *(collected.data(Source.METHOD_TARGET_GROUPS) or ())):
+    for group in (*(collected.data(Source.GROUPS) or ()), *(collected.partial(Source.METHOD_TARGET_GROUPS) or ())):
         found.setdefault(group["id"].lower(), group)
     return list(found.values())
 
