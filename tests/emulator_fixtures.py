@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.snapshot.models import (
+    ALL_USERS,
     AuthMethod,
     CollectionState,
     CollectionStatus,
     Group,
+    Licence,
     MethodConfiguration,
+    MethodTarget,
     RegistrationDetails,
     RoleAssignment,
     Snapshot,
@@ -24,6 +27,8 @@ USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 PASSWORD_ADMIN = "966707d0-3269-4727-9be2-8c3a10f19b9d"
 CUSTOM_ROLE = "0f5c6a1e-2b3c-4d5e-8f90-a1b2c3d4e5f6"
 PILOT_GROUP = Group("5f1b2c3d-0000-4000-8000-00000000a001", "SSPR Pilot")
+NO_EMAIL_GROUP = Group("5f1b2c3d-0000-4000-8000-00000000a002", "No Email OTP")
+E3_SKU = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 
 ALICE = "a0000000-0000-4000-8000-000000000001"
 BOB = "a0000000-0000-4000-8000-000000000002"
@@ -151,6 +156,7 @@ def small_tenant() -> Snapshot:
             manager_name="External Boss",
             methods=(_phone("+1 2065550123", "alternateMobile"),),
             registration=_registration("alternateMobilePhone"),
+            groups=(NO_EMAIL_GROUP.id,),
         ),
         _user(
             GRACE,
@@ -164,10 +170,16 @@ def small_tenant() -> Snapshot:
         method_configurations=(
             MethodConfiguration("Sms", "enabled"),
             MethodConfiguration("Voice", "enabled", office_phone_allowed=True),
-            MethodConfiguration("Email", "enabled"),
-            MethodConfiguration("MicrosoftAuthenticator", "enabled"),
-            MethodConfiguration("SoftwareOath", "disabled", include_all_users=False),
+            MethodConfiguration("Email", "enabled", exclude_targets=(MethodTarget(NO_EMAIL_GROUP.id),)),
+            MethodConfiguration(
+                "MicrosoftAuthenticator",
+                "enabled",
+                (MethodTarget(ALL_USERS, authentication_mode="push"),),
+                software_oath_enabled=True,
+            ),
+            MethodConfiguration("SoftwareOath", "disabled", (MethodTarget(PILOT_GROUP.id),)),
         ),
+        licences=(Licence(E3_SKU, "SPE_E3", "Enabled", ("AAD_PREMIUM", "EXCHANGE_S_ENTERPRISE"), is_trial=False),),
         policy_migration_state="migrationInProgress",
         admins_allowed_sspr=False,
     )
@@ -179,7 +191,7 @@ def small_tenant() -> Snapshot:
         collected_at="2024-06-01T00:00:00Z",
         graph_endpoint="https://graph.microsoft.com",
         settings=settings,
-        groups=(PILOT_GROUP,),
+        groups=(PILOT_GROUP, NO_EMAIL_GROUP),
     )
     return Snapshot(tenant=tenant, users=users, generator="tests")
 

@@ -21,7 +21,7 @@ from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy, retry_after
 from sspr_audit.collect.roles import user_roles
-from sspr_audit.snapshot.models import MethodConfiguration, RegistrationDetails, RoleAssignment
+from sspr_audit.snapshot.models import MethodConfiguration, MethodTarget, RegistrationDetails, RoleAssignment
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
@@ -187,8 +187,8 @@ def test_mapping_of_methods_policy_and_inspection_rule():
         ]
     }
     assert map_method_configurations(policy) == (
-        MethodConfiguration("Voice", "enabled", True, True),
-        MethodConfiguration("Sms", "disabled", False, None),
+        MethodConfiguration("Voice", "enabled", (MethodTarget("all_users"),), (), office_phone_allowed=True),
+        MethodConfiguration("Sms", "disabled", (MethodTarget("group-1"),), ()),
     )
     odd = map_method({"@odata.type": "#microsoft.graph.futureAuthenticationMethod", "id": "x", "displayName": "F"})
     assert (odd.type, odd.display_name) == ("unrecognised", "F")

@@ -151,6 +151,9 @@ def test_every_served_property_exists_on_its_graph_type(graph: httpx.Client) -> 
         "/groups": "group",
         f"/groups/{PILOT_GROUP.id}": "group",
         f"/groups/{PILOT_GROUP.id}/transitiveMembers": "directoryObject",
+        f"/groups/{PILOT_GROUP.id}/transitiveMembers/microsoft.graph.user": "user",
+        "/subscribedSkus": "subscribedSku",
+        "/directory/subscriptions": "companySubscription",
     } | {METHODS.format(u): "authenticationMethod" for u in (ALICE, BOB, CAROL, FRANK, GRACE)}
     seen: set[str] = set()
     for url, declared in calls.items():
@@ -175,6 +178,14 @@ def test_every_served_property_exists_on_its_graph_type(graph: httpx.Client) -> 
         "fido2AuthenticationMethod",
         "voiceAuthenticationMethodConfiguration",
         "smsAuthenticationMethodTarget",
+        "emailAuthenticationMethodConfiguration",
+        "microsoftAuthenticatorAuthenticationMethodConfiguration",
+        "microsoftAuthenticatorAuthenticationMethodTarget",
+        "excludeTarget",
+        "subscribedSku",
+        "licenseUnitsDetail",
+        "servicePlanInfo",
+        "companySubscription",
     }
     assert required <= seen
 

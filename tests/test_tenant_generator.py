@@ -18,7 +18,7 @@ from sspr_audit.demo.phones import Number, render
 from sspr_audit.demo.scenarios import SCENARIOS
 from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.errors import InputError
-from sspr_audit.snapshot.models import CollectionState, Snapshot, SourceState, User
+from sspr_audit.snapshot.models import CollectionState, Snapshot, Source, SourceState, User
 
 SSPR_FORMAT = re.compile(r"^\+\d{1,3} \d+$")
 SCHEMA_PATH = Path(snapshot.__file__).parent / "snapshot.schema.json"
@@ -121,7 +121,7 @@ def test_tenant_is_hybrid_with_writeback_unknown_and_every_other_source_read(dem
     assert tenant.source("on_premises_sync").state is SourceState.NOT_PERMITTED
     assert tenant.source("on_premises_sync").message
     assert {s.state for s in tenant.sources if s.source != "on_premises_sync"} == {SourceState.READ}
-    assert len(tenant.sources) == 11
+    assert len(tenant.sources) == len(Source)
     configs = {c.id: c for c in tenant.settings.method_configurations}
     assert configs["Voice"].office_phone_allowed is True
     assert all(configs[c].state == "enabled" for c in ("MicrosoftAuthenticator", "Sms", "Voice", "Email", "Fido2"))

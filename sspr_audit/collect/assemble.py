@@ -15,6 +15,7 @@ from typing import Any
 from sspr_audit import __version__
 from sspr_audit.collect.mapping import (
     failure_reason,
+    map_licences,
     map_methods,
     map_registration,
     map_settings,
@@ -22,10 +23,11 @@ from sspr_audit.collect.mapping import (
     needs_methods,
 )
 from sspr_audit.collect.roles import user_roles
+from sspr_audit.collect.targets import map_group
 from sspr_audit.snapshot.models import (
     CollectionState,
     CollectionStatus,
-    Group,
+    Licence,
     RegistrationDetails,
     Snapshot,
     Source,
@@ -53,6 +55,10 @@ class Collected:
         status, data = self.sources.get(source.value, (None, None))
         return data if status is not None and status.state == SourceState.READ else None
 
+    def partial(self, source: Source) -> Any:
+        """The raw data of ``source`` even when part of it could not be read (each item says so), else None."""
+        return self.sources.get(source.value, (None, None))[1]
+
 
 def registrations(collected: Collected) -> dict[str, RegistrationDetails] | None:
     """Report rows by user id; None when the report was not read."""
@@ -71,8 +77,8 @@ def build_snapshot(collected: Collected) -> Snapshot:
     """The snapshot of one collection."""
     rows = registrations(collected)
     roles = _roles(collected)
-    groups = collected.data(Source.GROUPS) or []
-    memberships = {g["id"]: set(g.get("members") or ()) for g in groups}
+    groups = _groups(collected)
+    memberships = {g["id"]: set(g["members"]) for g in groups if g.get("members") is not None}
     users = []
     for raw in collected.data(Source.USERS) or []:
         user = map_user(raw)
@@ -90,11 +96,23 @@ def build_snapshot(collected: Collected) -> Snapshot:
                 methods=methods,
                 registration=registration,
                 roles=roles.get(user.id, ()),
-                groups=tuple(g["id"] for g in groups if user.id in memberships[g["id"]]),
+                groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
                 collection=status,
             )
         )
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
+
+
+def _groups(collected: Collected) -> list[dict[str, Any]]:
+    """The scope groups, then the groups the methods policy names, each once (the first reading wins)."""
+    found: dict[str, dict[str, Any]] = {}
+    for group in (*(collected.data(Source.GROUPS) or ()), *(collected.partial(Source.METHOD_TARGET_GROUPS) or ())):
+        found.setdefault(group["id"].lower(), group)
+    return list(found.values())
+
+
+def _licences(collected: Collected) -> tuple[Licence, ...] | None:
+    return map_licences(collected.data(Source.SUBSCRIBED_SKUS), collected.data(Source.SUBSCRIPTIONS))
 
 
 def _roles(collected: Collected) -> dict[str, tuple]:
@@ -128,6 +146,7 @@ def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
             collected.data(Source.AUTHORIZATION_POLICY),
             collected.data(Source.AUTHENTICATION_METHODS_POLICY),
             collected.data(Source.ON_PREMISES_SYNC),
+            _licences(collected),
         ),
-        groups=tuple(Group(g["id"], g.get("displayName") or "") for g in groups),
+        groups=tuple(map_group(g) for g in groups),
     )

@@ -36,6 +36,7 @@ from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy
 from sspr_audit.collect.sources import REGISTRATION, USERS, TenantReader, read_source
 from sspr_audit.collect.stats import CollectStats
+from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
 from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
 from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
@@ -158,6 +159,8 @@ class _Run:
             Source.AUTHORIZATION_POLICY: self.reader.authorization_policy,
             Source.AUTHENTICATION_METHODS_POLICY: self.reader.methods_policy,
             Source.ON_PREMISES_SYNC: self.reader.on_premises_sync,
+            Source.SUBSCRIBED_SKUS: self.reader.subscribed_skus,
+            Source.SUBSCRIPTIONS: self.reader.subscriptions,
         }
         if self.options.scope_groups:
             readers[Source.GROUPS] = lambda: self.reader.scope_groups(self.options.scope_groups)
@@ -168,7 +171,9 @@ class _Run:
         self.progress.stage("Listing users and reading the registration report")
         async with asyncio.TaskGroup() as group:
             self._organization_read = group.create_task(self._organization())
-            others = [group.create_task(self._source(source, reader)) for source, reader in readers.items()]
+            started = {source: group.create_task(self._source(source, reader)) for source, reader in readers.items()}
+            policy = started[Source.AUTHENTICATION_METHODS_POLICY]
+            others = [*started.values(), group.create_task(self._target_groups(policy))]
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
             users = group.create_task(self._users(plan))
             report = group.create_task(self._report(plan))
@@ -221,6 +226,19 @@ class _Run:
         status, data = await read_source(source, reader)
         await self._record(status, data)
         return status, data
+
+    async def _target_groups(self, policy: Awaitable[tuple[SourceStatus, Any]]) -> tuple[SourceStatus, Any]:
+        """The members of the groups the methods policy names, once the policy is in."""
+        policy_status, data = await policy
+        if kept := await self._kept(Source.METHOD_TARGET_GROUPS):
+            return kept
+        if policy_status.state != SourceState.READ:
+            message = "the authentication methods policy was not read"
+            return SourceStatus(Source.METHOD_TARGET_GROUPS.value, SourceState.NOT_ATTEMPTED, message=message), None
+        groups = await read_target_groups(self.reader, target_group_ids(data or {}), self.options.concurrency)
+        status = target_groups_status(groups)
+        await self._record(status, groups)
+        return status, groups
 
     async def _users(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
         """List the enabled users, handing each page to the plan as it comes."""

@@ -10,11 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from sspr_audit.audit.sspr_methods import method_type_from_odata
-from sspr_audit.snapshot.models import AuthMethod, MethodConfiguration, RegistrationDetails, TenantSettings, User
+from sspr_audit.snapshot.models import (
+    AuthMethod,
+    Licence,
+    MethodConfiguration,
+    MethodTarget,
+    RegistrationDetails,
+    TenantSettings,
+    User,
+)
 
 # methodsRegistered values whose numbers or addresses only the per-user call shows.
 CONTACT_METHODS = frozenset({"mobilePhone", "alternateMobilePhone", "officePhone", "email"})
-ALL_USERS_TARGET = "all_users"
+AUTHENTICATOR = "microsoftauthenticator"  # configuration ids compared in lower case
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -98,26 +106,83 @@ def needs_methods(registration: RegistrationDetails | None) -> bool:
     return registration is None or bool(CONTACT_METHODS.intersection(registration.methods_registered))
 
 
+def map_target(raw: Any, with_mode: bool = False) -> MethodTarget | None:
+    """One ``includeTargets``/``excludeTargets`` entry; ``authenticationMode`` only where Graph defines it."""
+    if not isinstance(raw, dict) or not raw.get("id"):
+        return None
+    mode = raw.get("authenticationMode") if with_mode else None
+    return MethodTarget(str(raw["id"]), raw.get("targetType") or "group", mode)
+
+
+def _targets(raw: Any, with_mode: bool = False) -> tuple[MethodTarget, ...]:
+    mapped = (map_target(item, with_mode) for item in raw or ())
+    return tuple(t for t in mapped if t is not None)
+
+
 def map_method_configurations(policy: dict[str, Any]) -> tuple[MethodConfiguration, ...]:
     """``authenticationMethodConfigurations`` of the authentication methods policy, in Graph's order."""
     configs = []
     for raw in policy.get("authenticationMethodConfigurations") or ():
         if not isinstance(raw, dict) or not raw.get("id"):
             continue
-        targets = raw.get("includeTargets") or ()
+        key = raw["id"].lower()
         configs.append(
             MethodConfiguration(
                 id=raw["id"],
                 state=raw.get("state") or "disabled",
-                include_all_users=any(isinstance(t, dict) and t.get("id") == ALL_USERS_TARGET for t in targets),
-                office_phone_allowed=raw.get("isOfficePhoneAllowed") if raw["id"].lower() == "voice" else None,
+                include_targets=_targets(raw.get("includeTargets"), with_mode=key == AUTHENTICATOR),
+                exclude_targets=_targets(raw.get("excludeTargets")),
+                office_phone_allowed=raw.get("isOfficePhoneAllowed") if key == "voice" else None,
+                software_oath_enabled=raw.get("isSoftwareOathEnabled") if key == AUTHENTICATOR else None,
             )
         )
     return tuple(configs)
 
 
+def map_licences(
+    skus: list[dict[str, Any]] | None, subscriptions: list[dict[str, Any]] | None
+) -> tuple[Licence, ...] | None:
+    """The tenant's subscriptions: ``subscribedSkus``, each with whether all its ``companySubscription``s are trials.
+
+    Without ``subscribedSkus`` the company subscriptions stand alone; with neither, None (not read).
+    """
+    if skus is None and subscriptions is None:
+        return None
+    trials: dict[str, list[bool | None]] = {}
+    for sub in subscriptions or ():
+        trials.setdefault(str(sub.get("skuId") or "").lower(), []).append(sub.get("isTrial"))
+
+    def is_trial(sku_id: str) -> bool | None:
+        flags = trials.get(sku_id.lower())
+        if not flags or any(flag is None for flag in flags):
+            return None
+        return all(flags)
+
+    if skus is None:
+        skus = [
+            {**sub, "capabilityStatus": sub.get("status"), "servicePlans": sub.get("serviceStatus")}
+            for sub in subscriptions or ()
+        ]
+    return tuple(
+        Licence(
+            sku_id=str(sku.get("skuId") or ""),
+            sku_part_number=sku.get("skuPartNumber") or "",
+            status=sku.get("capabilityStatus") or "",
+            service_plans=_tuple(
+                p.get("servicePlanName") for p in sku.get("servicePlans") or () if isinstance(p, dict)
+            ),
+            is_trial=is_trial(str(sku.get("skuId") or "")) if subscriptions is not None else None,
+        )
+        for sku in skus
+        if isinstance(sku, dict)
+    )
+
+
 def map_settings(
-    authorization: dict[str, Any] | None, methods_policy: dict[str, Any] | None, sync: dict[str, Any] | None
+    authorization: dict[str, Any] | None,
+    methods_policy: dict[str, Any] | None,
+    sync: dict[str, Any] | None,
+    licences: tuple[Licence, ...] | None = None,
 ) -> TenantSettings:
     """Tenant settings from the sources that were read (``None`` for each one that was not)."""
     features = (sync or {}).get("features") or {}
@@ -126,6 +191,7 @@ def map_settings(
         policy_migration_state=(methods_policy or {}).get("policyMigrationState"),
         admins_allowed_sspr=(authorization or {}).get("allowedToUseSSPR"),
         password_writeback_enabled=features.get("passwordWritebackEnabled"),
+        licences=licences,
     )
 
 

@@ -36,6 +36,10 @@ ROLE_ELIGIBILITY = "/roleManagement/directory/roleEligibilitySchedules?$expand=p
 AUTHORIZATION_POLICY = "/policies/authorizationPolicy"
 METHODS_POLICY = "/policies/authenticationMethodsPolicy"
 ON_PREMISES_SYNC = "/directory/onPremisesSynchronization"
+SUBSCRIBED_SKUS = "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,servicePlans"
+SUBSCRIPTIONS = "/directory/subscriptions?$select=id,skuId,skuPartNumber,status,isTrial"
+GROUP = "/groups/{id}?$select=id,displayName"
+GROUP_USERS = "/groups/{id}/transitiveMembers/microsoft.graph.user?$select=id&$top=999"
 
 PERMISSIONS = {
     Source.USERS: "User.Read.All",
@@ -46,9 +50,12 @@ PERMISSIONS = {
     Source.ROLE_ASSIGNMENTS: "RoleManagement.Read.Directory",
     Source.ROLE_ELIGIBILITY: "RoleEligibilitySchedule.Read.Directory (and an Entra ID P2 licence)",
     Source.AUTHORIZATION_POLICY: "Policy.Read.All",
-    Source.AUTHENTICATION_METHODS_POLICY: "Policy.Read.All",
+    Source.AUTHENTICATION_METHODS_POLICY: "Policy.Read.AuthenticationMethod",
     Source.ON_PREMISES_SYNC: "OnPremDirectorySynchronization.Read.All (delegated sign-in only)",
     Source.GROUPS: "GroupMember.Read.All",
+    Source.METHOD_TARGET_GROUPS: "GroupMember.Read.All",
+    Source.SUBSCRIBED_SKUS: "LicenseAssignment.Read.All",
+    Source.SUBSCRIPTIONS: "Organization.Read.All",
 }
 GROUP_MEMBERS_PERMISSION = "GroupMember.Read.All"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -114,6 +121,24 @@ class TenantReader:
             return body["value"][0] if body["value"] else {}
         return body
 
+    async def subscribed_skus(self) -> list[dict[str, Any]]:
+        return await read_all(self._session, self._session.url(SUBSCRIBED_SKUS))
+
+    async def subscriptions(self) -> list[dict[str, Any]]:
+        return await read_all(self._session, self._session.url(SUBSCRIPTIONS))
+
+    async def group(self, group_id: str) -> dict[str, Any]:
+        """One group's id and display name."""
+        try:
+            return await self._session.get(self._session.url(GROUP.format(id=quote(group_id, safe="")))) or {}
+        except GraphError as error:
+            error.permission = GROUP_MEMBERS_PERMISSION
+            raise
+
+    async def members(self, group_id: str) -> list[str]:
+        """Ids of the group's transitive user members (read once per collection)."""
+        return (await self._members_of([group_id]))[group_id]
+
     async def scope_groups(self, names: tuple[str, ...]) -> list[dict[str, Any]]:
         """Each named group (by id or display name) with the ids of its transitive user members."""
         groups = await asyncio.gather(*(self._resolve(name) for name in names))
@@ -145,10 +170,11 @@ class TenantReader:
         return {group_id: await self._members[group_id] for group_id in ids}
 
     async def _list_members(self, group_id: str) -> list[str]:
-        url = self._session.url(f"/groups/{group_id}/transitiveMembers?$select=id&$top=999")
+        url = self._session.url(GROUP_USERS.format(id=quote(group_id, safe="")))
         try:
             items = await read_all(self._session, url)
         except GraphError as error:
             error.permission = GROUP_MEMBERS_PERMISSION
             raise
-        return [item["id"] for item in items if item.get("@odata.type") == USER_TYPE and item.get("id")]
+        # The cast returns users only; Graph may leave out @odata.type on them, so only another type is skipped.
+        return [item["id"] for item in items if item.get("@odata.type", USER_TYPE) == USER_TYPE and item.get("id")]

@@ -30,6 +30,7 @@ from sspr_audit.demo.data import (
     ROLES,
     Country,
 )
+from sspr_audit.demo.groups import MethodGroups, join_method_groups, method_configurations
 from sspr_audit.demo.methods import MethodMaker, guid, pick, registration_flags
 from sspr_audit.demo.phones import Number, Pool, render
 from sspr_audit.demo.scenarios import (
@@ -51,7 +52,7 @@ from sspr_audit.snapshot.models import (
     CollectionState,
     CollectionStatus,
     Group,
-    MethodConfiguration,
+    Licence,
     RegistrationDetails,
     RoleAssignment,
     Snapshot,
@@ -120,6 +121,15 @@ _ROLE_WEIGHTS = (
     ("Privileged Role Administrator", 3),
 )
 _OK = CollectionStatus()
+# A paid tenant: Microsoft 365 E3 (Entra ID P1) and Entra ID P2, neither a trial.
+LICENCES = (
+    Licence(
+        "05e9a617-0261-4cee-bb44-138d3ef5d965", "SPE_E3", "Enabled", ("AAD_PREMIUM", "EXCHANGE_S_ENTERPRISE"), False
+    ),
+    Licence(
+        "84a661c4-e949-4bd2-a560-ed7766fcaf2b", "AAD_PREMIUM_P2", "Enabled", ("AAD_PREMIUM", "AAD_PREMIUM_P2"), False
+    ),
+)
 # The bulk draws from few distinct specs and phones: share them rather than build 200,000.
 _spec = cache(Spec)
 _phone = cache(Phone)
@@ -144,6 +154,7 @@ def generate_tenant(users: int = 250, seed: int = 7, *, collected_at: str = DEFA
         people = [generator.ceo()]
         people += (generator.user(scenario.spec) for scenario in SCENARIOS[: users - 1])
         people += (generator.user(generator.bulk_spec()) for _ in range(users - len(people)))
+        people = join_method_groups(people, generator.method_groups, skip=1 + len(SCENARIOS))
     finally:
         if collecting:
             gc.enable()
@@ -180,6 +191,7 @@ class _Generator:
         self.tenant_id = guid(rng)
         self.scope_group = Group(guid(rng), SCOPE_GROUP)
         self.pilot_group = Group(guid(rng), PILOT_GROUP)
+        self.method_groups = MethodGroups.of_tenant(self.tenant_id)
         self.group_sets = {
             (False, False): (),
             (True, False): (self.scope_group.id,),
@@ -408,21 +420,12 @@ class _Generator:
             message="password writeback state can be read with delegated permission only; app-only auth cannot",
             permission="OnPremDirectorySynchronization.Read.All (delegated sign-in only)",
         )
-        configs = (
-            MethodConfiguration("MicrosoftAuthenticator", "enabled"),
-            MethodConfiguration("Sms", "enabled"),
-            MethodConfiguration("Voice", "enabled", office_phone_allowed=True),
-            MethodConfiguration("Email", "enabled"),
-            MethodConfiguration("SoftwareOath", "enabled"),
-            MethodConfiguration("Fido2", "enabled"),
-            MethodConfiguration("TemporaryAccessPass", "enabled", include_all_users=False),
-            MethodConfiguration("X509Certificate", "disabled"),
-        )
         settings = TenantSettings(
-            method_configurations=configs,
+            method_configurations=method_configurations(self.method_groups, self.pilot_group.id),
             policy_migration_state="migrationComplete",
             admins_allowed_sspr=True,
             password_writeback_enabled=None,
+            licences=LICENCES,
         )
         return Tenant(
             id=self.tenant_id,
@@ -433,7 +436,7 @@ class _Generator:
             graph_endpoint="https://graph.microsoft.com",
             sources=(*sources, writeback),
             settings=settings,
-            groups=(self.pilot_group, self.scope_group),
+            groups=(self.pilot_group, self.scope_group, *self.method_groups.all),
         )
 
 

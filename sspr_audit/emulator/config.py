@@ -40,6 +40,11 @@ class EmulatorConfig:
     # "/users", relative to /v1.0) is answered once with status 200 and a truncated JSON body (None: never).
     malformed_collection: str | None = None
     malformed_page: int = 2
+    # Groups (ids or display names) whose members answer 403, as a hidden-membership group does without
+    # Member.Read.Hidden: the group itself is readable, its transitiveMembers are not.
+    unreadable_groups: tuple[str, ...] = ()
+    # Serve the tenant as one that never synchronised from on-premises (see emulator.variants.never_synced).
+    never_synced: bool = False
 
     def __post_init__(self) -> None:
         if self.throttle not in THROTTLE_MODES:

@@ -14,14 +14,21 @@ itself imposes, not collector choices:
 - Graph's JSON carries only some fields per method type, fixes phone method
   ids per phone type, and gives a role held through a group to every member
   of that group; roles come sorted;
-- only the requested scope groups are collected, and password writeback
-  cannot be read with app-only permissions.
+- only the requested scope groups and the groups enabled method
+  configurations name are collected; a group whose members the emulator
+  refuses is recorded as not read and lists nobody; a group that does not
+  exist is a failure;
+- method targets a snapshot did not record are served as all users, and the
+  Authenticator's include targets always carry an authentication mode;
+- licences not recorded are served as none, and password writeback cannot
+  be read with app-only permissions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable
 
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.collect.assemble import GENERATOR
@@ -29,10 +36,14 @@ from sspr_audit.collect.mapping import failure_reason, needs_methods, retries_ex
 from sspr_audit.collect.retry import DEFAULT_MAX_ATTEMPTS
 from sspr_audit.collect.roles import sort_key
 from sspr_audit.collect.sources import PERMISSIONS
+from sspr_audit.emulator.graph_views import DEFAULT_AUTHENTICATION_MODE
 from sspr_audit.snapshot.models import (
+    EVERYONE,
     AuthMethod,
     CollectionState,
     CollectionStatus,
+    Group,
+    MethodConfiguration,
     RegistrationDetails,
     RoleAssignment,
     Snapshot,
@@ -60,12 +71,21 @@ PERSISTENT_FAILURE_STATUS = 503  # what the emulator answers for a user whose tr
 
 
 def expected_collection(
-    truth: Snapshot, registration_permitted: bool = True, pim_permitted: bool | None = None
+    truth: Snapshot,
+    registration_permitted: bool = True,
+    pim_permitted: bool | None = None,
+    scope_groups: tuple[str, ...] | None = None,
+    unreadable_groups: tuple[str, ...] = (),
 ) -> Snapshot:
-    """``truth`` as the collector must report it (``pim_permitted`` follows ``registration_permitted``)."""
+    """``truth`` as the collector must report it (``pim_permitted`` follows ``registration_permitted``).
+
+    ``scope_groups`` are the names or ids collected with ``--scope-group`` (None: every group of the truth);
+    ``unreadable_groups`` those the emulator was told to refuse the members of.
+    """
     pim = registration_permitted if pim_permitted is None else pim_permitted
     roles = _group_roles(truth.users, pim)
-    ordered_groups = [g.id for g in truth.tenant.groups]
+    scope = ExpectedGroups(truth, scope_groups, unreadable_groups)
+    ordered_groups = [g.id for g in scope.groups if g.members_read]
     names = {u.id: u.display_name for u in truth.users}
     users = []
     for user in truth.users:
@@ -90,16 +110,24 @@ def expected_collection(
                 groups=tuple(g for g in ordered_groups if g in set(user.groups)),
             )
         )
+    settings = truth.tenant.settings
+    configs = settings.method_configurations
     tenant = dataclasses.replace(
         truth.tenant,
-        settings=dataclasses.replace(truth.tenant.settings, password_writeback_enabled=None),
-        sources=expected_sources(truth, registration_permitted, pim, tuple(users)),
+        settings=dataclasses.replace(
+            settings,
+            password_writeback_enabled=None,
+            method_configurations=None if configs is None else tuple(_configuration(c) for c in configs),
+            licences=settings.licences or (),
+        ),
+        sources=expected_sources(truth, registration_permitted, pim, tuple(users), scope),
+        groups=scope.groups,
     )
     return Snapshot(tenant=tenant, users=tuple(users), schema_version=truth.schema_version, generator=GENERATOR)
 
 
 def expected_sources(
-    truth: Snapshot, registration_permitted: bool, pim: bool, users: tuple[User, ...]
+    truth: Snapshot, registration_permitted: bool, pim: bool, users: tuple[User, ...], groups: ExpectedGroups
 ) -> tuple[SourceStatus, ...]:
     """Source states (without Graph's messages) the collection of ``truth`` records."""
 
@@ -134,12 +162,84 @@ def expected_sources(
         Source.ON_PREMISES_SYNC: status(
             Source.ON_PREMISES_SYNC, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied"
         ),
-        Source.GROUPS: status(Source.GROUPS)
-        if truth.tenant.groups
-        else status(Source.GROUPS, SourceState.NOT_ATTEMPTED),
+        Source.GROUPS: groups.scope_status(status),
         Source.MANAGERS: status(Source.MANAGERS),
+        Source.METHOD_TARGET_GROUPS: groups.target_status(status),
+        Source.SUBSCRIBED_SKUS: status(Source.SUBSCRIBED_SKUS),
+        Source.SUBSCRIPTIONS: status(Source.SUBSCRIPTIONS),
     }
     return tuple(found[s] for s in Source)
+
+
+class ExpectedGroups:
+    """The groups a collection reads: the requested scope groups, then those enabled method targets name."""
+
+    def __init__(self, truth: Snapshot, scope: tuple[str, ...] | None, unreadable: tuple[str, ...]) -> None:
+        known = {g.id.lower(): g for g in truth.tenant.groups}
+        refused = {name.casefold() for name in unreadable}
+        self._refused = lambda g: bool({g.id.lower(), g.display_name.casefold()} & refused)
+        wanted = {name.casefold() for name in scope or ()}
+        self.scope = [
+            g for g in truth.tenant.groups if scope is None or {g.id.lower(), g.display_name.casefold()} & wanted
+        ]
+        self.scope_refused = any(self._refused(g) for g in self.scope)
+        configs = truth.tenant.settings.method_configurations or ()
+        target_ids = dict.fromkeys(i for c in configs if c.state == "enabled" for i in c.group_ids)
+        self.targets = [self._target(known.get(i.lower()), i) for i in target_ids]
+        read_scope = [] if self.scope_refused else self.scope
+        found: dict[str, Group] = {}
+        for group in (*read_scope, *self.targets):
+            found.setdefault(group.id.lower(), group)
+        self.groups = tuple(found.values())
+
+    def _target(self, group: Group | None, group_id: str) -> Group:
+        if group is None:  # named by the policy but not in the directory
+            return Group(group_id, "", SourceState.FAILED, 404, "Request_ResourceNotFound")
+        if self._refused(group):
+            return Group(
+                group.id,
+                group.display_name,
+                SourceState.NOT_PERMITTED,
+                403,
+                "Authorization_RequestDenied",
+                PERMISSIONS[Source.METHOD_TARGET_GROUPS],
+            )
+        return Group(group.id, group.display_name)
+
+    def scope_status(self, status: Callable[..., SourceStatus]) -> SourceStatus:
+        if not self.scope:
+            return status(Source.GROUPS, SourceState.NOT_ATTEMPTED)
+        if self.scope_refused:
+            return status(Source.GROUPS, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied")
+        return status(Source.GROUPS)
+
+    def target_status(self, status: Callable[..., SourceStatus]) -> SourceStatus:
+        unread = [g for g in self.targets if not g.members_read]
+        if not self.targets:
+            return status(Source.METHOD_TARGET_GROUPS, SourceState.NOT_ATTEMPTED)
+        if not unread:
+            return status(Source.METHOD_TARGET_GROUPS)
+        first = next((g for g in unread if g.http_status == 403), unread[0])
+        return status(Source.METHOD_TARGET_GROUPS, first.members_state, first.http_status, first.error_code)
+
+
+def _configuration(config: MethodConfiguration) -> MethodConfiguration:
+    """What survives Graph's JSON: unrecorded targets are all users, the Authenticator's always have a mode."""
+    authenticator = config.id.lower() == "microsoftauthenticator"
+    includes = tuple(
+        dataclasses.replace(
+            t, authentication_mode=(t.authentication_mode or DEFAULT_AUTHENTICATION_MODE) if authenticator else None
+        )
+        for t in (EVERYONE if config.include_targets is None else config.include_targets)
+    )
+    excludes = tuple(dataclasses.replace(t, authentication_mode=None) for t in config.exclude_targets or ())
+    return dataclasses.replace(
+        config,
+        include_targets=includes,
+        exclude_targets=excludes,
+        office_phone_allowed=config.office_phone_allowed if config.id.lower() == "voice" else None,
+        software_oath_enabled=config.software_oath_enabled if authenticator else None,
+    )
 
 
 def _registration(row: RegistrationDetails | None) -> RegistrationDetails | None:

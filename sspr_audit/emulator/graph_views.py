@@ -8,14 +8,18 @@ from ids, so the same snapshot always gives the same JSON.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.emulator.odata import properties
 from sspr_audit.snapshot.models import (
+    EVERYONE,
     AuthMethod,
+    Licence,
     MethodConfiguration,
+    MethodTarget,
     RegistrationDetails,
     Tenant,
     TenantSettings,
@@ -291,7 +295,7 @@ def authorization_policy_json(settings: TenantSettings) -> dict[str, Any]:
 # Microsoft's defaults for a tenant whose methods policy the snapshot did not record.
 DEFAULT_METHOD_CONFIGURATIONS = (
     MethodConfiguration("Fido2", "disabled"),
-    MethodConfiguration("MicrosoftAuthenticator", "enabled"),
+    MethodConfiguration("MicrosoftAuthenticator", "enabled", software_oath_enabled=False),
     MethodConfiguration("Sms", "disabled"),
     MethodConfiguration("TemporaryAccessPass", "disabled"),
     MethodConfiguration("SoftwareOath", "disabled"),
@@ -311,33 +315,44 @@ _CONFIG_TYPES = {
     "x509certificate": "x509Certificate",
     "qrcodepin": "qrCodePin",
 }
-PILOT_GROUP_ID = "7c2d5e61-0b8a-4c1e-9a4f-3d2b8e6f1a90"  # includeTargets of configurations not for all users
+DEFAULT_AUTHENTICATION_MODE = "any"  # what the admin center sets when Microsoft Authenticator is enabled
+
+
+def include_target_json(config_key: str, target: MethodTarget) -> dict[str, Any]:
+    """One ``includeTargets`` entry, typed as Graph types it for the configuration."""
+    body: dict[str, Any] = {"targetType": target.target_type, "id": target.id, "isRegistrationRequired": False}
+    if config_key == "sms":
+        body["isUsableForSignIn"] = False
+    if config_key == "microsoftauthenticator":
+        body["authenticationMode"] = target.authentication_mode or DEFAULT_AUTHENTICATION_MODE
+    return body
 
 
 def method_configuration_json(config: MethodConfiguration) -> dict[str, Any]:
-    """One ``authenticationMethodConfiguration`` with its includeTargets."""
+    """One ``authenticationMethodConfiguration`` with its include and exclude targets.
+
+    Targets a snapshot did not record (``None``, a version-1 snapshot) are served as all users, none excluded.
+    """
     key = config.id.lower()
     short = _CONFIG_TYPES.get(key, config.id[:1].lower() + config.id[1:])
-    target: dict[str, Any] = {
-        "targetType": "group",
-        "id": "all_users" if config.include_all_users else PILOT_GROUP_ID,
-        "isRegistrationRequired": False,
-    }
-    if key == "sms":
-        target["isUsableForSignIn"] = False
-    if key == "microsoftauthenticator":
-        target["authenticationMode"] = "any"
+    includes = EVERYONE if config.include_targets is None else config.include_targets
     body: dict[str, Any] = {
         "@odata.type": f"{GRAPH}{short}AuthenticationMethodConfiguration",
         "id": config.id,
         "state": config.state,
-        "excludeTargets": [],
+        "excludeTargets": [{"targetType": t.target_type, "id": t.id} for t in config.exclude_targets or ()],
     }
     if key == "voice":
         body["isOfficePhoneAllowed"] = config.office_phone_allowed
     if key == "email":
         body["allowExternalIdToUseEmailOtp"] = "default"
-    body["includeTargets"] = [target]
+    if key == "microsoftauthenticator":
+        body["isSoftwareOathEnabled"] = config.software_oath_enabled
+        body["featureSettings"] = {
+            "displayAppInformationRequiredState": {"state": "default"},
+            "displayLocationInformationRequiredState": {"state": "default"},
+        }
+    body["includeTargets"] = [include_target_json(key, t) for t in includes]
     return body
 
 
@@ -367,4 +382,58 @@ def authentication_methods_policy_json(settings: TenantSettings) -> dict[str, An
         "authenticationMethodConfigurations": [
             method_configuration_json(c) for c in (DEFAULT_METHOD_CONFIGURATIONS if configs is None else configs)
         ],
+    }
+
+
+def subscription_id(tenant: Tenant, licence: Licence) -> str:
+    """The id of the one subscription the emulator serves per SKU (``subscribedSku.subscriptionIds``)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"subscription/{tenant.id}/{licence.sku_id}"))
+
+
+def _plans(licence: Licence) -> list[dict[str, Any]]:
+    return [
+        {
+            "servicePlanId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"servicePlan/{name}")),
+            "servicePlanName": name,
+            "provisioningStatus": "Success",
+            "appliesTo": "User",
+        }
+        for name in licence.service_plans
+    ]
+
+
+def subscribed_sku_json(tenant: Tenant, licence: Licence) -> dict[str, Any]:
+    """One ``subscribedSku`` of ``GET /subscribedSkus``."""
+    return {
+        "id": f"{tenant.id}_{licence.sku_id}",
+        "accountId": tenant.id,
+        "accountName": tenant.display_name,
+        "appliesTo": "User",
+        "capabilityStatus": licence.status,
+        "consumedUnits": 0,
+        "prepaidUnits": {"enabled": 25, "lockedOut": 0, "suspended": 0, "warning": 0},
+        "servicePlans": _plans(licence),
+        "skuId": licence.sku_id,
+        "skuPartNumber": licence.sku_part_number,
+        "subscriptionIds": [subscription_id(tenant, licence)],
+    }
+
+
+def company_subscription_json(tenant: Tenant, licence: Licence) -> dict[str, Any]:
+    """The ``companySubscription`` of ``GET /directory/subscriptions`` behind one SKU; ``isTrial`` as recorded."""
+    created = stamp(tenant.id, licence.sku_id, "subscription")
+    return {
+        "id": subscription_id(tenant, licence),
+        "commerceSubscriptionId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"commerce/{tenant.id}/{licence.sku_id}")),
+        "createdDateTime": created,
+        "isTrial": licence.is_trial,
+        "nextLifecycleDateTime": None,
+        "ownerId": tenant.id,
+        "ownerTenantId": tenant.id,
+        "ownerType": "Company",
+        "serviceStatus": _plans(licence),
+        "skuId": licence.sku_id,
+        "skuPartNumber": licence.sku_part_number,
+        "status": licence.status,
+        "totalLicenses": 25,
     }

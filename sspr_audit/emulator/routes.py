@@ -23,10 +23,12 @@ from sspr_audit.emulator.graph_views import (
     USER_TYPE,
     authentication_methods_policy_json,
     authorization_policy_json,
+    company_subscription_json,
     method_json,
     organization_json,
     pick,
     registration_json,
+    subscribed_sku_json,
     typed_user,
     user_json,
 )
@@ -98,6 +100,34 @@ AUTHORIZATION_POLICY_PROPERTIES = properties(
     "guestUserRoleId",
     "defaultUserRolePermissions",
 )
+SKU_PROPERTIES = properties(
+    "id",
+    "accountId",
+    "accountName",
+    "appliesTo",
+    "capabilityStatus",
+    "consumedUnits",
+    "prepaidUnits",
+    "servicePlans",
+    "skuId",
+    "skuPartNumber",
+    "subscriptionIds",
+)
+SUBSCRIPTION_PROPERTIES = properties(
+    "id",
+    "commerceSubscriptionId",
+    "createdDateTime",
+    "isTrial",
+    "nextLifecycleDateTime",
+    "ownerId",
+    "ownerTenantId",
+    "ownerType",
+    "serviceStatus",
+    "skuId",
+    "skuPartNumber",
+    "status",
+    "totalLicenses",
+)
 METHODS_POLICY_PROPERTIES = properties(
     "id",
     "displayName",
@@ -152,6 +182,8 @@ class GraphRoutes:
         self.tokens = tokens
         self._methods_cache: dict[str, bytes] = {}
         self._disabled = tuple(u for u in directory.users if not u.account_enabled)
+        self._unreadable = {name.casefold() for name in config.unreadable_groups}
+        self._licences = directory.tenant.settings.licences or ()  # none recorded: a tenant without subscriptions
         self.routes = self._table()
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
@@ -240,10 +272,23 @@ class GraphRoutes:
                 self.members,
                 1,
             ),
+            (
+                "/groups/([^/]+)/transitiveMembers/microsoft\\.graph\\.user",
+                QuerySpec(user, USER_PROPERTIES, paged=True),
+                self.user_members,
+                1,
+            ),
+            ("/subscribedSkus", QuerySpec("microsoft.graph.subscribedSku", SKU_PROPERTIES), self.subscribed_skus, 1),
+            (
+                "/directory/subscriptions",
+                QuerySpec("microsoft.graph.companySubscription", SUBSCRIPTION_PROPERTIES, paged=True),
+                self.subscriptions,
+                1,
+            ),
         ]
         routes = []
         for template, spec, handler, base_ru in entries:
-            name = "GET " + template.replace("([^/]+)", "{id}")
+            name = "GET " + template.replace("([^/]+)", "{id}").replace("\\.", ".")
             pattern = re.compile(template, re.IGNORECASE)
             routes.append(Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/")))
         return routes
@@ -401,12 +446,45 @@ class GraphRoutes:
         body = pick(self.dir.group_json(self._group(args[0])), query.select)
         return json_reply({"@odata.context": _context("groups", query) + "/$entity", **body})
 
+    def _readable_members(self, key: str) -> Any:
+        """The group, unless the configuration makes its members unreadable (403, as Graph refuses them)."""
+        group = self._group(key)
+        if {group.id.lower(), group.display_name.casefold()} & self._unreadable:
+            raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        return group
+
     def members(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
-        group = self._group(args[0])
+        group = self._readable_members(args[0])
         return self._page(
             req,
             query,
             self.dir.member_ids[group.id.lower()],
             lambda uid: pick(typed_user(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
             _context("directoryObjects", query),
+        )
+
+    def user_members(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        """The OData cast ``transitiveMembers/microsoft.graph.user``: users only, typed by the collection."""
+        group = self._readable_members(args[0])
+        return self._page(
+            req,
+            query,
+            self.dir.member_ids[group.id.lower()],
+            lambda uid: pick(user_json(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
+            _context("users", query),
+        )
+
+    def subscribed_skus(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        tenant = self.dir.tenant
+        value = [pick(subscribed_sku_json(tenant, licence), query.select) for licence in self._licences]
+        return json_reply({"@odata.context": _context("subscribedSkus", query), "value": value})
+
+    def subscriptions(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        tenant = self.dir.tenant
+        return self._page(
+            req,
+            query,
+            self._licences,
+            lambda licence: pick(company_subscription_json(tenant, licence), query.select),
+            _context("directory/subscriptions", query),
         )

@@ -18,6 +18,7 @@ from sspr_audit.emulator.odata import PageTokens, encode_query, parse_query
 from sspr_audit.emulator.replies import GraphError, Reply, error_reply
 from sspr_audit.emulator.routes import GraphRequest, GraphRoutes
 from sspr_audit.emulator.throttling import ThrottleLimits, Throttler, request_cost
+from sspr_audit.emulator.variants import never_synced
 from sspr_audit.snapshot.models import Snapshot
 
 
@@ -27,7 +28,7 @@ class GraphService:
     def __init__(self, snapshot: Snapshot, config: EmulatorConfig, stats: EmulatorStats) -> None:
         self.config = config
         self.stats = stats
-        directory = Directory(snapshot)
+        directory = Directory(never_synced(snapshot) if config.never_synced else snapshot)
         limits = config.limits or ThrottleLimits.documented(len(snapshot.users))
         self.throttler = Throttler(limits, enabled=config.throttle == "documented")
         self.faults = FaultInjector(config.seed, config.fault_rate)

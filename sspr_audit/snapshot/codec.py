@@ -132,10 +132,35 @@ def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
         )
     if version < 1:
         raise SnapshotError(f"{source}: schema_version {version} is not a valid version")
+    if version == 1:
+        data = _from_version_1(data)
     try:
         return _decode(Snapshot, data, "")
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
+
+
+def _from_version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 snapshot in today's shape: its method configurations' targets were not read (``None``).
+
+    Version 1 kept only whether ``includeTargets`` named all users, and never the
+    excluded groups, so per-user targeting stays unknown rather than guessed.
+    Anything not shaped as expected is left for the checks to name.
+    """
+    data = {**data, "schema_version": SCHEMA_VERSION}
+    tenant = data.get("tenant")
+    if not isinstance(tenant, dict) or not isinstance(tenant.get("settings"), dict):
+        return data
+    settings = tenant["settings"]
+    configs = settings.get("method_configurations")
+    if isinstance(configs, list):
+        unread = {"include_targets": None, "exclude_targets": None}
+        migrated = [
+            {**{k: v for k, v in c.items() if k != "include_all_users"}, **unread} if isinstance(c, dict) else c
+            for c in configs
+        ]
+        data["tenant"] = {**tenant, "settings": {**settings, "method_configurations": migrated}}
+    return data
 
 
 class _Problem(Exception):

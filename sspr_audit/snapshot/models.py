@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: method targets, group read states, licences
 
 
 class SourceState(StrEnum):
@@ -46,6 +46,9 @@ class Source(StrEnum):
     ON_PREMISES_SYNC = "on_premises_sync"
     GROUPS = "groups"
     MANAGERS = "managers"
+    METHOD_TARGET_GROUPS = "method_target_groups"  # members of the groups the methods policy names
+    SUBSCRIBED_SKUS = "subscribed_skus"
+    SUBSCRIPTIONS = "subscriptions"  # /directory/subscriptions: which subscriptions are trials
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +63,52 @@ class SourceStatus:
     permission: str | None = None  # the permission or licence that reads it
 
 
+ALL_USERS = "all_users"  # the target id Graph uses for every user
+
+
+@dataclass(frozen=True, slots=True)
+class MethodTarget:
+    """One entry of a method configuration's ``includeTargets`` or ``excludeTargets``."""
+
+    id: str  # a group id (or a user id, for a target Graph kept from before group-only targeting), or "all_users"
+    target_type: str = "group"  # targetType: "group" or "user"
+    authentication_mode: str | None = None  # MicrosoftAuthenticator include targets: any, push, deviceBasedPush
+
+
+EVERYONE = (MethodTarget(ALL_USERS),)
+
+
 @dataclass(frozen=True, slots=True)
 class MethodConfiguration:
-    """One entry of the authentication methods policy (``Sms``, ``Email``, ...)."""
+    """One entry of the authentication methods policy (``Sms``, ``Email``, ...).
+
+    ``include_targets`` and ``exclude_targets`` are ``None`` when the snapshot
+    did not read them (a version-1 snapshot): per-user targeting is then unknown.
+    """
 
     id: str  # Graph's configuration id, e.g. "Sms", "MicrosoftAuthenticator"
     state: str  # "enabled" / "disabled"
-    include_all_users: bool = True  # whether includeTargets covers all users
+    include_targets: tuple[MethodTarget, ...] | None = EVERYONE
+    exclude_targets: tuple[MethodTarget, ...] | None = ()
     office_phone_allowed: bool | None = None  # Voice only: isOfficePhoneAllowed
+    software_oath_enabled: bool | None = None  # MicrosoftAuthenticator only: isSoftwareOathEnabled
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        """Ids of the groups its targets name, include targets first, each once."""
+        targets = (*(self.include_targets or ()), *(self.exclude_targets or ()))
+        return tuple(dict.fromkeys(t.id for t in targets if t.target_type == "group" and t.id != ALL_USERS))
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """One subscription of the tenant: a ``subscribedSku``, with ``companySubscription.isTrial``."""
+
+    sku_id: str
+    sku_part_number: str  # e.g. "AAD_PREMIUM", "SPE_E3", "O365_BUSINESS_PREMIUM"
+    status: str  # capabilityStatus: Enabled, Warning, Suspended, Deleted, LockedOut
+    service_plans: tuple[str, ...] = ()  # servicePlanName of each plan, e.g. "AAD_PREMIUM_P2"
+    is_trial: bool | None = None  # every subscription of this SKU is a trial; None when not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +119,27 @@ class TenantSettings:
     policy_migration_state: str | None = None
     admins_allowed_sspr: bool | None = None  # authorizationPolicy.allowedToUseSSPR
     password_writeback_enabled: bool | None = None  # delegated permission only
+    licences: tuple[Licence, ...] | None = None  # the tenant's subscriptions; None when not read
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A group whose transitive members were collected (an SSPR scope group)."""
+    """A group whose transitive user members were collected: an SSPR scope group or a method target.
+
+    When its members could not be read, ``members_state`` says how it failed and
+    no user lists the group: that means "unknown", never "no members".
+    """
 
     id: str
     display_name: str
+    members_state: SourceState = SourceState.READ
+    http_status: int | None = None  # when not read
+    error_code: str | None = None  # Graph's error.code, when not read
+    permission: str | None = None  # the permission that reads the members, when refused
+
+    @property
+    def members_read(self) -> bool:
+        return self.members_state == SourceState.READ
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +149,9 @@ class Tenant:
     id: str
     display_name: str
     verified_domains: tuple[str, ...]
-    on_premises_sync_enabled: bool | None  # hybrid tenant; None when unread
+    # organization.onPremisesSyncEnabled as Graph gave it: None is "never synced" when the organization source
+    # was read, "unknown" when it was not.
+    on_premises_sync_enabled: bool | None
     collected_at: str  # ISO 8601 UTC
     graph_endpoint: str  # service root, e.g. https://graph.microsoft.com
     sources: tuple[SourceStatus, ...] = ()
