@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sspr_audit.audit import admin_roles
 from sspr_audit.audit import policy as policy_file
+from sspr_audit.audit.method_policy import MethodPolicy
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import Assessment, assess, gather
 from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
@@ -55,8 +56,13 @@ def run(
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
     is_two_gate = admin_roles.matcher(policy.admin_roles_added, policy.admin_roles_removed)
+    targeting = MethodPolicy.of(snapshot.tenant)
+    legacy = _legacy_applies(snapshot)
     assessments = tuple(
-        assess(gather(i, user, policy, is_two_gate), policy, book) for i, user in enumerate(snapshot.users)
+        assess(
+            gather(i, user, policy, is_two_gate, targeting.for_user(user) if targeting else None, legacy), policy, book
+        )
+        for i, user in enumerate(snapshot.users)
     )
     ctx = AuditContext(snapshot, policy, assessments)
     rules = all_rules()
@@ -73,7 +79,7 @@ def run(
         as_of=book.day,
         as_of_origin=origin,
         timeline=_timeline(book, assessments),
-        assumptions=_assumptions(policy, book, assessments),
+        assumptions=_assumptions(snapshot, policy, assessments, targeting is not None),
     )
 
 
@@ -124,9 +130,33 @@ def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[Time
     return tuple(points)
 
 
-def _assumptions(policy: Policy, book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[str, ...]:
+def _legacy_applies(snapshot: Snapshot) -> bool:
+    """Migration to the authentication methods policy is not complete: the legacy SSPR policy still enables methods."""
+    state = snapshot.tenant.settings.policy_migration_state
+    return state is not None and state != MIGRATION_COMPLETE
+
+
+MIGRATION_COMPLETE = "migrationComplete"
+
+
+def _assumptions(
+    snapshot: Snapshot, policy: Policy, assessments: tuple[Assessment, ...], targeting_read: bool
+) -> tuple[str, ...]:
     """Every setting Graph cannot read that a verdict here rests on, said in words."""
     said = []
+    if not targeting_read and not policy.methods_declared:
+        said.append(
+            "Per-user targeting of the authentication methods policy was not read (a snapshot from an older version,"
+            " or the policy could not be read): a method enabled for any group counts for everyone."
+        )
+    if _legacy_applies(snapshot) and policy.legacy_methods is None and not policy.methods_declared:
+        touched = sum(1 for a in assessments if any("legacy_methods" in u.why for u in a.uncounted))
+        state = snapshot.tenant.settings.policy_migration_state
+        said.append(
+            f"The tenant's migration to the authentication methods policy is {state}, so the legacy SSPR policy still"
+            " enables methods, and Graph cannot read it. Not declared ([sspr] legacy_methods): a method off in the"
+            f" authentication methods policy is assumed off in the legacy policy too ({touched:,} user(s) touched)."
+        )
     phones_users = sum(
         1
         for a in assessments

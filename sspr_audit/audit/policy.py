@@ -51,6 +51,7 @@ class Policy:
     include_guests: bool = False
     telephony_provider: bool | None = None  # None: not declared (Graph cannot read it)
     security_questions: bool | None = None  # None: not declared (the legacy SSPR policy is not in Graph)
+    legacy_methods: tuple[str, ...] | None = None  # enabled in the legacy SSPR policy; None: not declared
     admins_allowed_sspr: bool = True
     two_gate: bool = True  # whether the administrator two-gate policy applies in this tenant
     default_phone_region: str | None = None
@@ -63,6 +64,11 @@ class Policy:
     fail_on: Severity | None = None
     origins: dict[str, str] = field(default_factory=dict)
     source: str | None = None
+
+    @property
+    def methods_declared(self) -> bool:
+        """``methods_enabled`` comes from the policy file: a what-if that replaces the tenant's policy for everyone."""
+        return self.origins.get("Methods enabled") == ORIGIN_FILE
 
     def exclusion_for(self, upn: str) -> Exclusion | None:
         """The first exclusion that matches ``upn``, if any."""
@@ -77,6 +83,10 @@ class Policy:
             ("Guests included", "yes" if self.include_guests else "no"),
             ("Telephony provider", _declared(self.telephony_provider, "none (assumed: not declared)")),
             ("Security questions", _declared(self.security_questions, "not counted (not declared)")),
+            (
+                "Legacy SSPR policy methods",
+                "not declared" if self.legacy_methods is None else ", ".join(self.legacy_methods) or "none",
+            ),
             ("Administrators may use SSPR", "yes" if self.admins_allowed_sspr else "no"),
             ("Administrator two-gate policy", "applies" if self.two_gate else "does not apply (one-gate tenant)"),
             ("Default phone region", self.default_phone_region or "none (user's usage location)"),
@@ -168,6 +178,7 @@ _SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "include_guests": _boolean,
         "telephony_provider": _boolean,
         "security_questions": _boolean,
+        "legacy_methods": _strings(_one_of(sspr_methods.SSPR_METHODS[:-1])),
         "admins_allowed": _boolean,
         "two_gate": _boolean,
     },
@@ -314,6 +325,8 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         origins["Security questions"] = ORIGIN_FILE
     if "sspr.telephony_provider" in declared:
         origins["Telephony provider"] = ORIGIN_FILE
+    if "sspr.legacy_methods" in declared:
+        origins["Legacy SSPR policy methods"] = ORIGIN_FILE
     if "admins.add_roles" in declared or "admins.remove_roles" in declared:
         origins["Administrator roles added/removed"] = ORIGIN_FILE
     return Policy(
@@ -325,6 +338,7 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         include_guests=pick("Guests included", "sspr.include_guests", None, False),
         telephony_provider=declared.get("sspr.telephony_provider"),
         security_questions=questions,
+        legacy_methods=declared.get("sspr.legacy_methods"),
         admins_allowed_sspr=pick(
             "Administrators may use SSPR", "sspr.admins_allowed", settings.admins_allowed_sspr, True
         ),
@@ -419,6 +433,11 @@ DEFAULT_POLICY_TOML = """\
 # read: they count only when declared here (never for administrators, and
 # not from March 2027, when Microsoft retires them for SSPR).
 # security_questions = false
+
+# While the tenant's policyMigrationState is not migrationComplete, the
+# legacy SSPR policy still enables methods too (a method enabled in either
+# counts). Graph cannot read it: declare its methods here.
+# legacy_methods = ["mobile_phone", "email"]
 
 # Guests reset their password in their home tenant; include them only if
 # your SSPR scope really covers them.

@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sspr_audit.audit import phones, sspr_methods
+from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
+from sspr_audit.audit.method_policy import Availability, UserMethods
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
 from sspr_audit.audit.rulebook import DIRECTORY_DATA as DIRECTORY_CHANGE
@@ -97,6 +98,8 @@ class Facts:
     candidates: tuple[UsableMethod, ...]  # what SSPR might accept, best first
     never_counted: tuple[UncountedMethod, ...]  # registered or present, but never an SSPR method
     settled: tuple[Readiness, str] | None  # excluded or out of scope, whatever the day
+    methods: UserMethods | None = None  # the authentication methods policy for this user; None when not read
+    legacy_applies: bool = False  # migration not complete: the legacy SSPR policy also enables methods
 
     @property
     def is_admin(self) -> bool:
@@ -188,8 +191,15 @@ def _dated(facts: Facts) -> bool:
     )
 
 
-def gather(index: int, user: User, policy: Policy, is_two_gate_role: RoleMatcher) -> Facts:
-    """What SSPR might accept from ``user``, analysed once."""
+def gather(
+    index: int,
+    user: User,
+    policy: Policy,
+    is_two_gate_role: RoleMatcher,
+    methods: UserMethods | None = None,
+    legacy_applies: bool = False,
+) -> Facts:
+    """What SSPR might accept from ``user``, analysed once; ``methods`` is the policy as it applies to them."""
     two_gate = [r for r in user.roles if is_two_gate_role(r.role_name, r.role_template_id)]
     admin_roles = tuple(sorted({r.role_name for r in two_gate}))
     is_admin = bool(admin_roles)
@@ -215,6 +225,8 @@ def gather(index: int, user: User, policy: Policy, is_two_gate_role: RoleMatcher
         candidates=candidates,
         never_counted=never,
         settled=_settled(user, policy, is_admin),
+        methods=methods,
+        legacy_applies=legacy_applies,
     )
 
 
@@ -226,32 +238,66 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
         why = facts.user.collection.reason or "the authentication methods and the registration report could not be read"
         return Verdict(Readiness.UNKNOWN, f"Readiness unknown: {why}.", (), ())
     usable: list[UsableMethod] = []
+    unsure: list[UncountedMethod] = []
     uncounted = list(facts.never_counted)
     for candidate in facts.candidates:
-        why = _why_not(candidate, facts, policy, rulebook)
+        why, unknown = _why_not(candidate, facts, policy, rulebook)
         if why is None:
             usable.append(candidate)
-        else:
-            uncounted.append(
-                UncountedMethod(_label(candidate), why, candidate.method, candidate.field, candidate.value)
-            )
+            continue
+        item = UncountedMethod(_label(candidate), why, candidate.method, candidate.field, candidate.value)
+        (unsure if unknown else uncounted).append(item)
     status, reason = _status(tuple(usable), tuple(uncounted), facts)
-    return Verdict(status, reason, tuple(usable), tuple(uncounted))
+    if status == Readiness.NOT_READY and unsure and _would_meet(usable, unsure, facts.required):
+        items = "; ".join(f"{u.label}: {u.why}" for u in unsure)
+        counted = {m.method for m in usable}
+        status = Readiness.UNKNOWN
+        reason = (
+            f"Readiness unknown: {_need(facts)}; {_counts(counted)}, and it depends on what could not be read: {items}."
+        )
+    return Verdict(status, reason, tuple(usable), tuple(uncounted + unsure))
 
 
-def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> str | None:
-    """Why candidate ``m`` does not count on ``book``'s day; None when it counts."""
+def _would_meet(usable: list[UsableMethod], unsure: list[UncountedMethod], required: int) -> bool:
+    return len({m.method for m in usable} | {u.method for u in unsure}) >= required
+
+
+def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> tuple[str | None, bool]:
+    """Why candidate ``m`` does not count on ``book``'s day (None when it counts), and whether that is unknown."""
     if m.method == _SQ:
-        return _why_not_questions(facts, policy, book)
+        return _why_not_questions(facts, policy, book), False
     if m.source == MethodSource.PREPOPULATED and not book.directory_data_counts():
         directory = change(DIRECTORY_CHANGE)
-        return f"directory data, never registered: SSPR no longer accepts it since {directory.when}"
-    if not facts.is_admin and m.method not in policy.methods_enabled:
-        return (
-            f"{sspr_methods.METHOD_LABELS[m.method]} is not enabled for SSPR (methods enabled: "
-            + (", ".join(policy.methods_enabled) or "none")
-            + ")"
+        return f"directory data, never registered: SSPR no longer accepts it since {directory.when}", False
+    if not facts.is_admin:  # the administrator policy does not depend on the authentication methods policy
+        why, unknown = _not_enabled(m, facts, policy)
+        if why is not None:
+            return why, unknown
+    return _retired(m, facts, policy, book), False
+
+
+def _not_enabled(m: UsableMethod, facts: Facts, policy: Policy) -> tuple[str | None, bool]:
+    """Whether the authentication methods policy (per user when read, else tenant-wide) and the legacy SSPR
+    policy, while migration is not complete, let this user present ``m``."""
+    if facts.methods is None or policy.methods_declared:
+        if m.method in policy.methods_enabled:
+            return None, False
+        enabled = ", ".join(policy.methods_enabled) or "none"
+        return f"{sspr_methods.METHOD_LABELS[m.method]} is not enabled for SSPR (methods enabled: {enabled})", False
+    found = availability.answer(m, facts.methods, facts.required)
+    if found.availability == Availability.AVAILABLE:
+        return None, False
+    if facts.legacy_applies:
+        if policy.legacy_methods is not None and m.method in policy.legacy_methods:
+            return None, False
+        legacy = "not declared in [sspr] legacy_methods: assumed off" if policy.legacy_methods is None else "off"
+        return f"{found.reason}; in the legacy SSPR policy, which still applies until migration completes: {legacy}", (
+            found.availability == Availability.UNKNOWN
         )
+    return found.reason, found.availability == Availability.UNKNOWN
+
+
+def _retired(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> str | None:
     if m.method in _PHONE_METHODS and not policy.telephony_provider:
         retired = book.phone_retirement(facts.late_phone_retirement)
         if retired is not None:
@@ -282,9 +328,7 @@ def _status(
 ) -> tuple[Readiness, str]:
     counted = {m.method for m in usable}
     required = facts.required
-    need = (
-        f"{'Administrators need' if facts.is_admin else 'The policy requires'} {required} method{'s' * (required > 1)}"
-    )
+    need = _need(facts)
     if len(counted) < required:
         return Readiness.NOT_READY, f"{need}; {_counts(counted)}.{_aside(uncounted, bool(counted))}"
     registered = {m.method for m in usable if m.source == MethodSource.REGISTERED}
@@ -299,6 +343,11 @@ def _status(
     if len(registered & sound) < required:
         return Readiness.READY_UNVERIFIED, f"{need}; meets it partly through directory contact data."
     return Readiness.READY, f"{need}; {_counts(counted)}."
+
+
+def _need(facts: Facts) -> str:
+    who = "Administrators need" if facts.is_admin else "The policy requires"
+    return f"{who} {facts.required} method{'s' * (facts.required > 1)}"
 
 
 def _counts(counted: set[str]) -> str:
@@ -418,19 +467,25 @@ def _candidates(
                 UncountedMethod(f"{e.field} {e.address}", "not a valid email address", None, e.field, e.address)
             )
     if user.methods is not None:
-        app = next((m for m in user.methods if m.type in sspr_methods.APP_METHOD_TYPES), None)
-        if app is not None:
-            found.append(
-                UsableMethod(
-                    sspr_methods.MOBILE_APP, MethodSource.REGISTERED, f"authentication {app.type}", app.display_name
-                )
-            )
+        apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
+        found += [
+            UsableMethod(sspr_methods.MOBILE_APP, MethodSource.REGISTERED, f"authentication {kind}", app.display_name)
+            for kind, app in sorted(apps.items())
+        ]
         never += [_not_sspr(m.type, m.display_name) for m in user.methods if m.type in sspr_methods.NON_SSPR_LABELS]
+        if "hardwareOath" not in apps and _reported(user, "hardwareOneTimePasscode"):
+            # Graph v1.0 lists no hardware OATH token per user: the registration report is the only evidence.
+            report = "registration report (hardwareOneTimePasscode)"
+            found.append(UsableMethod(sspr_methods.MOBILE_APP, MethodSource.REGISTERED, report))
     elif user.registration is not None:
         found.extend(_from_registration(user.registration.methods_registered, found))
     if security_questions:
         found.append(UsableMethod(_SQ, MethodSource.REGISTERED, "registration report (securityQuestion)"))
     return _best_per_method(found), tuple(never)
+
+
+def _reported(user: User, name: str) -> bool:
+    return user.registration is not None and name in user.registration.methods_registered
 
 
 def _phone_never_counts(check: PhoneCheck) -> str | None:
@@ -452,15 +507,14 @@ def _not_sspr(method_type: str, name: str | None) -> UncountedMethod:
 
 def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -> list[UsableMethod]:
     """Methods known only from the registration report (no per-user call was needed)."""
-    have = {(m.method, m.source) for m in found}
+    have = {m.method for m in found if m.source == MethodSource.REGISTERED}
     extra = []
     for name in registered:
         method = sspr_methods.REGISTRATION_METHODS.get(name)
-        if method is None or method == _SQ:
-            continue
-        if (method, MethodSource.REGISTERED) not in have:
-            have.add((method, MethodSource.REGISTERED))
-            extra.append(UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})"))
+        if method is None or method == _SQ or (method in have and method != sspr_methods.MOBILE_APP):
+            continue  # each app keeps its own entry: each has its own policy
+        have.add(method)
+        extra.append(UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})"))
     return extra
 
 
