@@ -299,7 +299,9 @@ def _odd_users(managers: list[User]) -> list[User]:
                 AuthMethod("f00dfeed-0000-4000-8000-000000000002", "unrecognised", TELEPATHY_TYPE),
                 _phone("+1 4255550123"),
             ),
-            registration=RegistrationDetails(methods_registered=("mobilePhone", "futureQuantum"), last_updated=UPDATED),
+            registration=RegistrationDetails(
+                methods_registered=("mobilePhone", "futureQuantum"), is_sspr_enabled=True, last_updated=UPDATED
+            ),
         ),
         # Two people whose UPNs differ only in case: two users, kept apart by id.
         _base(

@@ -19,6 +19,7 @@ from sspr_audit.snapshot.models import (
     ALL_USERS,
     AuthMethod,
     Group,
+    Licence,
     MethodConfiguration,
     MethodTarget,
     RegistrationDetails,
@@ -54,7 +55,7 @@ def _person(n: int, name: str, methods: tuple[AuthMethod, ...], groups: tuple[st
         business_phones=(),
         other_mails=(),
         methods=(b.PASSWORD, *methods),
-        registration=RegistrationDetails(registered, is_admin=False),
+        registration=RegistrationDetails(registered, is_admin=False, is_sspr_enabled=True),
         roles=(),
         groups=groups,
         manager_id=None,
@@ -83,7 +84,8 @@ def tenant() -> Snapshot:
         ),
         MethodConfiguration("SoftwareOath", "enabled", (MethodTarget(ALL_USERS),), (MethodTarget(HIDDEN.id),)),
     )
-    settings = TenantSettings(method_configurations=configs, policy_migration_state="migrationComplete")
+    p2 = Licence("84a661c4-e949-4bd2-a560-ed7766fcaf2b", "AAD_PREMIUM_P2", "Enabled", ("AAD_PREMIUM_P2",), False)
+    settings = TenantSettings(method_configurations=configs, policy_migration_state="migrationComplete", licences=(p2,))
     groups = (PILOT, FIELD, NO_EMAIL, HIDDEN)
     return Snapshot(dataclasses.replace(base.tenant, settings=settings, groups=groups), users, generator="tests")
 

@@ -6,6 +6,7 @@ import pytest
 
 from sspr_audit.audit import engine, policy
 from sspr_audit.audit.results import Readiness
+from sspr_audit.snapshot.models import SourceState, SourceStatus
 from tests import builders as b
 
 BEFORE_OCTOBER_2026 = "2026-09-01"  # directory contact data still counted for SSPR
@@ -135,10 +136,17 @@ def test_non_admin_role_is_not_two_gate_unless_policy_adds_it():
     assert "SSPR004" in rules
 
 
-def test_one_gate_tenant_admin_needs_one_method():
+@pytest.mark.parametrize("sync", [False, None])
+def test_one_gate_tenant_admin_needs_one_method(sync):
+    """One-gate: no custom domain and not synchronising; onPremisesSyncEnabled is null for a tenant that never
+    synced (concept-sspr-policy, "Administrator reset policy differences")."""
     u = b.user("admin", methods=(b.app(),), roles=(b.role(),), user_principal_name="admin@contoso.onmicrosoft.com")
-    result = audit(b.snapshot(u, verified_domains=("contoso.onmicrosoft.com",), on_premises_sync_enabled=False))
+    read = tuple(SourceStatus(s, SourceState.READ) for s in ("users", "registration_details", "organization"))
+    snap = b.snapshot(u, verified_domains=("contoso.onmicrosoft.com",), on_premises_sync_enabled=sync, sources=read)
+    result = audit(snap)
     assert result.users[0].required == 1 and result.users[0].status == Readiness.READY
+    unread = b.snapshot(u, verified_domains=(), on_premises_sync_enabled=None)  # organization not read: two-gate
+    assert audit(unread).users[0].required == 2
 
 
 def test_admins_not_allowed_sspr_are_out_of_scope():

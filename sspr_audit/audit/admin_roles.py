@@ -30,7 +30,7 @@ TWO_GATE_ROLE_NAMES: tuple[str, ...] = (
     "Compliance Administrator",
     "Compliance Data Administrator",
     "Conditional Access Administrator",
-    "Customer LockBox Access Approver",
+    "Customer Lockbox Access Approver",
     "Desktop Analytics Administrator",
     "Device Administrators",
     "Directory Synchronization Accounts",
@@ -58,9 +58,8 @@ TWO_GATE_ROLE_NAMES: tuple[str, ...] = (
     "Lifecycle Workflows Administrator",
     "Mailbox Administrator",
     "Microsoft Entra Joined Device Local Administrator",
-    "Azure AD Joined Device Local Administrator",
     "Microsoft Hardware Warranty Administrator",
-    "Microsoft365 Migration Administrator",
+    "Microsoft 365 Migration Administrator",
     "Modern Commerce Administrator",
     "Network Administrator",
     "Office Apps Administrator",
@@ -70,7 +69,6 @@ TWO_GATE_ROLE_NAMES: tuple[str, ...] = (
     "Password Administrator",
     "Permissions Management Administrator",
     "Power BI Service Administrator",
-    "Fabric Administrator",
     "Power Platform Administrator",
     "Printer Administrator",
     "Privileged Authentication Administrator",
@@ -88,9 +86,16 @@ TWO_GATE_ROLE_NAMES: tuple[str, ...] = (
     "Viva Goals Administrator",
     "Viva Pulse Administrator",
     "Windows365 Administrator",
-    "Windows 365 Administrator",
     "Windows Update Deployment Administrator",
     "Yammer Administrator",
+)
+
+# Earlier or later display names of roles in Microsoft's table, so a tenant that shows either is matched.
+RENAMED_ROLES: tuple[str, ...] = (
+    "Azure AD Joined Device Local Administrator",  # now Microsoft Entra Joined Device Local Administrator
+    "Windows 365 Administrator",  # Microsoft's table writes Windows365 Administrator
+    "Fabric Administrator",  # formerly Power BI Service Administrator
+    "Microsoft365 Migration Administrator",  # a spelling seen in tenants and older pages
 )
 
 # Template ids of the most common two-gate roles, for role definitions whose
@@ -115,13 +120,14 @@ TWO_GATE_ROLE_TEMPLATE_IDS: frozenset[str] = frozenset(
         "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",  # Conditional Access Administrator
         "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",  # Hybrid Identity Administrator
         "fdd7a751-b60b-444a-984c-02652fe8fa1c",  # Groups Administrator
+        "8c8b803f-96e1-4129-9349-20738d9f9652",  # Microsoft 365 Migration Administrator
     }
 )
 
 
 def matcher(extra: tuple[str, ...] = (), removed: tuple[str, ...] = ()):
     """A predicate ``(role_name, template_id) -> bool`` for the two-gate list, adjusted by policy."""
-    names = {n.casefold() for n in TWO_GATE_ROLE_NAMES} | {e.casefold() for e in extra}
+    names = {n.casefold() for n in (*TWO_GATE_ROLE_NAMES, *RENAMED_ROLES)} | {e.casefold() for e in extra}
     ids = set(TWO_GATE_ROLE_TEMPLATE_IDS) | {e.lower() for e in extra}
     gone = {r.casefold() for r in removed}
     names -= gone

@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sspr_audit.audit import admin_roles
 from sspr_audit.audit import policy as policy_file
-from sspr_audit.audit.method_policy import MethodPolicy
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.readiness import Assessment, assess, gather
-from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
+from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gather
+from sspr_audit.audit.results import AuditResult, Finding, Readiness, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
+from sspr_audit.audit.tenant_facts import TenantFacts, tenant_facts
 
 __all__ = ["AuditContext", "as_of_day", "load_policy", "run"]
 from sspr_audit.errors import InputError
@@ -55,15 +54,8 @@ def run(
     """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
-    is_two_gate = admin_roles.matcher(policy.admin_roles_added, policy.admin_roles_removed)
-    targeting = MethodPolicy.of(snapshot.tenant)
-    legacy = _legacy_applies(snapshot)
-    assessments = tuple(
-        assess(
-            gather(i, user, policy, is_two_gate, targeting.for_user(user) if targeting else None, legacy), policy, book
-        )
-        for i, user in enumerate(snapshot.users)
-    )
+    tenant = tenant_facts(snapshot, policy)
+    assessments = tuple(assess(gather(i, user, policy, tenant), policy, book) for i, user in enumerate(snapshot.users))
     ctx = AuditContext(snapshot, policy, assessments)
     rules = all_rules()
     findings = _findings(ctx, rules)
@@ -79,7 +71,7 @@ def run(
         as_of=book.day,
         as_of_origin=origin,
         timeline=_timeline(book, assessments),
-        assumptions=_assumptions(snapshot, policy, assessments, targeting is not None),
+        assumptions=_assumptions(snapshot, policy, assessments, tenant),
     )
 
 
@@ -130,26 +122,17 @@ def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[Time
     return tuple(points)
 
 
-def _legacy_applies(snapshot: Snapshot) -> bool:
-    """Migration to the authentication methods policy is not complete: the legacy SSPR policy still enables methods."""
-    state = snapshot.tenant.settings.policy_migration_state
-    return state is not None and state != MIGRATION_COMPLETE
-
-
-MIGRATION_COMPLETE = "migrationComplete"
-
-
 def _assumptions(
-    snapshot: Snapshot, policy: Policy, assessments: tuple[Assessment, ...], targeting_read: bool
+    snapshot: Snapshot, policy: Policy, assessments: tuple[Assessment, ...], tenant: TenantFacts
 ) -> tuple[str, ...]:
     """Every setting Graph cannot read that a verdict here rests on, said in words."""
-    said = []
-    if not targeting_read and not policy.methods_declared:
+    said = [*_tenant_assumptions(policy, assessments, tenant)]
+    if tenant.targeting is None and not policy.methods_declared:
         said.append(
             "Per-user targeting of the authentication methods policy was not read (a snapshot from an older version,"
             " or the policy could not be read): a method enabled for any group counts for everyone."
         )
-    if _legacy_applies(snapshot) and policy.legacy_methods is None and not policy.methods_declared:
+    if tenant.legacy_applies and policy.legacy_methods is None and not policy.methods_declared:
         touched = sum(1 for a in assessments if any("legacy_methods" in u.why for u in a.uncounted))
         state = snapshot.tenant.settings.policy_migration_state
         said.append(
@@ -176,6 +159,57 @@ def _assumptions(
             " registered them."
         )
     return tuple(said)
+
+
+def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], tenant: TenantFacts) -> list[str]:
+    said = []
+    in_scope = [a for a in assessments if a.in_scope]
+    synced = sum(1 for a in in_scope if a.user.on_premises_sync_enabled)
+    if tenant.password_writeback is None and synced:
+        said.append(
+            f"Password writeback is unknown (Graph shows it to a delegated sign-in only; declare [tenant]"
+            f" password_writeback): the {synced:,} synced user(s) in scope are judged as if it were on."
+        )
+    if tenant.licence_level is None:
+        said.append("The tenant's subscriptions were not read: a paid licence is assumed (office phones count).")
+    reported = sum(1 for a in in_scope if REPORTED_ADMIN in a.admin_roles)
+    if reported:
+        said.append(
+            f"Administrator roles were not read: {reported:,} user(s) are judged as administrators because the"
+            " registration report says isAdmin."
+        )
+    if not policy.scope_declared:
+        has_report = any(a.user.registration is not None for a in assessments)
+        said.append(
+            "The SSPR scope is not declared ([sspr] scope): the registration report's isSsprEnabled decides who is in"
+            " scope."
+            if has_report
+            else "The SSPR scope is neither declared ([sspr] scope) nor read: all users are assumed in scope"
+            " (Microsoft's default for a new tenant is none)."
+        )
+    else:
+        said.extend(_scope_disagreement(policy, assessments))
+    return said
+
+
+def _scope_disagreement(policy: Policy, assessments: tuple[Assessment, ...]) -> list[str]:
+    """Users whose registration report disagrees with the declared scope, listed."""
+    differ = [
+        a.user.user_principal_name
+        for a in assessments
+        if not a.is_admin
+        and a.user.account_enabled
+        and a.user.registration is not None
+        and a.user.registration.is_sspr_enabled is not None
+        and a.user.registration.is_sspr_enabled != (a.status != Readiness.OUT_OF_SCOPE)
+    ]
+    if not differ:
+        return []
+    shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5:,} more" if len(differ) > 5 else "")
+    return [
+        f"The declared SSPR scope ({policy.scope}) and the registration report's isSsprEnabled disagree for"
+        f" {len(differ):,} user(s): {shown}. The declared scope is used."
+    ]
 
 
 def _user_result(a: Assessment) -> UserResult:

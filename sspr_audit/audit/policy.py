@@ -17,7 +17,7 @@ from typing import Any
 from sspr_audit.audit import sspr_methods
 from sspr_audit.audit.results import PolicySetting, Severity
 from sspr_audit.errors import PolicyError
-from sspr_audit.snapshot.models import Tenant
+from sspr_audit.snapshot.models import SourceState, Tenant
 
 ORIGIN_FILE = "policy file"
 ORIGIN_TENANT = "tenant"
@@ -52,6 +52,7 @@ class Policy:
     telephony_provider: bool | None = None  # None: not declared (Graph cannot read it)
     security_questions: bool | None = None  # None: not declared (the legacy SSPR policy is not in Graph)
     legacy_methods: tuple[str, ...] | None = None  # enabled in the legacy SSPR policy; None: not declared
+    password_writeback: bool | None = None  # [tenant] password_writeback; None: not declared
     admins_allowed_sspr: bool = True
     two_gate: bool = True  # whether the administrator two-gate policy applies in this tenant
     default_phone_region: str | None = None
@@ -64,6 +65,11 @@ class Policy:
     fail_on: Severity | None = None
     origins: dict[str, str] = field(default_factory=dict)
     source: str | None = None
+
+    @property
+    def scope_declared(self) -> bool:
+        """The SSPR scope comes from the policy file (else the registration report's isSsprEnabled decides)."""
+        return self.origins.get("SSPR scope") == ORIGIN_FILE
 
     @property
     def methods_declared(self) -> bool:
@@ -83,6 +89,7 @@ class Policy:
             ("Guests included", "yes" if self.include_guests else "no"),
             ("Telephony provider", _declared(self.telephony_provider, "none (assumed: not declared)")),
             ("Security questions", _declared(self.security_questions, "not counted (not declared)")),
+            ("Password writeback", _declared(self.password_writeback, "read from the tenant, or unknown")),
             (
                 "Legacy SSPR policy methods",
                 "not declared" if self.legacy_methods is None else ", ".join(self.legacy_methods) or "none",
@@ -182,6 +189,7 @@ _SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "admins_allowed": _boolean,
         "two_gate": _boolean,
     },
+    "tenant": {"password_writeback": _boolean},
     "phones": {"default_region": parse_region},
     "emails": {"organization_domains": _strings(_domain)},
     "admins": {"add_roles": _strings(), "remove_roles": _strings()},
@@ -313,18 +321,15 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
     group_ids = _resolve_groups(groups, tenant, source) if scope == "selected" else frozenset()
     if scope == "selected" and not groups:
         raise PolicyError(f'{source or "policy"}: [sspr] scope = "selected" needs groups = ["group name or id"]')
-    custom_domain = any(not d.lower().endswith(".onmicrosoft.com") for d in tenant.verified_domains)
-    two_gate_tenant = (
-        None
-        if tenant.on_premises_sync_enabled is None and not custom_domain
-        else (custom_domain or bool(tenant.on_premises_sync_enabled))
-    )
+    two_gate_tenant = _two_gate(tenant)
     fail_on = pick("Fail on", "report.fail_on", None, "none")
     questions = _security_questions(declared, source)
     if questions is not None:
         origins["Security questions"] = ORIGIN_FILE
     if "sspr.telephony_provider" in declared:
         origins["Telephony provider"] = ORIGIN_FILE
+    if "tenant.password_writeback" in declared:
+        origins["Password writeback"] = ORIGIN_FILE
     if "sspr.legacy_methods" in declared:
         origins["Legacy SSPR policy methods"] = ORIGIN_FILE
     if "admins.add_roles" in declared or "admins.remove_roles" in declared:
@@ -339,6 +344,7 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         telephony_provider=declared.get("sspr.telephony_provider"),
         security_questions=questions,
         legacy_methods=declared.get("sspr.legacy_methods"),
+        password_writeback=declared.get("tenant.password_writeback"),
         admins_allowed_sspr=pick(
             "Administrators may use SSPR", "sspr.admins_allowed", settings.admins_allowed_sspr, True
         ),
@@ -359,6 +365,19 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
         origins=origins,
         source=source,
     )
+
+
+def _two_gate(tenant: Tenant) -> bool | None:
+    """Whether the administrator two-gate policy applies; None when the organization was not read.
+
+    One-gate applies when the tenant has no custom domain and is not synchronising (concept-sspr-policy).
+    ``onPremisesSyncEnabled`` is null for a tenant that never synced: not synchronising.
+    """
+    organization = tenant.source("organization")
+    if organization is None or organization.state != SourceState.READ:
+        return None
+    custom_domain = any(not d.lower().endswith(".onmicrosoft.com") for d in tenant.verified_domains)
+    return custom_domain or bool(tenant.on_premises_sync_enabled)
 
 
 def _security_questions(declared: dict[str, Any], source: str | None) -> bool | None:
@@ -450,6 +469,12 @@ DEFAULT_POLICY_TOML = """\
 # The administrator two-gate policy applies when the tenant has a custom
 # domain or synchronises from on-premises; read from the snapshot by default.
 # two_gate = true
+
+[tenant]
+# Password writeback (Entra Connect or cloud sync). Graph shows it only to a
+# delegated sign-in; declare it for app-only runs. When off, synced users
+# cannot reset their password with SSPR.
+# password_writeback = true
 
 [phones]
 # Region for national-format numbers without a country code; otherwise the

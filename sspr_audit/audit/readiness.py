@@ -23,7 +23,6 @@ be read is ``unknown``, never "no methods".
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sspr_audit.audit import availability, phones, sspr_methods
@@ -33,6 +32,7 @@ from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
 from sspr_audit.audit.rulebook import DIRECTORY_DATA as DIRECTORY_CHANGE
 from sspr_audit.audit.rulebook import Change, Rulebook, change
+from sspr_audit.audit.tenant_facts import TenantFacts
 from sspr_audit.snapshot.models import CollectionState, User
 
 MOBILE_SLOT = "mobile"
@@ -48,7 +48,7 @@ _DEFECTIVE_VALIDITY = frozenset({"invalid", "impossible"})
 _PHONE_METHODS = frozenset({sspr_methods.MOBILE_PHONE, sspr_methods.OFFICE_PHONE})
 _SQ = sspr_methods.SECURITY_QUESTIONS
 
-RoleMatcher = Callable[[str, str], bool]
+REPORTED_ADMIN = "an administrator role (registration report: isAdmin)"
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ class Facts:
     settled: tuple[Readiness, str] | None  # excluded or out of scope, whatever the day
     methods: UserMethods | None = None  # the authentication methods policy for this user; None when not read
     legacy_applies: bool = False  # migration not complete: the legacy SSPR policy also enables methods
+    blocked: str | None = None  # why the user cannot reset whatever their methods (no password writeback)
+    office_phone_licensed: bool = True  # office phones need a paid subscription
 
     @property
     def is_admin(self) -> bool:
@@ -191,17 +193,12 @@ def _dated(facts: Facts) -> bool:
     )
 
 
-def gather(
-    index: int,
-    user: User,
-    policy: Policy,
-    is_two_gate_role: RoleMatcher,
-    methods: UserMethods | None = None,
-    legacy_applies: bool = False,
-) -> Facts:
-    """What SSPR might accept from ``user``, analysed once; ``methods`` is the policy as it applies to them."""
-    two_gate = [r for r in user.roles if is_two_gate_role(r.role_name, r.role_template_id)]
+def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts:
+    """What SSPR might accept from ``user``, analysed once."""
+    two_gate = [r for r in user.roles if tenant.is_two_gate_role(r.role_name, r.role_template_id)]
     admin_roles = tuple(sorted({r.role_name for r in two_gate}))
+    if not admin_roles and not tenant.roles_read and user.registration and user.registration.is_admin:
+        admin_roles = (REPORTED_ADMIN,)  # the role assignments were not read: the registration report says so
     is_admin = bool(admin_roles)
     region = policy.default_phone_region or _user_region(user)
     phone_checks = _phone_checks(user, region)
@@ -225,8 +222,10 @@ def gather(
         candidates=candidates,
         never_counted=never,
         settled=_settled(user, policy, is_admin),
-        methods=methods,
-        legacy_applies=legacy_applies,
+        methods=tenant.targeting.for_user(user) if tenant.targeting and not is_admin else None,
+        legacy_applies=tenant.legacy_applies,
+        blocked=_writeback_block(user, tenant),
+        office_phone_licensed=not tenant.free_or_trial,
     )
 
 
@@ -248,6 +247,8 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
         item = UncountedMethod(_label(candidate), why, candidate.method, candidate.field, candidate.value)
         (unsure if unknown else uncounted).append(item)
     status, reason = _status(tuple(usable), tuple(uncounted), facts)
+    if facts.blocked and status.can_reset:
+        status, reason = Readiness.NOT_READY, f"{facts.blocked} ({reason})"
     if status == Readiness.NOT_READY and unsure and _would_meet(usable, unsure, facts.required):
         items = "; ".join(f"{u.label}: {u.why}" for u in unsure)
         counted = {m.method for m in usable}
@@ -269,6 +270,8 @@ def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> t
     if m.source == MethodSource.PREPOPULATED and not book.directory_data_counts():
         directory = change(DIRECTORY_CHANGE)
         return f"directory data, never registered: SSPR no longer accepts it since {directory.when}", False
+    if m.method == sspr_methods.OFFICE_PHONE and not facts.office_phone_licensed:
+        return "office phones need a paid subscription, and the tenant's subscriptions read are free or trial", False
     if not facts.is_admin:  # the administrator policy does not depend on the authentication methods policy
         why, unknown = _not_enabled(m, facts, policy)
         if why is not None:
@@ -372,6 +375,17 @@ def _label(m: UsableMethod) -> str:
     return f"{m.field} {m.value}" if m.value else m.field
 
 
+def _writeback_block(user: User, tenant: TenantFacts) -> str | None:
+    """A synced user whose password lives on-premises cannot reset without password writeback
+    (concept-sspr-howitworks: they are asked to contact their administrator)."""
+    if user.on_premises_sync_enabled and tenant.password_writeback is False:
+        return (
+            f"Synced from on-premises AD and password writeback is off ({tenant.writeback_origin}): SSPR tells them"
+            " to contact their administrator"
+        )
+    return None
+
+
 def _settled(user: User, policy: Policy, is_admin: bool) -> tuple[Readiness, str] | None:
     exclusion = policy.exclusion_for(user.user_principal_name)
     if exclusion is not None:
@@ -389,6 +403,8 @@ def _out_of_scope_reason(user: User, policy: Policy, is_admin: bool) -> str | No
         if not policy.admins_allowed_sspr:
             return "SSPR for administrators is turned off (authorizationPolicy.allowedToUseSSPR is false)."
         return None  # the administrator policy applies whatever the user scope
+    if not policy.scope_declared and user.registration and user.registration.is_sspr_enabled is False:
+        return "Not enabled for SSPR by the tenant's policy (registration report: isSsprEnabled is false)."
     if policy.scope == "none":
         return "SSPR is not enabled for users (scope: none)."
     if policy.scope == "selected" and not policy.scope_group_ids.intersection(user.groups):

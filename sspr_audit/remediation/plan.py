@@ -40,10 +40,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sspr_audit.audit import admin_roles, phones
+from sspr_audit.audit import phones
 from sspr_audit.audit.emails import EmailCheck
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import MOBILE_SLOT, Facts, PhoneCheck, gather
+from sspr_audit.audit.tenant_facts import tenant_facts
 from sspr_audit.snapshot.models import Snapshot, User
 
 MY_SECURITY_INFO = "https://aka.ms/mysecurityinfo"
@@ -122,8 +123,8 @@ class RemediationPlan:
 
 def plan_remediation(snapshot: Snapshot, policy: Policy) -> RemediationPlan:
     """Judge every user as the audit does and turn each defective value into an item."""
-    is_two_gate = admin_roles.matcher(policy.admin_roles_added, policy.admin_roles_removed)
-    judged = [f for f in (gather(i, u, policy, is_two_gate) for i, u in enumerate(snapshot.users)) if not f.settled]
+    tenant = tenant_facts(snapshot, policy)
+    judged = [f for f in (gather(i, u, policy, tenant) for i, u in enumerate(snapshot.users)) if not f.settled]
     sharers = _sharers(judged)
     items: list[RemediationItem] = []
     for a in sorted(judged, key=lambda a: (a.user.user_principal_name.casefold(), a.user.id)):
