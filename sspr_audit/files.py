@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from sspr_audit.errors import OutputError
+from sspr_audit.text import ENCODE_ERRORS, encode
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -48,7 +49,8 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
         os.fchmod(fd, FILE_MODE)
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else ""
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
+        errors = None if "b" in mode else ENCODE_ERRORS  # a lone surrogate becomes U+FFFD, never a crash
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline, errors=errors) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -65,7 +67,7 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
 def write_atomic(path: Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically with owner-only permissions."""
     with atomic_writer(path, "wb") as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        handle.write(encode(data) if isinstance(data, str) else data)
     return Path(path)
 
 

@@ -23,6 +23,7 @@ from sspr_audit.errors import OutputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir
 from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import SourceState, SourceStatus
+from sspr_audit.text import clean_json, encode
 
 FORMAT = "sspr-audit-checkpoint/1"
 
@@ -118,7 +119,7 @@ class Checkpoint:
     def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            os.write(self._fd, line.encode("utf-8"))
+            os.write(self._fd, encode(line))
             os.fsync(self._fd)
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write the checkpoint ({exc.strerror})") from None
@@ -146,7 +147,7 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
         if is_last and not line:
             break
         try:
-            record = json.loads(line)
+            record = clean_json(line, json.loads(line))
             if not isinstance(record, dict) or is_last:  # an unterminated last line is torn even if it parses
                 raise ValueError
         except ValueError:

@@ -22,6 +22,7 @@ from sspr_audit.collect.errors import AuthenticationError
 from sspr_audit.collect.progress import Progress
 from sspr_audit.collect.retry import RETRYABLE_STATUS, RetryPolicy
 from sspr_audit.collect.stats import CollectStats
+from sspr_audit.text import clean_json
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,8 @@ def _json(content: bytes) -> tuple[Any, bool]:
     if not content:
         return None, False
     try:
-        return json.loads(content), False
-    except ValueError:
+        return clean_json(content, json.loads(content)), False
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any Graph answer
         return None, True
 
 

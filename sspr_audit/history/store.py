@@ -32,6 +32,7 @@ from sspr_audit.history.compare import (
     run_from_result,
     trend_point,
 )
+from sspr_audit.text import writable
 
 DEFAULT_PATH = Path("reports") / "history.sqlite"
 SCHEMA_VERSION = 2
@@ -103,11 +104,11 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
-                s.tenant_id,
-                s.tenant_name,
+                writable(s.tenant_id),
+                writable(s.tenant_name),
                 s.generated_at,
                 s.policy_hash,
-                s.snapshot_path,
+                _text(s.snapshot_path),
                 s.users_total,
                 s.users_in_scope,
                 s.users_ready,
@@ -119,9 +120,9 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             (
                 (
                     run_id,
-                    u.id,
-                    u.upn,
-                    u.display_name,
+                    writable(u.id),
+                    writable(u.upn),
+                    _text(u.display_name),
                     u.status.value,
                     int(u.is_admin),
                     u.usable_count,
@@ -132,9 +133,26 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
         )
         conn.executemany(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((run_id, f.rule, f.severity.value, f.user_id, f.upn, f.field, f.value, f.message) for f in run.findings),
+            (
+                (
+                    run_id,
+                    f.rule,
+                    f.severity.value,
+                    _text(f.user_id),
+                    _text(f.upn),
+                    f.field,
+                    _text(f.value),
+                    writable(f.message),
+                )
+                for f in run.findings
+            ),
         )
     return int(run_id)
+
+
+def _text(value: str | None) -> str | None:
+    """A value SQLite's UTF-8 can hold (a lone surrogate becomes U+FFFD)."""
+    return None if value is None else writable(value)
 
 
 def list_runs(db_path: Path, tenant_id: str | None = None) -> list[RunSummary]:
