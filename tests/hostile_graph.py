@@ -114,8 +114,10 @@ class HostileGraph:
 
 
 @contextlib.contextmanager
-def serving(app_handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Iterator[str]:
-    """Serve ``app_handler`` for every path on a free loopback port, in a thread; yields the root URL."""
+def serving(
+    app_handler: Callable[[web.Request], Awaitable[web.StreamResponse]], host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Serve ``app_handler`` for every path on a free port of ``host``, in a thread; yields the root URL."""
     loop = asyncio.new_event_loop()
     started = threading.Event()
     state: dict[str, Any] = {}
@@ -125,7 +127,7 @@ def serving(app_handler: Callable[[web.Request], Awaitable[web.StreamResponse]])
         app.router.add_route("*", "/{tail:.*}", app_handler)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, host, 0)
         await site.start()
         state["runner"] = runner
         state["port"] = site._server.sockets[0].getsockname()[1]
@@ -142,7 +144,7 @@ def serving(app_handler: Callable[[web.Request], Awaitable[web.StreamResponse]])
     thread.start()
     started.wait(10)
     try:
-        yield f"http://127.0.0.1:{state['port']}"
+        yield f"http://{host}:{state['port']}"
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
