@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
+from sspr_audit.text import terminal_safe
 
 _STATUS_STYLE = {
     Readiness.READY: "green",
@@ -39,8 +40,8 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     shown_share = "n/a" if ready_share is None else f"{ready_share:.1f}%"
 
     console.print(
-        f"[bold]{escape(result.tenant.display_name)}[/]: {shown_share} of {in_scope} users in scope can reset"
-        " their own password"
+        f"[bold]{escape(terminal_safe(result.tenant.display_name))}[/]: {shown_share} of {in_scope} users in scope"
+        " can reset their own password"
     )
     table = Table()
     table.add_column("Readiness")
@@ -50,4 +51,4 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     console.print(table)
     console.print("Findings: " + ", ".join(f"[{_SEVERITY_STYLE[s]}]{severities[s]} {s.value}[/]" for s in Severity))
     for path in paths:
-        console.print(f"Wrote {escape(str(path))}")
+        console.print(f"Wrote {escape(terminal_safe(str(path)))}")

@@ -23,7 +23,7 @@ from typing import Any
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
 from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot
-from sspr_audit.text import clean_json, encode
+from sspr_audit.text import SHOWN_CHARS, clean_json, encode, shorten
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -202,7 +202,7 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
             return tp(value)
         except ValueError:
             allowed = ", ".join(m.value for m in tp)
-            raise _Problem(place, f"{value!r} is not one of: {allowed}") from None
+            raise _Problem(place, f"{shorten(value)} is not one of: {allowed}") from None
     if tp is bool:
         if not isinstance(value, bool):
             raise _Problem(place, f"expected true or false, got {_kind(value)}")
@@ -241,7 +241,7 @@ def _join(place: str, name: str) -> str:
 
 def _shown(name: str) -> str:
     """A field name as written, quoted when it is empty or holds a line break or other unprintable character."""
-    return name if name and name.isprintable() else repr(name)
+    return name if name and name.isprintable() and len(name) <= SHOWN_CHARS else shorten(name)
 
 
 def _kind(value: Any) -> str:
