@@ -85,17 +85,32 @@ class Checkpoint:
         except OSError as exc:
             raise CheckpointError(f"{path}: cannot reopen the checkpoint ({exc.strerror})") from None
         checkpoint = cls(path, fd, header)
-        for record in records[1:]:
-            checkpoint._load(record)
+        for line, record in enumerate(records[1:], 2):
+            try:
+                checkpoint._load(record)
+            except (KeyError, TypeError, ValueError):
+                checkpoint.close()
+                raise CheckpointError(
+                    f"{path}: line {line} is not what sspr-audit writes (crafted or from another tool);"
+                    " delete the checkpoint and collect again"
+                ) from None
         return checkpoint
 
     def _load(self, record: dict[str, Any]) -> None:
+        """Take one record back; a value of a shape sspr-audit never writes raises ValueError or TypeError."""
         if record.get("kind") == "source":
-            status = record["status"]
-            state = SourceState(status["state"])
-            self.sources[record["name"]] = (SourceStatus(**{**status, "state": state}), record.get("data"))
+            status, data = record["status"], record.get("data")
+            loaded = SourceStatus(**{**status, "state": SourceState(status["state"])})
+            if loaded.source != record["name"] or not _source_shape(loaded.source, data):
+                raise ValueError
+            self.sources[record["name"]] = (loaded, data)
         elif record.get("kind") == "methods":
-            self.methods.update(record["users"])
+            users = record["users"]
+            if not isinstance(users, dict) or not all(
+                isinstance(v, list) and all(isinstance(m, dict) for m in v) for v in users.values()
+            ):
+                raise ValueError
+            self.methods.update(users)
 
     def reusable(self, name: str) -> tuple[SourceStatus, Any] | None:
         """A source read (or refused) before, worth reusing; failed reads are tried again."""
@@ -159,6 +174,18 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
         records.append(record)
         offset += len(line) + 1
     return records, offset
+
+
+_LISTS = frozenset({"users", "registration_details", "groups"})  # sources whose data is a list of objects
+
+
+def _source_shape(name: str, data: Any) -> bool:
+    """Whether ``data`` has the shape a read of source ``name`` gives: a list of objects with ids, or an object."""
+    if data is None:
+        return True
+    if name not in _LISTS:
+        return isinstance(data, dict)
+    return isinstance(data, list) and all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in data)
 
 
 def _sync_dir(folder: Path) -> None:
