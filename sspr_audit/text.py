@@ -24,6 +24,7 @@ _RISKY_JSON = re.compile(rb"\\u[dD][89a-fA-F]|\\u[fF][fF][fF][eEfF]|\xef\xbf[\xb
 # C0 and C1 controls (escape sequences, bell, OSC 52 clipboard writes) but tab and line break; lone surrogates.
 _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 SHOWN_CHARS = 60  # of a user-supplied value quoted in an error message
+DISPLAY_CHARS = 20_000  # of one value shown in the HTML report (Entra allows 256): 200,000 stalls a browser
 
 
 def _replace(error: UnicodeError) -> tuple[bytes, int]:
@@ -78,3 +79,10 @@ def shorten(value: object, limit: int = SHOWN_CHARS) -> str:
     if isinstance(value, str) and len(value) > limit:
         return f"{repr(value[:limit])[:-1]}…' ({len(value):,} characters)"
     return text if len(text) <= limit + 2 else text[:limit] + "…"
+
+
+def capped(value: object, limit: int = DISPLAY_CHARS) -> object:
+    """A plain string cut to ``limit`` characters with a visible note of its length; anything else as is."""
+    if type(value) is not str or len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
