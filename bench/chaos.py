@@ -1,7 +1,7 @@
 """Chaos benchmark: collect a demo tenant through faults, a 429 storm, dropped connections and a malformed page.
 
     python bench/chaos.py [--users 10000] [--seed 7] [--faults 0.05] [--storm-after 40] [--storm-seconds 3]
-                          [--latency-ms 0]
+                          [--latency-ms 0] [--hostile]
 
 An emulator process serves ``generate_tenant(users, seed)`` with Microsoft's documented throttling, the
 given share of seeded faults (500, 503, connection resets, slow answers), a 429 storm (every request,
@@ -11,6 +11,12 @@ collector, with its default options, collects it in this process; the snapshot i
 ``expected_collection(truth)``. Lost users (enabled in the truth, not exactly once in the snapshot) must be 0,
 and the only users marked failed must be those whose calls the truth makes fail; the storm, at least one reset
 and the malformed page must each have happened. Exit status 1 otherwise.
+
+With ``--hostile``, a proxy in front of the emulator (``bench/hostile_proxy.py``) adds hostile answers: a
+``Retry-After`` of 1e9, a body trickling one byte every 0.5 s, a gzip bomb, a page link to another port and
+endless empty pages of role eligibility. The collector runs with a 2 s cap on ``Retry-After``, a 3 s deadline per
+answer and ``--max-pages 50``: no user may be lost and nothing may hang; role eligibility must fail with the
+page-limit error (the snapshot then differs from the truth in eligible roles only, so it is not compared).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MALFORMED_COLLECTION, MALFORMED_PAGE = "/users", 2
+HOSTILE_MODES = ("retry-after", "trickle", "gzip-bomb", "foreign-link", "endless-pages")
 
 
 def main() -> None:
@@ -39,6 +46,7 @@ def main() -> None:
     parser.add_argument("--storm-after", type=int, default=40, help="HTTP requests before the 429 storm starts")
     parser.add_argument("--storm-seconds", type=float, default=3.0, help="length of the 429 storm")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="mean added latency per answer")
+    parser.add_argument("--hostile", action="store_true", help="add hostile answers through a proxy")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # internal: the emulator process
     args = parser.parse_args()
     if args.serve:
@@ -119,10 +127,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         url = emulator.stdout.readline().strip()
         groups = tuple(g.display_name for g in truth.tenant.groups)
+        options = CollectOptions(access_token=_config(args).token, graph_url=url, scope_groups=groups, quiet=True)
         started = time.monotonic()
-        snapshot, stats = asyncio.run(
-            collect(CollectOptions(access_token=_config(args).token, graph_url=url, scope_groups=groups, quiet=True))
-        )
+        fired: dict[str, int] = {}
+        if args.hostile:
+            snapshot, stats, fired = asyncio.run(_collect_through_proxy(options))
+        else:
+            snapshot, stats = asyncio.run(collect(options))
         wall = time.monotonic() - started
     finally:
         served_text, _ = emulator.communicate("stop\n", timeout=60)
@@ -134,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
     failed = {u.id: u.collection.reason for u in snapshot.users if u.collection.state == CollectionState.FAILED}
     deliberate = {u.id for u in truth.users if u.account_enabled and u.collection.state == CollectionState.FAILED}
     expected = expected_collection(truth)
-    matches = [to_dict(u) for u in snapshot.users] == [to_dict(u) for u in expected.users]
+    matches = args.hostile or [to_dict(u) for u in snapshot.users] == [to_dict(u) for u in expected.users]
     unexpected = sorted(set(failed) - deliberate)
 
     rows = [
@@ -145,7 +156,10 @@ def _run(args: argparse.Namespace) -> int:
             "users marked failed",
             f"{len(failed)} (deliberately failing in the truth: {len(deliberate)}; others: {len(unexpected)})",
         ),
-        ("snapshot equals expected_collection(truth)", "yes" if matches else "NO"),
+        (
+            "snapshot equals expected_collection(truth)",
+            "not compared (--hostile)" if args.hostile else "yes" if matches else "NO",
+        ),
         ("wall time", f"{wall:.1f} s"),
         ("HTTP requests (collector / emulator)", f"{stats.http_requests:,} / {served['http_requests']:,}"),
         (
@@ -160,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
         ("injected faults (of them resets)", f"{served['faults']:,} ({served['resets']})"),
         ("malformed page bodies served", str(served["malformed"])),
     ]
+    if args.hostile:
+        eligibility = snapshot.tenant.source("role_eligibility")
+        rows.append(("hostile answers given", ", ".join(f"{mode} {fired.get(mode, 0)}" for mode in HOSTILE_MODES)))
+        rows.append(("role eligibility (endless pages)", f"{eligibility.state} ({eligibility.message})"))
     print(
         f"chaos run: {args.users:,} users, seed {args.seed}, {args.faults:.0%} faults, 429 storm of"
         f" {args.storm_seconds:g} s after {args.storm_after} requests, page {MALFORMED_PAGE} of"
@@ -176,14 +194,36 @@ def _run(args: argparse.Namespace) -> int:
         name
         for name, count in (
             ("the storm", served["stormed"]),
-            ("connection resets", served["resets"]),
+            ("connection resets", served["resets"] or args.hostile),  # the proxy answers a reset with a 502
             ("the malformed page", served["malformed"]),
         )
         if not count
     ]
+    if args.hostile:
+        missed += [mode for mode in HOSTILE_MODES if not fired.get(mode)]
+        if "past 50" not in (snapshot.tenant.source("role_eligibility").message or ""):
+            missed.append("the page limit")
     if missed:
         print(f"the chaos mix missed {', '.join(missed)}: try another --seed or a later --storm-after")
     return 0 if lost == 0 and not unexpected and matches and not missed else 1
+
+
+async def _collect_through_proxy(options: Any) -> tuple[Any, Any, dict[str, int]]:
+    """Collect through the hostile proxy, with small bounds so that the run shows it does not hang."""
+    from dataclasses import replace
+
+    from hostile_proxy import HostileProxy
+
+    from sspr_audit.collect.collector import collect
+
+    proxy = HostileProxy(options.graph_url)
+    runner = await proxy.start()
+    try:
+        hostile = replace(options, graph_url=proxy.url, max_retry_after=2.0, request_deadline=3.0, max_pages=50)
+        snapshot, stats = await collect(hostile)
+    finally:
+        await proxy.close(runner)
+    return snapshot, stats, dict(proxy.fired)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,28 @@ from pathlib import Path
 from typing import IO
 
 from sspr_audit.errors import OutputError
+from sspr_audit.text import ENCODE_ERRORS, encode
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (mode 0700) if missing; an existing folder is left as it is."""
+    """Create ``path`` and every missing folder above it with mode 0700, whatever the umask.
+
+    An existing folder is left as it is: it may be shared on purpose.
+    """
+    path = Path(path)
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
     try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        for folder in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # made meanwhile by another run
+                folder.mkdir(mode=DIR_MODE)
+                os.chmod(folder, DIR_MODE)  # mkdir's mode is masked by the umask; 0700 must hold anyway
     except OSError as exc:
         raise OutputError(f"{path}: cannot create the output folder ({exc.strerror})") from None
+    if not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another with -o")
     if not os.access(path, os.W_OK):
         raise OutputError(f"{path}: the output folder is not writable; choose another with -o")
     return path
@@ -48,7 +59,8 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
         os.fchmod(fd, FILE_MODE)
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else ""
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
+        errors = None if "b" in mode else ENCODE_ERRORS  # a lone surrogate becomes U+FFFD, never a crash
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline, errors=errors) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -62,10 +74,29 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
+def tighten(path: Path) -> None:
+    """Make an existing file of ours owner-only before personal data goes into it; refuse one we cannot."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot check its permissions ({exc.strerror})") from None
+    if info.st_mode & 0o077 == 0:
+        return
+    try:
+        os.chmod(path, FILE_MODE)
+    except OSError:
+        raise OutputError(
+            f"{path}: readable by others (mode {info.st_mode & 0o777:o}) and cannot be made owner-only;"
+            f" run 'chmod 600 {path}' as its owner, or choose another file"
+        ) from None
+
+
 def write_atomic(path: Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically with owner-only permissions."""
     with atomic_writer(path, "wb") as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        handle.write(encode(data) if isinstance(data, str) else data)
     return Path(path)
 
 

@@ -12,6 +12,7 @@ import asyncio
 import csv
 import json
 import re
+import unicodedata
 import urllib.request
 import zipfile
 from collections import Counter
@@ -268,10 +269,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def shown(value: str | None) -> str:
-    """How a value must appear in the CSV: formula-like text behind a quote, None as empty."""
+    """How a value must appear in the CSV: formula-like text (also behind blanks or in full-width forms)
+    behind a quote, None as empty."""
     if value is None:
         return ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    folded = unicodedata.normalize("NFKC", value).lstrip()
+    return "'" + value if value.startswith(FORMULA_STARTS) or folded.startswith(FORMULA_STARTS) else value
 
 
 def test_no_csv_field_can_run_as_a_formula(reports):

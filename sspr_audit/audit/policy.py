@@ -18,6 +18,7 @@ from sspr_audit.audit import sspr_methods
 from sspr_audit.audit.results import PolicySetting, Severity
 from sspr_audit.errors import PolicyError
 from sspr_audit.snapshot.models import SourceState, Tenant
+from sspr_audit.text import SHOWN_CHARS, shorten
 
 ORIGIN_FILE = "policy file"
 ORIGIN_TENANT = "tenant"
@@ -124,7 +125,7 @@ def _declared(value: bool | None, undeclared: str) -> str:
 def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if value not in allowed:
-            raise ValueError(f"{value!r} is not allowed; use one of: {', '.join(allowed)}")
+            raise ValueError(f"{shorten(value)} is not allowed; use one of: {', '.join(allowed)}")
         return value
 
     return check
@@ -133,7 +134,7 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], Any]:
 def _int_choice(*allowed: int) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if type(value) is not int or value not in allowed:  # neither true (== 1) nor 1.0
-            raise ValueError(f"{value!r} is not allowed; use {' or '.join(map(str, allowed))}")
+            raise ValueError(f"{shorten(value)} is not allowed; use {' or '.join(map(str, allowed))}")
         return value
 
     return check
@@ -141,20 +142,20 @@ def _int_choice(*allowed: int) -> Callable[[Any], Any]:
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"{value!r} is not allowed; use true or false")
+        raise ValueError(f"{shorten(value)} is not allowed; use true or false")
     return value
 
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{value!r} is not allowed; use a non-empty string")
+        raise ValueError(f"{shorten(value)} is not allowed; use a non-empty string")
     return value.strip()
 
 
 def _strings(item: Callable[[Any], Any] = _string) -> Callable[[Any], Any]:
     def check(value: Any) -> tuple:
         if not isinstance(value, list):
-            raise ValueError(f'{value!r} is not allowed; use a list, e.g. ["a", "b"]')
+            raise ValueError(f'{shorten(value)} is not allowed; use a list, e.g. ["a", "b"]')
         return tuple(item(v) for v in value)
 
     return check
@@ -165,14 +166,14 @@ def parse_region(value: Any) -> str:
     import phonenumbers
 
     if not isinstance(value, str) or value.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f'{value!r} is not allowed; use a two-letter ISO country code such as "US" or "GB"')
+        raise ValueError(f'{shorten(value)} is not allowed; use a two-letter ISO country code such as "US" or "GB"')
     return value.upper()
 
 
 def _domain(value: Any) -> str:
     text = _string(value).lower()
     if "@" in text or " " in text or "." not in text:
-        raise ValueError(f'{value!r} is not allowed; use a domain name such as "contoso.com"')
+        raise ValueError(f'{shorten(value)} is not allowed; use a domain name such as "contoso.com"')
     return text
 
 
@@ -234,7 +235,7 @@ def load(path: Path | None, known_rules: frozenset[str] = frozenset()) -> dict[s
         for key, value in body.items():
             checks = _SCHEMA[section]
             if key not in checks:
-                raise PolicyError(f"{path}: [{section}] unknown key {key!r}; allowed keys: {', '.join(checks)}")
+                raise PolicyError(f"{path}: [{section}] unknown key {shorten(key)}; allowed keys: {', '.join(checks)}")
             try:
                 declared[f"{section}.{key}"] = checks[key](value)
             except ValueError as exc:
@@ -245,7 +246,7 @@ def load(path: Path | None, known_rules: frozenset[str] = frozenset()) -> dict[s
 
 def _shown(name: str) -> str:
     """A name from the file as written, quoted when empty or holding a line break or other unprintable character."""
-    return name if name and name.isprintable() else repr(name)
+    return name if name and name.isprintable() and len(name) <= SHOWN_CHARS else shorten(name)
 
 
 def _exclusions(path: Path, body: Any) -> tuple[Exclusion, ...]:
@@ -258,7 +259,7 @@ def _exclusions(path: Path, body: Any) -> tuple[Exclusion, ...]:
         unknown = set(item) - set(_EXCLUDE_KEYS)
         if unknown:
             raise PolicyError(
-                f"{path}: [[exclude]] #{i}: unknown key {sorted(unknown)[0]!r}; allowed keys: upn, reason"
+                f"{path}: [[exclude]] #{i}: unknown key {shorten(sorted(unknown)[0])}; allowed keys: upn, reason"
             )
         try:
             upn = _string(item.get("upn"))
@@ -276,7 +277,7 @@ def _check_rules(path: Path, declared: dict[str, Any], known: frozenset[str]) ->
     listed = ", ".join(sorted(known))
     for rule in declared.get("rules.disable", ()):
         if known and rule not in known:
-            raise PolicyError(f"{path}: [rules] disable: unknown rule id {rule!r}; known ids: {listed}")
+            raise PolicyError(f"{path}: [rules] disable: unknown rule id {shorten(rule)}; known ids: {listed}")
     if "rules.severity" not in declared:
         return
     overrides = declared["rules.severity"]
@@ -285,10 +286,10 @@ def _check_rules(path: Path, declared: dict[str, Any], known: frozenset[str]) ->
     checked = {}
     for rule, severity in overrides.items():
         if known and rule not in known:
-            raise PolicyError(f"{path}: [rules.severity] unknown rule id {rule!r}; known ids: {listed}")
+            raise PolicyError(f"{path}: [rules.severity] unknown rule id {shorten(rule)}; known ids: {listed}")
         if severity not in SEVERITY_NAMES:
             raise PolicyError(
-                f"{path}: [rules.severity] {_shown(rule)}: {severity!r} is not allowed;"
+                f"{path}: [rules.severity] {_shown(rule)}: {shorten(severity)} is not allowed;"
                 f" use one of: {', '.join(SEVERITY_NAMES)}"
             )
         checked[rule] = Severity(severity)
@@ -401,8 +402,8 @@ def _resolve_groups(groups: tuple[str, ...], tenant: Tenant, source: str | None)
         if match is None:
             known = ", ".join(repr(g.display_name) for g in tenant.groups) or "none"
             raise PolicyError(
-                f"{source or 'policy'}: [sspr] groups: group {wanted!r} is not in the snapshot (collected groups:"
-                f" {known}); collect again with --scope-group {wanted!r}"
+                f"{source or 'policy'}: [sspr] groups: group {shorten(wanted)} is not in the snapshot"
+                f" (collected groups: {known}); collect again with --scope-group {shorten(wanted)}"
             )
         ids.add(match.id)
     return frozenset(ids)

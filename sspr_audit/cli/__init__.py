@@ -1,7 +1,8 @@
 """The command line: thin click commands that parse, call the library and pick exit codes.
 
 Exit codes: 0 done; 1 a finding at or above ``--fail-on`` exists; 2 usage or
-input error (one line on stderr, never a traceback). Heavy libraries are
+input error (one line on stderr, never a traceback); 3 an unexpected error
+(one line on stderr naming the crash log that holds the traceback). Heavy libraries are
 imported inside the commands that need them so ``--help`` starts fast.
 """
 
@@ -14,21 +15,35 @@ import click
 from sspr_audit import __version__
 from sspr_audit.app import EXIT_INPUT
 from sspr_audit.cli import audit, catalog, collect, history, remediate
+from sspr_audit.cli.crash import EXIT_CRASH, report_crash
 from sspr_audit.errors import InputError
+from sspr_audit.text import terminal_safe
+
+_MAX_USAGE = 300  # characters of a usage error shown
 
 
 class _Group(click.Group):
-    """Turns :class:`InputError` into one line on stderr and exit code 2."""
+    """Turns :class:`InputError` into one line and exit code 2, any other error into a crash log and code 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"sspr-audit: error: {exc}", err=True)
+            click.echo(terminal_safe(f"sspr-audit: error: {exc}"), err=True)
             ctx.exit(EXIT_INPUT)
         except KeyboardInterrupt:
             click.echo("sspr-audit: interrupted", err=True)
             ctx.exit(130)
+        except click.ClickException as exc:  # a usage error: click prints it; a huge value is not echoed whole
+            exc.message = terminal_safe(
+                exc.message if len(exc.message) <= _MAX_USAGE else exc.message[:_MAX_USAGE] + "…"
+            )
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            click.echo(report_crash(exc), err=True)
+            ctx.exit(EXIT_CRASH)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
 from sspr_audit.render.summary import timeline_line
+from sspr_audit.text import terminal_safe
 
 _STATUS_STYLE = {
     Readiness.READY: "green",
@@ -40,8 +41,8 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     shown_share = "n/a" if ready_share is None else f"{ready_share:.1f}%"
 
     console.print(
-        f"[bold]{escape(result.tenant.display_name)}[/]: {shown_share} of {in_scope} users in scope can reset"
-        f" their own password as of {result.as_of} ({result.as_of_origin})"
+        f"[bold]{escape(terminal_safe(result.tenant.display_name))}[/]: {shown_share} of {in_scope} users in scope"
+        f" can reset their own password as of {result.as_of} ({result.as_of_origin})"
     )
     for point in result.timeline:
         console.print(f"  {escape(timeline_line(point))}")
@@ -55,4 +56,4 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     console.print(table)
     console.print("Findings: " + ", ".join(f"[{_SEVERITY_STYLE[s]}]{severities[s]} {s.value}[/]" for s in Severity))
     for path in paths:
-        console.print(f"Wrote {escape(str(path))}")
+        console.print(f"Wrote {escape(terminal_safe(str(path)))}")

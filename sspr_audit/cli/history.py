@@ -10,6 +10,7 @@ from sspr_audit.app import DEFAULT_OUTPUT
 from sspr_audit.cli.options import history_file_option, policy_option
 from sspr_audit.errors import InputError
 from sspr_audit.history.compare import StoredRun
+from sspr_audit.text import terminal_safe
 
 DEFAULT_HISTORY = DEFAULT_OUTPUT / "history.sqlite"
 
@@ -22,7 +23,7 @@ def history(tenant_id: str | None, history_path: Path) -> None:
     from sspr_audit.history import store
     from sspr_audit.render.changes import render_runs
 
-    click.echo(render_runs(store.list_runs(history_path, tenant_id)), nl=False)
+    click.echo(terminal_safe(render_runs(store.list_runs(history_path, tenant_id))), nl=False)
 
 
 @click.command()
@@ -76,7 +77,7 @@ def diff(
     if output:
         write_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(terminal_safe(text), nl=False)
 
 
 def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None) -> StoredRun:

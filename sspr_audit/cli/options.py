@@ -10,7 +10,7 @@ import click
 
 from sspr_audit.app import ALL_FORMATS, DEFAULT_OUTPUT
 from sspr_audit.collect.endpoint import CLOUDS
-from sspr_audit.collect.options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from sspr_audit.collect.options import DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, MAX_CONCURRENCY
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "none")
@@ -220,6 +220,13 @@ def collect_options(func: F) -> F:
                 default=DEFAULT_CONCURRENCY,
                 show_default=True,
                 help="Concurrent Graph batch requests (lowered when throttled).",
+            ),
+            click.option(
+                "--max-pages",
+                type=click.IntRange(1),
+                default=DEFAULT_MAX_PAGES,
+                show_default=True,
+                help="Pages of one Graph collection to follow before stopping with an error.",
             ),
             click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
         ],

@@ -8,6 +8,7 @@ import click
 
 from sspr_audit.app import check_region
 from sspr_audit.cli.options import output_folder_option, policy_option, quiet_option, region_option
+from sspr_audit.text import terminal_safe
 
 
 @click.command()
@@ -37,6 +38,6 @@ def remediate(
     plan = plan_remediation(snap, with_overrides(engine.load_policy(policy_path, snap), default_region=default_region))
     paths = write_remediation(plan, output)
     if not quiet:
-        click.echo(plan.summary())
+        click.echo(terminal_safe(plan.summary()))
         for path in paths:
             click.echo(f"Wrote {path}")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sspr_audit import __version__
 from sspr_audit.collect.mapping import (
+    dropped_reason,
     failure_reason,
     map_licences,
     map_methods,
@@ -28,7 +29,6 @@ from sspr_audit.snapshot.models import (
     CollectionState,
     CollectionStatus,
     Licence,
-    RegistrationDetails,
     Snapshot,
     Source,
     SourceState,
@@ -60,36 +60,35 @@ class Collected:
         return self.sources.get(source.value, (None, None))[1]
 
 
-def registrations(collected: Collected) -> dict[str, RegistrationDetails] | None:
-    """Report rows by user id; None when the report was not read."""
+def report_rows(collected: Collected) -> dict[str, dict[str, Any]] | None:
+    """Registration report rows by user id; None when the report was not read."""
     rows = collected.data(Source.REGISTRATION_DETAILS)
     if rows is None:
         return None
-    return {row["id"]: map_registration(row) for row in rows if isinstance(row, dict) and row.get("id")}
-
-
-def users_to_fetch(raw_users: list[dict[str, Any]], rows: dict[str, RegistrationDetails] | None) -> list[str]:
-    """Ids of the users whose per-user methods call is needed, in listing order."""
-    return [u["id"] for u in raw_users if needs_methods(None if rows is None else rows.get(u["id"]))]
+    return {row["id"]: row for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str)}
 
 
 def build_snapshot(collected: Collected) -> Snapshot:
     """The snapshot of one collection."""
-    rows = registrations(collected)
+    rows = report_rows(collected)
     roles = _roles(collected)
     groups = _groups(collected)
     memberships = {g["id"]: set(g["members"]) for g in groups if g.get("members") is not None}
     users = []
     for raw in collected.data(Source.USERS) or []:
         user = map_user(raw)
-        registration = None if rows is None else rows.get(user.id)
-        methods, status = None, CollectionStatus()
-        if needs_methods(registration):
+        notes: list[str] = []
+        row = None if rows is None else rows.get(user.id)
+        registration = None if row is None else map_registration(row, notes)
+        methods, status = None, user.collection
+        if needs_methods(registration) or notes:  # a row with dropped values is not trusted to skip the call
             if user.id in collected.methods:
-                methods = map_methods(collected.methods[user.id])
+                methods = map_methods(collected.methods[user.id], notes)
             else:
                 detail = collected.failures.get(user.id, "not read")
                 status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
+        if notes and status.state != CollectionState.FAILED:
+            status = _partial(status, notes)
         users.append(
             dataclasses.replace(
                 user,
@@ -113,6 +112,14 @@ def _groups(collected: Collected) -> list[dict[str, Any]]:
 
 def _licences(collected: Collected) -> tuple[Licence, ...] | None:
     return map_licences(collected.data(Source.SUBSCRIBED_SKUS), collected.data(Source.SUBSCRIPTIONS))
+
+
+def _partial(status: CollectionStatus, notes: list[str]) -> CollectionStatus:
+    """``status`` with more dropped values noted: the user was read, but not whole."""
+    reason = dropped_reason(notes)
+    if status.state == CollectionState.PARTIAL and status.reason:
+        reason = f"{status.reason}; {reason.split(': ', 1)[1]}"
+    return CollectionStatus(CollectionState.PARTIAL, reason)
 
 
 def _roles(collected: Collected) -> dict[str, tuple]:

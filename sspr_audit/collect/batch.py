@@ -65,8 +65,10 @@ class BatchRunner:
         limiter: AdaptiveLimiter,
         on_batch: OnBatch,
         clock: Callable[[], float] = time.monotonic,
+        accepts: Callable[[Any], bool] = lambda body: isinstance(body, dict),
     ) -> None:
         self._session = session
+        self._accepts = accepts
         self._policy = session.policy
         self._limiter = limiter
         self._on_batch = on_batch
@@ -143,8 +145,12 @@ class BatchRunner:
         except httpx.TransportError as exc:
             self._whole_failed(items, f"no answer from Graph ({str(exc).strip() or type(exc).__name__})")
             return [], False
-        if response.status == 200 and isinstance(response.body, dict):
-            return self._inner(items, response.body.get("responses") or [])
+        if response.status < 300:
+            answers = response.body.get("responses") if isinstance(response.body, dict) else None
+            if isinstance(answers, list):
+                return self._inner(items, answers)
+            self._whole_failed(items, "a malformed $batch answer")  # cut, garbled, a list, nested too deep
+            return [], False
         code, message = error_of(response.body)
         if response.status == 401:
             raise token_rejected(code, message)
@@ -183,25 +189,21 @@ class BatchRunner:
         self._later(item, wait)
 
     def _inner(self, items: list[_Item], responses: list[Any]) -> tuple[list[Outcome], bool]:
-        by_id = {str(r.get("id")): r for r in responses if isinstance(r, dict)}
+        by_id = _answers_by_id(responses)
         done: list[Outcome] = []
         throttled_wait = 0.0
         failed: list[_Item] = []
         for n, item in enumerate(items, 1):
-            inner = by_id.get(str(n))
-            status = inner.get("status") if inner else None
-            if not isinstance(status, int):
-                inner, status = {"status": 502, "body": {}}, 502  # missing answer: retry like a 502
-            answer = GraphResponse(
-                status, {k.lower(): str(v) for k, v in (inner.get("headers") or {}).items()}, inner.get("body")
-            )
-            if status < 300:
-                done.append(Outcome(item.key, True, answer.body, status))
+            answer = by_id.get(str(n)) or _MISSING  # missing or given twice: retried like a 502
+            if answer.status < 300 and not self._accepts(answer.body):
+                answer = _MALFORMED  # e.g. "body": null, or a "value" that is no list: never "no methods"
+            if answer.status < 300:
+                done.append(Outcome(item.key, True, answer.body, answer.status))
                 continue
             code, message = error_of(answer.body)
-            if status == 401:
+            if answer.status == 401:
                 raise token_rejected(code, message)
-            if status == 429:
+            if answer.status == 429:
                 self._session.stats.throttled += 1
                 item.throttled += 1
                 if item.throttled > self._policy.max_throttled:
@@ -211,14 +213,19 @@ class BatchRunner:
                 throttled_wait = max(throttled_wait, wait)
                 self._retry(item, wait, throttled=True)
                 continue
-            if status in RETRYABLE_STATUS:
+            if answer.status in RETRYABLE_STATUS:
                 item.failures += 1
                 if item.failures < self._policy.max_attempts:
                     failed.append(item)
                     continue
-                done.append(Outcome(item.key, False, None, status, code, retries_exhausted(status, item.failures)))
+                detail = retries_exhausted(answer.status, item.failures)
+                if answer is _MALFORMED:
+                    detail = f"a malformed answer on {item.failures} attempts"
+                done.append(Outcome(item.key, False, None, answer.status, code, detail))
                 continue
-            done.append(Outcome(item.key, False, None, status, code, f"HTTP {status} {code or ''}".strip()))
+            done.append(
+                Outcome(item.key, False, None, answer.status, code, f"HTTP {answer.status} {code or ''}".strip())
+            )
         if failed:
             wait = self._policy.backoff(max(item.failures for item in failed))
             for item in failed:
@@ -226,3 +233,20 @@ class BatchRunner:
         if throttled_wait:
             self._limiter.throttled(throttled_wait)
         return done, bool(throttled_wait)
+
+
+_MISSING = GraphResponse(502, {}, {})
+_MALFORMED = GraphResponse(502, {}, {})
+
+
+def _answers_by_id(responses: list[Any]) -> dict[str, GraphResponse]:
+    """Inner answers by request id; an id answered twice is left out (which one to believe?)."""
+    seen: dict[str, GraphResponse | None] = {}
+    for raw in responses:
+        if not isinstance(raw, dict) or not isinstance(raw.get("status"), int):
+            continue
+        key = str(raw.get("id"))
+        headers = raw.get("headers") if isinstance(raw.get("headers"), dict) else {}
+        answer = GraphResponse(raw["status"], {str(k).lower(): str(v) for k, v in headers.items()}, raw.get("body"))
+        seen[key] = None if key in seen else answer
+    return {key: answer for key, answer in seen.items() if answer is not None}

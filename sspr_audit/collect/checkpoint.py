@@ -23,6 +23,7 @@ from sspr_audit.errors import OutputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir
 from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import SourceState, SourceStatus
+from sspr_audit.text import clean_json, encode
 
 FORMAT = "sspr-audit-checkpoint/1"
 
@@ -84,17 +85,32 @@ class Checkpoint:
         except OSError as exc:
             raise CheckpointError(f"{path}: cannot reopen the checkpoint ({exc.strerror})") from None
         checkpoint = cls(path, fd, header)
-        for record in records[1:]:
-            checkpoint._load(record)
+        for line, record in enumerate(records[1:], 2):
+            try:
+                checkpoint._load(record)
+            except (KeyError, TypeError, ValueError):
+                checkpoint.close()
+                raise CheckpointError(
+                    f"{path}: line {line} is not what sspr-audit writes (crafted or from another tool);"
+                    " delete the checkpoint and collect again"
+                ) from None
         return checkpoint
 
     def _load(self, record: dict[str, Any]) -> None:
+        """Take one record back; a value of a shape sspr-audit never writes raises ValueError or TypeError."""
         if record.get("kind") == "source":
-            status = record["status"]
-            state = SourceState(status["state"])
-            self.sources[record["name"]] = (SourceStatus(**{**status, "state": state}), record.get("data"))
+            status, data = record["status"], record.get("data")
+            loaded = SourceStatus(**{**status, "state": SourceState(status["state"])})
+            if loaded.source != record["name"] or not _source_shape(loaded.source, data):
+                raise ValueError
+            self.sources[record["name"]] = (loaded, data)
         elif record.get("kind") == "methods":
-            self.methods.update(record["users"])
+            users = record["users"]
+            if not isinstance(users, dict) or not all(
+                isinstance(v, list) and all(isinstance(m, dict) for m in v) for v in users.values()
+            ):
+                raise ValueError
+            self.methods.update(users)
 
     def reusable(self, name: str) -> tuple[SourceStatus, Any] | None:
         """A source read (or refused) before, worth reusing; failed reads are tried again."""
@@ -118,7 +134,7 @@ class Checkpoint:
     def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            os.write(self._fd, line.encode("utf-8"))
+            os.write(self._fd, encode(line))
             os.fsync(self._fd)
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write the checkpoint ({exc.strerror})") from None
@@ -146,7 +162,7 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
         if is_last and not line:
             break
         try:
-            record = json.loads(line)
+            record = clean_json(line, json.loads(line))
             if not isinstance(record, dict) or is_last:  # an unterminated last line is torn even if it parses
                 raise ValueError
         except ValueError:
@@ -158,6 +174,22 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
         records.append(record)
         offset += len(line) + 1
     return records, offset
+
+
+# Sources whose data is a list of objects with ids, or of objects; the others' data is one object.
+_LISTS = frozenset({"users", "registration_details", "groups", "method_target_groups"})
+_PLAIN_LISTS = frozenset({"subscribed_skus", "subscriptions"})
+
+
+def _source_shape(name: str, data: Any) -> bool:
+    """Whether ``data`` has the shape a read of source ``name`` gives: a list of objects (with ids), or an object."""
+    if data is None:
+        return True
+    if name in _PLAIN_LISTS:
+        return isinstance(data, list) and all(isinstance(i, dict) for i in data)
+    if name not in _LISTS:
+        return isinstance(data, dict)
+    return isinstance(data, list) and all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in data)
 
 
 def _sync_dir(folder: Path) -> None:

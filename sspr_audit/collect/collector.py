@@ -26,7 +26,7 @@ from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
-from sspr_audit.collect.graph import GraphSession, open_session
+from sspr_audit.collect.graph import GraphSession, SessionLimits, open_session
 from sspr_audit.collect.mapping import trim_registration
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.pages import pages
@@ -75,7 +75,12 @@ async def collect(
                 timeout=options.request_timeout,
                 stats=stats,
                 progress=progress,
-                policy=RetryPolicy(max_attempts=options.max_attempts, base_delay=options.backoff_base),
+                policy=RetryPolicy(
+                    max_attempts=options.max_attempts,
+                    base_delay=options.backoff_base,
+                    max_retry_after=options.max_retry_after,
+                ),
+                limits=SessionLimits(options.request_deadline, options.max_pages, options.max_body_bytes),
             ) as session:
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
                 snapshot = await _first_input_error(run.execute(now))
@@ -322,7 +327,9 @@ class _Methods:
         self.done: dict[str, list[Any]] = dict(run.checkpoint.methods) if run.checkpoint is not None else {}
         self.wanted: list[str] = []
         self.failures: dict[str, Outcome] = {}
-        self.runner = BatchRunner(run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch)
+        self.runner = BatchRunner(
+            run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list
+        )
 
     def need(self, user_id: str) -> None:
         self.wanted.append(user_id)
@@ -378,6 +385,11 @@ def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceSt
             source, SourceState.FAILED, first.status, first.code, first.detail, "UserAuthenticationMethod.Read.All"
         )
     return SourceStatus(source, SourceState.READ)
+
+
+def _method_list(body: Any) -> bool:
+    """Whether an inner answer is a list of methods: ``body: null`` or a ``value`` that is no list is not."""
+    return isinstance(body, dict) and isinstance(body.get("value"), list)
 
 
 def _utc_now() -> str:

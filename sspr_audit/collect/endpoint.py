@@ -38,10 +38,23 @@ class GraphEndpoint:
         """The host name the bearer token may be sent to."""
         return urlsplit(self.root).hostname or ""
 
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` has this root's scheme, host and port: the only place a page link may lead."""
+        return _origin(url) == _origin(self.root)
+
     @property
     def scope(self) -> str:
         """The application permission scope for this service root."""
         return f"{self.root}/.default"
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:  # a port that is no number, or out of range
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def resolve_endpoint(cloud: str = "global", graph_url: str | None = None) -> GraphEndpoint:

@@ -19,9 +19,20 @@ from typing import Any
 
 from sspr_audit.collect.endpoint import GraphEndpoint
 from sspr_audit.collect.errors import AuthenticationError
+from sspr_audit.collect.options import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PAGES, DEFAULT_REQUEST_DEADLINE
 from sspr_audit.collect.progress import Progress
 from sspr_audit.collect.retry import RETRYABLE_STATUS, RetryPolicy
 from sspr_audit.collect.stats import CollectStats
+from sspr_audit.text import clean_json
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """Bounds that keep a hostile or broken answer from hanging a scheduled run."""
+
+    deadline: float = DEFAULT_REQUEST_DEADLINE  # seconds for one whole answer
+    max_pages: int = DEFAULT_MAX_PAGES  # pages followed in one collection
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest answer body, inflated
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,10 @@ class GraphSession:
         stats: CollectStats,
         progress: Progress,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        limits: SessionLimits | None = None,
     ) -> None:
         self._adapter = adapter
+        self.limits = limits or SessionLimits()
         self.endpoint = endpoint
         self.policy = policy
         self.stats = stats
@@ -87,7 +100,8 @@ class GraphSession:
         return f"{self.endpoint.api}{path}"
 
     async def send(self, method: str, url: str, body: Any = None) -> GraphResponse:
-        """One HTTP exchange, no retry; transport errors (httpx) propagate."""
+        """One HTTP exchange, no retry, at most ``limits.deadline`` long; transport errors (httpx) propagate."""
+        import httpx
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
 
@@ -99,14 +113,26 @@ class GraphSession:
         self.stats.http_requests += 1
         span = self._adapter.start_tracing_span(info, method)
         try:
-            response = await self._adapter.get_http_response_message(info, span)
+            async with asyncio.timeout(self.limits.deadline):
+                response = await self._adapter.get_http_response_message(info, span)
+        except TimeoutError:  # bytes trickling in never trip the per-read timeout; the deadline does
+            raise httpx.ReadTimeout(f"no complete answer within {self.limits.deadline:g} s") from None
         finally:
             span.end()
         body, malformed = _json(response.content)
         return GraphResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body, malformed)
 
-    async def get(self, url: str, pace: Callable[[], Awaitable[None]] | None = None) -> Any:
-        """GET ``url`` with retries; the JSON body, or :class:`GraphError`. ``pace`` is awaited before each try."""
+    async def get(
+        self,
+        url: str,
+        pace: Callable[[], Awaitable[None]] | None = None,
+        check: Callable[[Any], str | None] | None = None,
+    ) -> Any:
+        """GET ``url`` with retries; the JSON body, or :class:`GraphError`. ``pace`` is awaited before each try.
+
+        ``check`` names what is wrong with a successful body (None when nothing): such an answer is
+        asked for again like a garbled one, and its text ends the request when retries run out.
+        """
         import httpx
 
         failures = throttled = 0
@@ -122,10 +148,11 @@ class GraphSession:
                     raise GraphError(None, None, f"no answer from Graph ({_transport_text(exc)})", failures) from None
                 await self._retry(self.policy.backoff(failures), throttled=False)
                 continue
-            if response.status < 300 and response.malformed:  # a cut or garbled page: ask again, like a reset
+            wrong = _wrong_body(response, check)
+            if wrong is not None:  # a cut, garbled or untrustworthy page: ask again, like a reset
                 failures += 1
                 if failures >= self.policy.max_attempts:
-                    raise GraphError(None, None, f"Graph's answer was not valid JSON on {failures} attempts", failures)
+                    raise GraphError(None, None, f"{wrong} on {failures} attempts", failures)
                 await self._retry(self.policy.backoff(failures), throttled=False)
                 continue
             if response.status < 300:
@@ -153,13 +180,22 @@ class GraphSession:
         await self.sleep(wait)
 
 
+def _wrong_body(response: GraphResponse, check: Callable[[Any], str | None] | None) -> str | None:
+    """What is wrong with a successful answer's body, or None (also for unsuccessful answers)."""
+    if response.status >= 300:
+        return None
+    if response.malformed:
+        return "Graph's answer was not valid JSON"
+    return check(response.body) if check is not None else None
+
+
 def _json(content: bytes) -> tuple[Any, bool]:
     """The parsed body (None when empty or not JSON) and whether it was not JSON."""
     if not content:
         return None, False
     try:
-        return json.loads(content), False
-    except ValueError:
+        return clean_json(content, json.loads(content)), False
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any Graph answer
         return None, True
 
 
@@ -178,6 +214,7 @@ async def open_session(
     stats: CollectStats,
     progress: Progress,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    limits: SessionLimits | None = None,
 ) -> AsyncIterator[GraphSession]:
     """A session on ``endpoint`` signed by ``credential``; closes the HTTP client after."""
     import httpx
@@ -194,12 +231,20 @@ async def open_session(
         limits=httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8),
         http2=endpoint.root.startswith("https:"),
     )
-    middleware = [ParametersNameDecodingHandler(), UserAgentHandler(), GraphTelemetryHandler()]
+    from sspr_audit.collect.body import BoundedBodyHandler
+
+    limits = limits or SessionLimits()
+    middleware = [
+        ParametersNameDecodingHandler(),
+        UserAgentHandler(),
+        GraphTelemetryHandler(),
+        BoundedBodyHandler(limits.max_body_bytes),
+    ]
     client = GraphClientFactory.create_with_custom_middleware(middleware, client=client)
     provider = AzureIdentityAuthenticationProvider(credential, scopes=[endpoint.scope], allowed_hosts=[endpoint.host])
     adapter = GraphRequestAdapter(provider, client)
     adapter.base_url = endpoint.api
     try:
-        yield GraphSession(adapter, endpoint, policy, stats, progress, sleep)
+        yield GraphSession(adapter, endpoint, policy, stats, progress, sleep, limits)
     finally:
         await client.aclose()

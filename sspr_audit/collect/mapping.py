@@ -7,11 +7,14 @@ values become ``None`` or empty tuples, never guesses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sspr_audit.audit.sspr_methods import method_type_from_odata
 from sspr_audit.snapshot.models import (
     AuthMethod,
+    CollectionState,
+    CollectionStatus,
     Licence,
     MethodConfiguration,
     MethodTarget,
@@ -25,50 +28,111 @@ CONTACT_METHODS = frozenset({"mobilePhone", "alternateMobilePhone", "officePhone
 AUTHENTICATOR = "microsoftauthenticator"  # configuration ids compared in lower case
 
 
-def _tuple(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value or () if v is not None)
+class Fields:
+    """Typed reads from one Graph item: a value of the wrong type is dropped and noted, never guessed.
+
+    Graph documents each property's type; an answer that breaks it (``businessPhones`` as a string,
+    ``displayName`` as a number, ``accountEnabled: "no"``) must not be split, converted or read as
+    truthy. The notes end up in the user's collection status (``partial``).
+    """
+
+    def __init__(self, raw: dict[str, Any], where: str = "", notes: list[str] | None = None) -> None:
+        self.raw = raw
+        self.where = where
+        self.notes: list[str] = [] if notes is None else notes
+
+    def text(self, name: str) -> str | None:
+        """A string property; None when absent, null or of another type."""
+        value = self.raw.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        return self._drop(name, value, "text")
+
+    def flag(self, name: str) -> bool | None:
+        """A boolean property; None when absent, null or of another type."""
+        value = self.raw.get(name)
+        if value is None or isinstance(value, bool):
+            return value
+        return self._drop(name, value, "true or false")
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        """A collection of strings; items of another type (or a value that is no list) are dropped."""
+        value = self.raw.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self._drop(name, value, "a list of text")
+            return ()
+        kept = tuple(item for item in value if isinstance(item, str))
+        if len(kept) != sum(item is not None for item in value):
+            self.notes.append(f"{self.where}{name} (items that are not text)")
+        return kept
+
+    def _drop(self, name: str, value: Any, expected: str) -> None:
+        self.notes.append(f"{self.where}{name} ({_kind(value)}, not {expected})")
+        return None
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list"}.get(
+        type(value), "an object"
+    )
+
+
+def dropped_reason(notes: list[str]) -> str:
+    """The ``CollectionStatus.reason`` of a user read whole except for values of the wrong type."""
+    return "values of the wrong type from Graph were dropped: " + "; ".join(notes)
 
 
 def map_user(raw: dict[str, Any]) -> User:
-    """A user from ``GET /users`` (with ``$expand=manager``); methods, roles and groups come later."""
-    manager = raw.get("manager") if isinstance(raw.get("manager"), dict) else {}
-    return User(
+    """A user from ``GET /users`` (with ``$expand=manager``); methods, roles and groups come later.
+
+    A user whose values were dropped comes back ``partial``, the notes in its collection reason.
+    """
+    read = Fields(raw)
+    manager = Fields(raw["manager"] if isinstance(raw.get("manager"), dict) else {}, "manager.", read.notes)
+    enabled = read.flag("accountEnabled")  # listed with accountEnabled eq true: a dropped value keeps that
+    user = User(
         id=raw["id"],
-        user_principal_name=raw.get("userPrincipalName") or "",
-        display_name=raw.get("displayName"),
-        user_type=raw.get("userType"),
-        account_enabled=raw.get("accountEnabled") is not False,
-        on_premises_sync_enabled=raw.get("onPremisesSyncEnabled"),
-        department=raw.get("department"),
-        job_title=raw.get("jobTitle"),
-        manager_id=manager.get("id"),
-        manager_name=manager.get("displayName"),
-        usage_location=raw.get("usageLocation"),
-        country=raw.get("country"),
-        mail=raw.get("mail"),
-        mobile_phone=raw.get("mobilePhone"),
-        business_phones=_tuple(raw.get("businessPhones")),
-        other_mails=_tuple(raw.get("otherMails")),
+        user_principal_name=read.text("userPrincipalName") or "",
+        display_name=read.text("displayName"),
+        user_type=read.text("userType"),
+        account_enabled=enabled is not False,
+        on_premises_sync_enabled=read.flag("onPremisesSyncEnabled"),
+        department=read.text("department"),
+        job_title=read.text("jobTitle"),
+        manager_id=manager.text("id"),
+        manager_name=manager.text("displayName"),
+        usage_location=read.text("usageLocation"),
+        country=read.text("country"),
+        mail=read.text("mail"),
+        mobile_phone=read.text("mobilePhone"),
+        business_phones=read.texts("businessPhones"),
+        other_mails=read.texts("otherMails"),
     )
+    if read.notes:
+        user = replace(user, collection=CollectionStatus(CollectionState.PARTIAL, dropped_reason(read.notes)))
+    return user
 
 
-def map_method(raw: dict[str, Any]) -> AuthMethod:
+def map_method(raw: dict[str, Any], notes: list[str] | None = None) -> AuthMethod:
     """One item of ``/users/{id}/authentication/methods``; unknown types are kept as ``unrecognised``."""
-    odata_type = raw.get("@odata.type") or ""
+    read = Fields(raw, "method.", notes)
+    odata_type = read.text("@odata.type") or ""
     return AuthMethod(
-        id=raw.get("id") or "",
+        id=read.text("id") or "",
         type=method_type_from_odata(odata_type),
         odata_type=odata_type,
-        phone_number=raw.get("phoneNumber"),
-        phone_type=raw.get("phoneType"),
-        email_address=raw.get("emailAddress"),
-        display_name=raw.get("displayName"),
+        phone_number=read.text("phoneNumber"),
+        phone_type=read.text("phoneType"),
+        email_address=read.text("emailAddress"),
+        display_name=read.text("displayName"),
     )
 
 
-def map_methods(items: list[dict[str, Any]]) -> tuple[AuthMethod, ...]:
-    """A user's methods in Graph's order."""
-    return tuple(map_method(item) for item in items if isinstance(item, dict))
+def map_methods(items: list[dict[str, Any]], notes: list[str] | None = None) -> tuple[AuthMethod, ...]:
+    """A user's methods in Graph's order; values of the wrong type are noted in ``notes``."""
+    return tuple(map_method(item, notes) for item in items if isinstance(item, dict))
 
 
 REGISTRATION_FIELDS = (
@@ -88,16 +152,17 @@ def trim_registration(row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in REGISTRATION_FIELDS if name in row}
 
 
-def map_registration(row: dict[str, Any]) -> RegistrationDetails:
-    """A user's row of ``userRegistrationDetails``."""
+def map_registration(row: dict[str, Any], notes: list[str] | None = None) -> RegistrationDetails:
+    """A user's row of ``userRegistrationDetails``; values of the wrong type are noted in ``notes``."""
+    read = Fields(row, "registration.", notes)
     return RegistrationDetails(
-        methods_registered=_tuple(row.get("methodsRegistered")),
-        is_admin=row.get("isAdmin"),
-        is_sspr_registered=row.get("isSsprRegistered"),
-        is_sspr_enabled=row.get("isSsprEnabled"),
-        is_sspr_capable=row.get("isSsprCapable"),
-        is_mfa_registered=row.get("isMfaRegistered"),
-        last_updated=row.get("lastUpdatedDateTime"),
+        methods_registered=read.texts("methodsRegistered"),
+        is_admin=read.flag("isAdmin"),
+        is_sspr_registered=read.flag("isSsprRegistered"),
+        is_sspr_enabled=read.flag("isSsprEnabled"),
+        is_sspr_capable=read.flag("isSsprCapable"),
+        is_mfa_registered=read.flag("isMfaRegistered"),
+        last_updated=read.text("lastUpdatedDateTime"),
     )
 
 
@@ -166,16 +231,23 @@ def map_licences(
     return tuple(
         Licence(
             sku_id=str(sku.get("skuId") or ""),
-            sku_part_number=sku.get("skuPartNumber") or "",
-            status=sku.get("capabilityStatus") or "",
-            service_plans=_tuple(
-                p.get("servicePlanName") for p in sku.get("servicePlans") or () if isinstance(p, dict)
+            sku_part_number=_text(sku.get("skuPartNumber")),
+            status=_text(sku.get("capabilityStatus")),
+            service_plans=tuple(
+                name
+                for p in (sku.get("servicePlans") if isinstance(sku.get("servicePlans"), list) else ())
+                if isinstance(p, dict) and isinstance(name := p.get("servicePlanName"), str)
             ),
             is_trial=is_trial(str(sku.get("skuId") or "")) if subscriptions is not None else None,
         )
         for sku in skus
         if isinstance(sku, dict)
     )
+
+
+def _text(value: Any) -> str:
+    """A string from Graph, or empty when Graph sent something else."""
+    return value if isinstance(value, str) else ""
 
 
 def map_settings(

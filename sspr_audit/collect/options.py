@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.collect.retry import DEFAULT_MAX_RETRY_AFTER
+
 DEFAULT_CONCURRENCY = 32  # concurrent $batch requests: 32 x 20 users reaches Graph's per-tenant floor
 MAX_CONCURRENCY = 256
+DEFAULT_REQUEST_DEADLINE = 300.0
+DEFAULT_MAX_PAGES = 10_000  # 10 million users at 999 per page
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024  # a page of 999 users is about 2 MB
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,11 @@ class CollectOptions:
     quiet: bool = False
     max_attempts: int = 6  # per request before a user is marked failed
     backoff_base: float = 0.5  # seconds; doubles per attempt, with jitter
-    request_timeout: float = 100.0  # seconds per HTTP request
+    request_timeout: float = 100.0  # seconds of silence before an HTTP request is abandoned
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE  # seconds for a whole answer, however it trickles in
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # longest wait a Retry-After may impose
+    max_pages: int = DEFAULT_MAX_PAGES  # pages of one collection before paging stops with an error
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest answer (inflated) accepted from Graph
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -56,4 +65,6 @@ class CollectOptions:
         values["scope_groups"] = tuple(dict.fromkeys(g.strip() for g in groups if g and g.strip()))
         if params.get("concurrency"):
             values["concurrency"] = int(params["concurrency"])
+        if params.get("max_pages"):
+            values["max_pages"] = int(params["max_pages"])
         return cls(**values)

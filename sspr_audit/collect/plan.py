@@ -62,7 +62,8 @@ class MethodsPlan:
             user_id = row.get("id") if isinstance(row, dict) else None
             if not user_id:
                 continue
-            self._row_needs[user_id] = needs_methods(map_registration(row))
+            notes: list[str] = []  # a row with dropped values is not trusted to skip the call
+            self._row_needs[user_id] = needs_methods(map_registration(row, notes)) or bool(notes)
             if user_id in self._unpaired:
                 self._unpaired.discard(user_id)
                 self._decide(user_id)

@@ -4,7 +4,8 @@ Graph says how long to wait when it throttles (``Retry-After``, on a whole
 response or on one response inside a ``$batch``); that wait is obeyed as a
 minimum. Server errors, timeouts and dropped connections get exponential
 backoff with jitter, so many workers that failed together do not come back
-together. Both are bounded: a request that keeps failing is given up.
+together. Both are bounded: a request that keeps failing is given up, and
+a ``Retry-After`` of days (or infinity) is cut to a few minutes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_MAX_RETRY_AFTER = 300.0  # seconds: Graph asks for seconds to minutes; days mean a broken answer
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -26,6 +28,7 @@ class RetryPolicy:
     max_throttled: int = 30  # 429 answers one request may receive before giving up
     base_delay: float = 0.5  # seconds before the first retry; doubles per attempt
     max_delay: float = 60.0
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # a longer Retry-After (1e9, inf) is cut to this
     rng: random.Random = field(default_factory=random.Random, compare=False)
 
     def backoff(self, attempt: int) -> float:
@@ -34,9 +37,9 @@ class RetryPolicy:
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     def throttle_wait(self, headers: Mapping[str, str], throttled: int) -> float:
-        """Seconds to wait after a 429: Graph's ``Retry-After``, else backoff."""
+        """Seconds to wait after a 429: Graph's ``Retry-After`` (at most :attr:`max_retry_after`), else backoff."""
         told = retry_after(headers)
-        return told if told is not None else self.backoff(throttled)
+        return min(told, self.max_retry_after) if told is not None else self.backoff(throttled)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.errors import InputError
-from sspr_audit.files import FILE_MODE, ensure_private_dir
+from sspr_audit.files import FILE_MODE, ensure_private_dir, tighten
 from sspr_audit.history.compare import (
     RunChanges,
     RunSummary,
@@ -32,11 +33,13 @@ from sspr_audit.history.compare import (
     run_from_result,
     trend_point,
 )
+from sspr_audit.text import shorten, writable
 
 DEFAULT_PATH = Path("reports") / "history.sqlite"
 SCHEMA_VERSION = 3
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
+LOCK_WAIT_S = 120.0  # how long a run waits for another that holds the history
 
 _RUN_COLUMNS = (
     "id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, users_total, users_in_scope, users_ready,"
@@ -110,16 +113,16 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
     """Record one audit (its users and findings) in one transaction; returns the run id."""
     run = run_from_result(result, str(snapshot_path) if snapshot_path is not None else None)
     s = run.summary
-    with _database(db_path, create=True) as conn, _transaction(conn):
+    with _database(db_path, create=True) as conn, _transaction(conn, Path(db_path)):
         cursor = conn.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
-                s.tenant_id,
-                s.tenant_name,
+                writable(s.tenant_id),
+                writable(s.tenant_name),
                 s.generated_at,
                 s.policy_hash,
-                s.snapshot_path,
+                _text(s.snapshot_path),
                 s.users_total,
                 s.users_in_scope,
                 s.users_ready,
@@ -132,24 +135,41 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             (
                 (
                     run_id,
-                    u.id,
-                    u.upn,
-                    u.display_name,
+                    writable(u.id),
+                    writable(u.upn),
+                    _text(u.display_name),
                     u.status.value,
                     int(u.is_admin),
                     u.usable_count,
                     ",".join(u.usable_methods),
                     u.loses_sspr_on,
-                    u.loses_sspr_because,
+                    _text(u.loses_sspr_because),
                 )
                 for u in run.users or ()
             ),
         )
         conn.executemany(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((run_id, f.rule, f.severity.value, f.user_id, f.upn, f.field, f.value, f.message) for f in run.findings),
+            (
+                (
+                    run_id,
+                    f.rule,
+                    f.severity.value,
+                    _text(f.user_id),
+                    _text(f.upn),
+                    f.field,
+                    _text(f.value),
+                    writable(f.message),
+                )
+                for f in run.findings
+            ),
         )
     return int(run_id)
+
+
+def _text(value: str | None) -> str | None:
+    """A value SQLite's UTF-8 can hold (a lone surrogate becomes U+FFFD)."""
+    return None if value is None else writable(value)
 
 
 def list_runs(db_path: Path, tenant_id: str | None = None) -> list[RunSummary]:
@@ -161,7 +181,7 @@ def list_runs(db_path: Path, tenant_id: str | None = None) -> list[RunSummary]:
         rows = conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY generated_at DESC, id DESC", params
         ).fetchall()
-        return _summaries(conn, rows)
+        return _summaries(conn, rows, Path(db_path))
 
 
 def tenants(db_path: Path) -> list[tuple[str, str]]:
@@ -182,13 +202,17 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
         row = conn.execute(f"SELECT {_RUN_COLUMNS}, users_recorded FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise HistoryError(f"{db_path}: there is no run {run_id}; 'sspr-audit history' lists the runs")
-        (summary,) = _summaries(conn, [row[:-1]])
+        (summary,) = _summaries(conn, [row[:-1]], Path(db_path))
         findings = tuple(
-            StoredFinding(rule, _enum(Severity, severity, db_path), user_id, upn, field, value, message)
-            for rule, severity, user_id, upn, field, value, message in conn.execute(
+            StoredFinding(rule, _enum(Severity, severity, db_path, run_id), user_id, upn, field, value, message)
+            for rule, severity, user_id, upn, field, value, message in _rows(
+                conn,
+                db_path,
+                run_id,
+                "findings",
+                _FINDING_TYPES,
                 "SELECT rule, severity, user_id, upn, field, value, message FROM findings WHERE run_id = ?"
                 " ORDER BY rowid",
-                (run_id,),
             )
         )
         users = None
@@ -198,17 +222,21 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
                     user_id,
                     upn,
                     name,
-                    _enum(Readiness, status, db_path),
+                    _enum(Readiness, status, db_path, run_id),
                     bool(admin),
                     count,
                     tuple(m for m in methods.split(",") if m),
                     loses_on,
                     loses_because,
                 )
-                for user_id, upn, name, status, admin, count, methods, loses_on, loses_because in conn.execute(
+                for user_id, upn, name, status, admin, count, methods, loses_on, loses_because in _rows(
+                    conn,
+                    db_path,
+                    run_id,
+                    "users",
+                    _USER_TYPES,
                     "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods,"
                     " loses_sspr_on, loses_sspr_because FROM users WHERE run_id = ? ORDER BY rowid",
-                    (run_id,),
                 )
             )
     return StoredRun(summary, users, findings)
@@ -230,7 +258,7 @@ def last_runs(db_path: Path, tenant_id: str, n: int, before: RunSummary | None =
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE tenant_id = ?{where} ORDER BY generated_at DESC, id DESC LIMIT ?",
             (tenant_id, *params, n),
         ).fetchall()
-        return _summaries(conn, rows[::-1])
+        return _summaries(conn, rows[::-1], Path(db_path))
 
 
 def latest_pair(db_path: Path, tenant_id: str | None = None) -> tuple[StoredRun, StoredRun]:
@@ -267,8 +295,27 @@ def _before(run: RunSummary | None) -> tuple[str, tuple]:
     return " AND (generated_at < ? OR (generated_at = ? AND id < ?))", (run.generated_at, run.generated_at, run.id)
 
 
-def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple]) -> list[RunSummary]:
+_TEXT, _NUMBER, _MAYBE_TEXT = (str,), (int,), (str, type(None))
+_RUN_TYPES = (_NUMBER, _TEXT, _TEXT, _TEXT, _TEXT, _MAYBE_TEXT, _NUMBER, _NUMBER, _NUMBER, _MAYBE_TEXT)
+_USER_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _TEXT, _NUMBER, _NUMBER, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT)
+_FINDING_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _TEXT)
+
+
+def _checked(row: tuple, types: tuple, path: Path, run_id: object, table: str) -> tuple:
+    """``row`` when each value has the type sspr-audit writes; else a one-line error naming the run."""
+    for n, (value, allowed) in enumerate(zip(row, types, strict=True)):
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            raise HistoryError(
+                f"{path}: run {shorten(run_id, 20)} holds a damaged value in {table} (column {n + 1}:"
+                f" {shorten(value, 30)}); the file was changed outside sspr-audit: restore it from a backup,"
+                " or choose another with --history"
+            )
+    return row
+
+
+def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple], path: Path) -> list[RunSummary]:
     """Run rows with their findings counted by severity."""
+    rows = [_checked(row, _RUN_TYPES, path, row[0] if row else "?", "runs") for row in rows]
     counts: dict[int, dict[str, int]] = {row[0]: {} for row in rows}
     ids = list(counts)
     for start in range(0, len(ids), 500):
@@ -285,13 +332,19 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple]) -> list[RunSumma
     ]
 
 
-def _enum(kind, value: str, path: Path):
+def _rows(conn: sqlite3.Connection, path: Path, run_id: int, table: str, types: tuple, query: str) -> Iterator[tuple]:
+    """The rows of one run from ``query``, each checked against the types sspr-audit writes."""
+    for row in conn.execute(query, (run_id,)):
+        yield _checked(row, types, Path(path), run_id, table)
+
+
+def _enum(kind, value: str, path: Path, run_id: int):
     try:
         return kind(value)
     except ValueError:
         raise HistoryError(
-            f"{path}: unknown {kind.__name__.lower()} {value!r} in the history; it was written by"
-            " another version of sspr-audit"
+            f"{path}: run {run_id}: unknown {kind.__name__.lower()} {shorten(value, 30)} in the history; it was"
+            " written by another version of sspr-audit, or changed outside it"
         ) from None
 
 
@@ -303,20 +356,37 @@ def _database(path: Path, *, create: bool = False) -> Iterator[sqlite3.Connectio
         raise HistoryError(f"{path} is a folder; --history names the history file")
     if create and not path.exists():
         _create_private(path)
+    if create:  # personal data goes in: a file made looser since (or by someone else) is tightened first
+        for existing in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
+            tighten(existing)
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None)
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=0)
     except sqlite3.Error as exc:
         raise HistoryError(f"{path}: cannot open the run history ({exc})") from None
     try:
+        _patiently(conn, path, "SELECT count(*) FROM sqlite_master")
         _migrate(conn, path)
         yield conn
     except sqlite3.DatabaseError as exc:
-        raise HistoryError(
-            f"{path}: cannot use the run history ({exc}); if the file is damaged or not a history, move it aside"
-            " or choose another with --history"
-        ) from None
+        raise HistoryError(_failure(path, exc)) from None
     finally:
         conn.close()
+
+
+def _failure(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """The one line for an SQLite error: a full disk and a lock are not damage."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return f"{path}: disk full: this run was not recorded (the history is intact); free some space and run again"
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc):
+        return (
+            f"{path}: another process kept the run history locked for {LOCK_WAIT_S:g} s; this run was not"
+            " recorded (the history is intact); run again once the other sspr-audit has finished"
+        )
+    return (
+        f"{path}: cannot use the run history ({exc}); if the file is damaged or not a history, move it aside"
+        " or choose another with --history"
+    )
 
 
 def _create_private(path: Path) -> None:
@@ -331,14 +401,37 @@ def _create_private(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
+def _transaction(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    _patiently(conn, path, "BEGIN IMMEDIATE")
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite rolls back by itself on a full disk: do not hide that error
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _patiently(conn: sqlite3.Connection, path: Path, statement: str) -> None:
+    """Run ``statement``; when another process holds the file, say so and wait up to :data:`LOCK_WAIT_S`.
+
+    Afterwards every statement on ``conn`` waits as long, quietly: the wait has been announced.
+    """
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute(statement)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        print(
+            f"sspr-audit: {path} is in use by another process; waiting up to {LOCK_WAIT_S:g} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
+        conn.execute(statement)
+    conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
 
 
 def _pragma(conn: sqlite3.Connection, name: str) -> int:
@@ -359,7 +452,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             f" to {SCHEMA_VERSION}); upgrade sspr-audit or choose another file with --history"
         )
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        with _transaction(conn):
+        with _transaction(conn, path):
             if _pragma(conn, "user_version") != target - 1:
                 continue  # another process migrated meanwhile
             MIGRATIONS[target](conn)

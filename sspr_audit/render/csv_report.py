@@ -7,12 +7,17 @@ CSV injection (OWASP): a spreadsheet runs any cell that begins with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return as a formula. Such a field is
 written with a leading single quote, which Excel shows as plain text. The
 quote is a display prefix, not part of the value: a phone number
-``+1 4251234567`` is written ``'+1 4251234567``.
+``+1 4251234567`` is written ``'+1 4251234567``. Spreadsheets that trim
+leading spaces (LibreOffice) or fold full-width forms make `` =1+1`` and
+full-width ``=`` formulas too: a field is judged by its start with leading blanks
+dropped and compatibility forms folded (NFKC).
 """
 
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult
@@ -34,13 +39,19 @@ COLUMNS = (
 )
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_BLANKS = re.compile(r"^[\s\u200b-\u200f\u2060\ufeff]+")  # spaces, and invisible characters before a formula
 
 
 def neutralise(value: str | None) -> str:
     """``value`` as a CSV field a spreadsheet will not evaluate; None becomes empty."""
     if value is None:
         return ""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+    if value.startswith(_FORMULA_STARTS):
+        return f"'{value}"
+    if value[:1].isascii() and not value[:1].isspace():  # the common case: nothing to fold or trim
+        return value
+    head = _BLANKS.sub("", unicodedata.normalize("NFKC", value[:64]))
+    return f"'{value}" if head.startswith(_FORMULA_STARTS) else value
 
 
 def render(result: AuditResult, path: Path) -> Path:

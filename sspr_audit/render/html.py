@@ -24,6 +24,7 @@ from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
 from sspr_audit.render.trend import history_view
+from sspr_audit.text import capped
 
 FAILURES_SHOWN = 50  # the Users table filters the rest
 
@@ -49,7 +50,12 @@ def render(result: AuditResult, path: Path) -> Path:
     css = _asset("report.css")
     js = _asset("report.js")
     env = Environment(
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=capped,  # no value shown whole past 20,000 characters
     )
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"

@@ -26,6 +26,7 @@ from typing import Any
 from sspr_audit.audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.summary import STATUS_LABELS, role_text
+from sspr_audit.text import capped
 
 # Characters that could end the <script> element or confuse an HTML or JS parser.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -40,7 +41,7 @@ class _Strings:
     def __call__(self, text: str | None) -> int | None:
         if text is None:
             return None
-        return self.index.setdefault(text, len(self.index))
+        return self.index.setdefault(capped(text), len(self.index))  # type: ignore[arg-type]
 
 
 def rule_rows(result: AuditResult) -> list[tuple[str, str, Severity]]:

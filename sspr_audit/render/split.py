@@ -33,6 +33,7 @@ SPLIT_BY = ("department", "manager")
 NO_MANAGER = "(no manager)"
 NAME_MAX_BYTES = 80  # of the group part of a file name, in UTF-8: well under the 255 every file system allows
 _HASH_LENGTH = 8
+_REHASH_ROUNDS = 8  # a clash after this many salted hashes is a bug, not a name
 _BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-manager", NO_MANAGER)}
 _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
@@ -150,13 +151,17 @@ def _name_files(groups: list[_Group], by: str) -> None:
     bucket_part = _BUCKETS[by][0]
     for g in groups:
         g.part = bucket_part if g.bucket else safe_name(g.name, g.key)
-    taken = Counter(_fold(g.part) for g in groups)
-    taken["index"] += 1
-    for g in groups:
-        if not g.bucket and taken[_fold(g.part)] > 1:
-            g.part = _with_hash(g.part, g.key)
-    if len({_fold(g.part) for g in groups}) != len(groups):
-        raise InputError(f"two {by} groups have names too alike to write apart; rename one of them")
+    # A hashed name can clash again (departments "Sales", "sales" and "Sales-8de4e0ea"): hash the clashing
+    # ones once more, salting the key with the round, until every name stands alone.
+    for round_ in range(_REHASH_ROUNDS):
+        taken = Counter(_fold(g.part) for g in groups)
+        taken["index"] += 1
+        clashing = [g for g in groups if not g.bucket and taken[_fold(g.part)] > 1]
+        if not clashing:
+            return
+        for g in clashing:
+            g.part = _with_hash(safe_name(g.name, g.key), g.key if round_ == 0 else f"{g.key}\0{round_}")
+    raise InputError(f"two {by} groups have names too alike to write apart; rename one of them")
 
 
 def _findings_by_user(findings: Iterable[Finding]) -> dict[str, list[Finding]]:

@@ -30,6 +30,7 @@ from sspr_audit.render.summary import (
     summarize,
     timeline_line,
 )
+from sspr_audit.text import xml_writable
 
 EXCEL_CELL_LIMIT = 32_767
 TRUNCATED = " … [truncated: see the JSON report]"
@@ -229,7 +230,7 @@ class _Sheet:
 def safe_text(value: str) -> str:
     """``value`` without characters XML forbids, cut to Excel's cell limit with a visible marker."""
     if not value.isprintable():  # printable text holds no control character: skip the regex
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = xml_writable(ILLEGAL_CHARACTERS_RE.sub("", value))
     if len(value) > EXCEL_CELL_LIMIT:
         value = value[: EXCEL_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
     return value

@@ -23,6 +23,7 @@ from typing import Any
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
 from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot
+from sspr_audit.text import SHOWN_CHARS, clean_json, encode, shorten
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -66,9 +67,7 @@ def write(snapshot: Snapshot, path: Path) -> Path:
         )
         try:
             for chunk in _chunks(snapshot):
-                # A lone surrogate (Graph's JSON may escape one into a name) cannot be UTF-8; written as its
-                # \uXXXX escape it stays inside its JSON string and reads back as the same character.
-                sink.write(chunk.encode("utf-8", "backslashreplace"))
+                sink.write(encode(chunk))  # a lone surrogate cannot be UTF-8: written as U+FFFD
         finally:
             if sink is not handle:
                 sink.close()
@@ -92,14 +91,38 @@ def _chunks(snapshot: Snapshot) -> Iterator[str]:
     yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
 
 
+# A gzip bomb inflates a thousandfold; a snapshot's JSON, some tens of times. Anything past this is refused.
+INFLATION_RATIO = 100
+MIN_INFLATED_BYTES = 64 * 1024 * 1024
+
+
+def gunzip(raw: bytes, limit: int, path: Path) -> bytes:
+    """``raw`` (one or more gzip members) inflated, refused once past ``limit`` bytes: no gzip bomb fills memory."""
+    out = bytearray()
+    while raw:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        while raw and not inflater.eof:
+            out += inflater.decompress(raw, limit + 1 - len(out))
+            if len(out) > limit:
+                raise SnapshotError(
+                    f"{path}: inflates past {limit:,} bytes, far more than a snapshot of its size;"
+                    " is this a snapshot file?"
+                )
+            raw = inflater.unconsumed_tail
+        if not inflater.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        raw = inflater.unused_data
+    return bytes(out)
+
+
 def read(path: Path) -> Snapshot:
     """Load and check a snapshot file; any problem raises :class:`SnapshotError`."""
     path = Path(path)
     try:
         raw = path.read_bytes()
         if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        data = json.loads(raw)
+            raw = gunzip(raw, max(MIN_INFLATED_BYTES, INFLATION_RATIO * len(raw)), path)
+        data = clean_json(raw, json.loads(raw))
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
     except (OSError, EOFError, zlib.error) as exc:
@@ -204,7 +227,7 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
             return tp(value)
         except ValueError:
             allowed = ", ".join(m.value for m in tp)
-            raise _Problem(place, f"{value!r} is not one of: {allowed}") from None
+            raise _Problem(place, f"{shorten(value)} is not one of: {allowed}") from None
     if tp is bool:
         if not isinstance(value, bool):
             raise _Problem(place, f"expected true or false, got {_kind(value)}")
@@ -243,7 +266,7 @@ def _join(place: str, name: str) -> str:
 
 def _shown(name: str) -> str:
     """A field name as written, quoted when it is empty or holds a line break or other unprintable character."""
-    return name if name and name.isprintable() else repr(name)
+    return name if name and name.isprintable() and len(name) <= SHOWN_CHARS else shorten(name)
 
 
 def _kind(value: Any) -> str:
