@@ -32,6 +32,7 @@ CHAOS = EmulatorConfig(
 )
 
 
+@pytest.mark.slow  # waits out Graph's Retry-After for real
 def test_collection_through_chaos_equals_truth_and_loses_nobody():
     truth = generate_tenant(300, 11)
     opts = CollectOptions(

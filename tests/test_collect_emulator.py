@@ -71,6 +71,7 @@ def assert_matches_truth(snapshot: Snapshot, truth: Snapshot, **expectation: Any
     assert snapshot.generator == expected.generator and snapshot.generator.startswith("sspr-audit collector ")
 
 
+@pytest.mark.slow  # waits out Graph's Retry-After for real
 def test_collection_equals_truth_through_pages_throttling_and_faults():
     truth = tenant()
     config = EmulatorConfig(fault_rate=0.05, seed=11, limits=ThrottleLimits(bucket_ru=40, bucket_window_s=0.5))

@@ -225,3 +225,13 @@ def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
     assert "60/200" in out.getvalue()
     assert type(progress_display(quiet=True, console=console)) is Progress
     assert type(progress_display(console=Console(file=io.StringIO(), force_terminal=False))) is Progress
+
+
+def test_a_collection_waits_half_a_second_before_its_first_retry_by_default():
+    assert CollectOptions().backoff_base == 0.5 == RetryPolicy().base_delay
+    assert CollectOptions().max_attempts == 6 == RetryPolicy().max_attempts
+
+
+def test_fast_retries_lowers_the_default_for_options_built_after_it(fast_retries):
+    assert CollectOptions().backoff_base < 0.01
+    assert CollectOptions(backoff_base=2.0).backoff_base == 2.0

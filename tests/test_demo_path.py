@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from sspr_audit import snapshot
@@ -28,6 +29,7 @@ def test_default_demo_fires_every_rule_and_most_users_are_ready():
     assert statuses.count(Readiness.READY) > 0.7 * len(statuses)
 
 
+@pytest.mark.usefixtures("fast_retries")
 def test_run_demo_collects_through_the_emulator_and_reports(tmp_path):
     out = tmp_path / "reports"
     result = CliRunner().invoke(main, ["run", "--demo", "--users", "60", "-o", str(out), "-f", "json,csv", "-q"])

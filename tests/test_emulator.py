@@ -525,6 +525,7 @@ def test_limit_percentage_appears_above_80_percent() -> None:
     assert shares[:8] == [None] * 8 and shares[8:] == ["0.9", "1.0"]
 
 
+@pytest.mark.slow  # waits out Graph's Retry-After for real
 def test_burst_gets_429_with_retry_after_and_only_waiting_helps() -> None:
     limits = ThrottleLimits(bucket_ru=4, bucket_window_s=4.0)  # refills 1 RU/s: slow enough for a loaded machine
     with emulator_in_thread(small_tenant(), EmulatorConfig(limits=limits)) as running, _client(running.url) as client:

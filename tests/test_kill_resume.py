@@ -20,6 +20,8 @@ from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
 from sspr_audit.snapshot import to_dict
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # where ``python -m tests.fast_cli`` finds the tests package
+
 
 def methods_lines(checkpoint: Path) -> int:
     if not checkpoint.exists():
@@ -32,7 +34,7 @@ def collect_command(url: str, token: str, out: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "sspr_audit",
+        "tests.fast_cli",  # sspr-audit with retries that do not wait
         "collect",
         "--graph-url",
         url,
@@ -66,6 +68,7 @@ def checkpoint_started(checkpoint: Path) -> bool:
     return checkpoint.exists() and checkpoint.stat().st_size > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batches_before_kill", [0, 3], ids=["while-listing", "between-batches"])
 def test_sigkill_then_resume_gives_the_truth_and_no_half_written_file(tmp_path, batches_before_kill):
     truth = generate_tenant(users=600, seed=3)
@@ -74,7 +77,10 @@ def test_sigkill_then_resume_gives_the_truth_and_no_half_written_file(tmp_path, 
     checkpoint = out / "collect.checkpoint"
     with emulator_in_thread(truth, config) as emulator:
         process = subprocess.Popen(
-            collect_command(emulator.url, config.token, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            collect_command(emulator.url, config.token, out),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=CHECKOUT,
         )
         deadline = time.monotonic() + 60
 
@@ -94,7 +100,11 @@ def test_sigkill_then_resume_gives_the_truth_and_no_half_written_file(tmp_path, 
         assert all(p.name == "collect.checkpoint" for p in out.iterdir()), sorted(p.name for p in out.iterdir())
 
         resumed = subprocess.run(
-            collect_command(emulator.url, config.token, out, "--resume"), capture_output=True, text=True, timeout=120
+            collect_command(emulator.url, config.token, out, "--resume"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=CHECKOUT,
         )
         assert resumed.returncode == 0, resumed.stderr
         calls = dict(emulator.stats.user_method_calls)

@@ -25,6 +25,7 @@ def contents(path: Path) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("how", ["flag", "environment"])
 def test_access_token_never_reaches_any_output(tmp_path, caplog, how):
     caplog.set_level(logging.DEBUG)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_BASE_DELAY = 0.5  # seconds before the first retry; read when options are built, so tests may lower it
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -24,7 +25,7 @@ class RetryPolicy:
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # failed (non-429) attempts before giving up
     max_throttled: int = 30  # 429 answers one request may receive before giving up
-    base_delay: float = 0.5  # seconds before the first retry; doubles per attempt
+    base_delay: float = DEFAULT_BASE_DELAY  # seconds before the first retry; doubles per attempt
     max_delay: float = 60.0
     rng: random.Random = field(default_factory=random.Random, compare=False)
 

@@ -1,0 +1,18 @@
+"""Shared fixtures: retries that do not wait."""
+
+from __future__ import annotations
+
+import pytest
+
+from sspr_audit.collect import retry
+
+FAST_BASE_DELAY = 0.001  # seconds: the back-off still doubles and jitters, it just does not take seconds
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """Lower the collector's default back-off, so the demo's failing users are given up in milliseconds.
+
+    Only the pace changes: every retry is still made, and the users still come out as failed.
+    """
+    monkeypatch.setattr(retry, "DEFAULT_BASE_DELAY", FAST_BASE_DELAY)
