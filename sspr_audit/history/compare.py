@@ -234,7 +234,7 @@ def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -
     )
     if old.users is None or new.users is None:
         return changes
-    return replace(changes, **_user_changes(old.users, new.users))
+    return _with_user_changes(changes, old.users, new.users)
 
 
 def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], StoredFinding]:
@@ -253,10 +253,13 @@ def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, 
     )
 
 
-def _user_changes(old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> dict[str, tuple[UserChange, ...]]:
+def _with_user_changes(changes: RunChanges, old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> RunChanges:
     before = {u.id: u for u in old}
     after = {u.id: u for u in new}
-    slipped, lost, joined, left = [], [], [], []
+    slipped: list[UserChange] = []
+    lost: list[UserChange] = []
+    joined: list[UserChange] = []
+    left: list[UserChange] = []
     for u in after.values():
         was = before.get(u.id)
         if was is None:
@@ -284,12 +287,13 @@ def _user_changes(old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> d
             left.append(_change(u, was.status, u.status, f"Now {_words(u.status)}."))
     gone_text = "No longer in the snapshot (deleted from the directory, or no longer collected)."
     left.extend(_change(u, u.status, None, gone_text) for u in before.values() if u.id not in after and u.in_scope)
-    return {
-        "became_not_ready": _sorted_users(slipped),
-        "admins_lost_method": _sorted_users(lost),
-        "joined": _sorted_users(joined),
-        "left": _sorted_users(left),
-    }
+    return replace(
+        changes,
+        became_not_ready=_sorted_users(slipped),
+        admins_lost_method=_sorted_users(lost),
+        joined=_sorted_users(joined),
+        left=_sorted_users(left),
+    )
 
 
 def _words(status: Readiness) -> str:

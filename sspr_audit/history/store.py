@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.errors import InputError
@@ -114,6 +115,8 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             ),
         )
         run_id = cursor.lastrowid
+        if run_id is None:  # sqlite3 sets it after every INSERT; None would mean the row was not written
+            raise HistoryError(f"{db_path}: the run was not recorded")
         conn.executemany(
             "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -134,7 +137,7 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             ((run_id, f.rule, f.severity.value, f.user_id, f.upn, f.field, f.value, f.message) for f in run.findings),
         )
-    return int(run_id)
+    return run_id
 
 
 def list_runs(db_path: Path, tenant_id: str | None = None) -> list[RunSummary]:
@@ -262,7 +265,24 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple]) -> list[RunSumma
             chunk,
         ):
             counts[run_id][severity] = n
-    return [RunSummary(*row, severity_counts=tuple(counts[row[0]].get(s.value, 0) for s in Severity)) for row in rows]
+    return [_summary(row, tuple(counts[row[0]].get(s.value, 0) for s in Severity)) for row in rows]
+
+
+def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary:
+    """A run row (the columns of ``_RUN_COLUMNS``, in order) as a summary."""
+    run_id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, total, in_scope, ready = row
+    return RunSummary(
+        run_id,
+        tenant_id,
+        tenant_name,
+        generated_at,
+        policy_hash,
+        snapshot_path,
+        total,
+        in_scope,
+        ready,
+        severity_counts,
+    )
 
 
 def _enum(kind, value: str, path: Path):

@@ -15,7 +15,7 @@ quotes PowerShell also ends a string on).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -130,7 +130,8 @@ def render_script(plan: RemediationPlan) -> str:
 
 def _change(item: RemediationItem) -> _Change:
     assert item.proposed is not None  # script items always carry a proposal
-    common = dict(
+    change = _Change(
+        "contact",
         user_id=ps_quote(item.user_id),
         upn=ps_quote(item.upn),
         field=ps_quote(item.field),
@@ -138,8 +139,8 @@ def _change(item: RemediationItem) -> _Change:
         proposed=ps_quote(item.proposed),
     )
     if item.method_id is not None:
-        return _Change("authentication_phone", **common, method_id=ps_quote(item.method_id))
-    return _Change("contact", **common, property=ps_quote(item.attribute or ""), index=item.index or 0)
+        return replace(change, kind="authentication_phone", method_id=ps_quote(item.method_id))
+    return replace(change, property=ps_quote(item.attribute or ""), index=item.index or 0)
 
 
 def _only_quoted(value: object) -> object:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from sspr_audit.history.compare import StoredFinding
 
 _AnyFinding = TypeVar("_AnyFinding", "Finding", "StoredFinding")
+_Text = TypeVar("_Text", str, str | None)
 
 MASK = "*"
 # Evidence fields (Finding.field, UsableMethod.field) that hold a phone number or an email address.
@@ -133,10 +134,9 @@ class _Table:
             return self._remembered[value]
         masked = self._remembered[value] = mask_phone(value, self.region)
         analysis = phones.analyze(value, self.region)  # the engine's own call, so usually cached
-        spellings = {value, value.strip(), repr(value)[1:-1], _digits(value), analysis.e164, analysis.suggestion}
-        if analysis.e164:
-            spellings.add(analysis.e164[1:])
-        spellings.discard(None)
+        e164 = analysis.e164 or ""
+        candidates = (value, value.strip(), repr(value)[1:-1], _digits(value), e164, e164[1:], analysis.suggestion)
+        spellings = {spelling for spelling in candidates if spelling}
         for spelling in spellings:
             if len(_digits(spelling)) >= _MIN_TEXT_DIGITS:
                 self.masks.setdefault(spelling, masked)
@@ -163,7 +163,7 @@ class _Table:
         known = self.masks.get(value) or self.masks.get(value.strip())
         return known if known is not None else self.text(value)
 
-    def text(self, value: str | None) -> str | None:
+    def text(self, value: _Text) -> _Text:
         """Free text with every known spelling, then anything number- or address-shaped, masked."""
         if not value:
             return value
@@ -207,12 +207,15 @@ def _usable(m: UsableMethod, table: _Table) -> UsableMethod:
 def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
     """A finding, or a finding as the run history stores it (no suggestion), with its values masked."""
     table.evidence(f.field, f.value)
-    masked = {"message": table.text(f.message), "value": table.value(f.value)}
+    message, value = table.text(f.message), table.value(f.value)
     if isinstance(f, Finding):
-        masked["suggestion"] = table.value(f.suggestion)
-    if all(getattr(f, name) == text for name, text in masked.items()):
-        return f  # most findings quote no number or address: spare the copy
-    return replace(f, **masked)
+        suggestion = table.value(f.suggestion)
+        if (message, value, suggestion) == (f.message, f.value, f.suggestion):
+            return f  # most findings quote no number or address: spare the copy
+        return replace(f, message=message, value=value, suggestion=suggestion)
+    if (message, value) == (f.message, f.value):
+        return f
+    return replace(f, message=message, value=value)
 
 
 def _source(s: SourceStatus, table: _Table) -> SourceStatus:

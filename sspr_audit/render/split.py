@@ -169,8 +169,8 @@ def _index_row(g: _Group, findings: tuple[Finding, ...], file_name: str) -> list
     in_scope, ready = tally(r.status for r in g.users)
     severities = Counter(f.severity for f in findings)
     percent = share(ready, in_scope)
-    percent = "n/a" if percent is None else percent
-    return [g.name, g.manager_id, len(g.users), in_scope, ready, percent, *(severities[s] for s in Severity), file_name]
+    shown: str | float = "n/a" if percent is None else percent
+    return [g.name, g.manager_id, len(g.users), in_scope, ready, shown, *(severities[s] for s in Severity), file_name]
 
 
 def _fold(part: str) -> str:

@@ -341,11 +341,13 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     else:
         percent = sheet.number(s.ready_percent / 100, "0.0%")
     sheet.append(["Ready (%)", percent, s.ready_label])
-    for c in s.status_counts:
-        sheet.append([sheet.filled(c.status.value, STATUS_FILLS), c.count, c.label])
+    for status in s.status_counts:
+        sheet.append([sheet.filled(status.status.value, STATUS_FILLS), status.count, status.label])
     sheet.append(["Findings", s.findings_total, None])
-    for c in s.severity_counts:
-        sheet.append([sheet.filled(c.severity.value, SEVERITY_FILLS), c.count, f"{c.label} findings"])
+    for severity in s.severity_counts:
+        sheet.append(
+            [sheet.filled(severity.severity.value, SEVERITY_FILLS), severity.count, f"{severity.label} findings"]
+        )
     sheet.append(
         ["Administrators", len(s.admins), f"{sum(1 for a in s.admins if a.status.can_reset)} of them could reset today"]
     )
