@@ -210,15 +210,15 @@ class Page(HTMLParser):
         return [a for t, a in self.elements if t == name]
 
 
-def _report(result, tmp_path: Path) -> Page:
-    return Page(html.render(result, tmp_path / "report.html").read_text(encoding="utf-8"))
+def _report(result, tmp_path: Path, changes: RunChanges | None = None) -> Page:
+    return Page(html.render(result, tmp_path / "report.html", changes).read_text(encoding="utf-8"))
 
 
 def test_html_report_shows_changes_since_last_run_and_the_trend(db, weeks, tmp_path):
     week1, week2 = weeks
     history.record_run(db, replace(week1, generated_at="2026-11-13T09:00:00Z"))
     history.record_run(db, week1)
-    page = _report(replace(week2, changes=history.changes_since_last_run(db, week2)), tmp_path)
+    page = _report(week2, tmp_path, history.changes_since_last_run(db, week2))
     text = " ".join(page.text)
     assert "Changes since 2026-11-20T09:00:00Z" in text
     assert "Ready: 87.5% then, 75.0% now." in text
@@ -241,7 +241,7 @@ def test_html_report_shows_changes_since_last_run_and_the_trend(db, weeks, tmp_p
 
 
 def test_html_report_first_run_says_so_without_a_chart(weeks, tmp_path):
-    page = _report(replace(weeks[0], changes=compare(None, weeks[0])), tmp_path)
+    page = _report(weeks[0], tmp_path, compare(None, weeks[0]))
     assert FIRST_RUN in page.text
     assert page.tags("polyline") == [] and not [a for a in page.tags("svg") if a.get("class") == "trend"]
 
@@ -271,7 +271,7 @@ def _hostile_changes(weeks) -> RunChanges:
 
 
 def test_workbook_changes_sheet(weeks, tmp_path):
-    path = xlsx.render(replace(weeks[1], changes=_hostile_changes(weeks)), tmp_path / "report.xlsx")
+    path = xlsx.render(weeks[1], tmp_path / "report.xlsx", _hostile_changes(weeks))
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["Summary", "Changes"]
     rows = list(wb["Changes"].iter_rows(values_only=True))
@@ -288,7 +288,7 @@ def test_workbook_changes_sheet(weeks, tmp_path):
 
 
 def test_workbook_first_run_and_without_history(weeks, tmp_path):
-    first = xlsx.render(replace(weeks[0], changes=compare(None, weeks[0])), tmp_path / "first.xlsx")
+    first = xlsx.render(weeks[0], tmp_path / "first.xlsx", compare(None, weeks[0]))
     rows = list(openpyxl.load_workbook(first)["Changes"].iter_rows(values_only=True))
     assert rows[1:] == [("First recorded run", *(None,) * 8, FIRST_RUN, None)]
     plain = xlsx.render(weeks[0], tmp_path / "plain.xlsx")
@@ -298,15 +298,11 @@ def test_workbook_first_run_and_without_history(weeks, tmp_path):
 def test_json_report_changes_key(weeks, tmp_path):
     week1, week2 = weeks
     with_changes = json.loads(
-        json_report.render(replace(week2, changes=compare(*weeks)), tmp_path / "a.json").read_text(encoding="utf-8")
+        json_report.render(week2, tmp_path / "a.json", compare(*weeks)).read_text(encoding="utf-8")
     )
     assert [f["upn"] for f in with_changes["changes"]["new_findings"]] == ["bob@contoso.com", "judy@contoso.com"]
     assert with_changes["changes"]["became_not_ready"][1]["after"] == Readiness.UNKNOWN.value
-    first = json.loads(
-        json_report.render(replace(week1, changes=compare(None, week1)), tmp_path / "b.json").read_text(
-            encoding="utf-8"
-        )
-    )
+    first = json.loads(json_report.render(week1, tmp_path / "b.json", compare(None, week1)).read_text(encoding="utf-8"))
     plain = json.loads(json_report.render(week1, tmp_path / "c.json").read_text(encoding="utf-8"))
     assert first["changes"] is None and plain["changes"] is None
     schema = json.loads((Path(json_report.__file__).parent / "report.schema.json").read_text())

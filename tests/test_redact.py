@@ -12,7 +12,7 @@ import pytest
 from sspr_audit.audit import engine, phones
 from sspr_audit.history import compare as changes
 from sspr_audit.render import FORMATS, write_reports
-from sspr_audit.render.redact import mask_email, mask_phone, redact_result
+from sspr_audit.render.redact import mask_email, mask_phone, redact, redact_result
 from sspr_audit.render.split import write_split_workbooks
 from tests import builders as b
 
@@ -176,7 +176,8 @@ def test_resolved_findings_from_the_last_run_are_masked():
     )
     diff = changes.compare(old, new)
     assert any(f.value == "(206) 555-0172" for f in diff.resolved_findings)
-    redacted = redact_result(replace(new, changes=diff)).changes
+    _, redacted = redact(new, diff)
+    assert redacted is not None
     stored = [*redacted.new_findings, *redacted.resolved_findings]
     assert stored
     text = " ".join(f"{f.value} {f.message}" for f in stored)

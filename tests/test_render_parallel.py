@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from sspr_audit import render
 from sspr_audit.errors import OutputError
+from sspr_audit.history.compare import compare
 from tests.factories import bulk_result
 
 pytestmark = pytest.mark.skipif(not render._can_fork(), reason="needs fork and two CPUs")
@@ -20,11 +21,14 @@ def large():
 
 
 def test_every_format_written_with_the_workbook_in_a_child(large, tmp_path):
-    paths = render.write_reports(large, tmp_path, ["csv", "xlsx", "json"], stem="big")
+    changes = compare(None, large)
+    paths = render.write_reports(large, tmp_path, ["csv", "xlsx", "json"], stem="big", changes=changes)
     assert [p.name for p in paths] == ["big.csv", "big.xlsx", "big.json"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in paths)
     assert zipfile.is_zipfile(paths[1])
-    users = load_workbook(paths[1], read_only=True)["Users"]
+    workbook = load_workbook(paths[1], read_only=True)
+    assert workbook.sheetnames[:2] == ["Summary", "Changes"]  # the changes reached the child too
+    users = workbook["Users"]
     assert sum(1 for _ in users.iter_rows(values_only=True)) == render.PARALLEL_MIN_USERS + 1
 
 

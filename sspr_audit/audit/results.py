@@ -9,12 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sspr_audit.snapshot.models import Tenant, User
-
-if TYPE_CHECKING:
-    from sspr_audit.history.compare import RunChanges
 
 
 class Severity(StrEnum):
@@ -157,4 +153,3 @@ class AuditResult:
     policy_source: str | None  # the policy file path, None when defaults only
     generated_at: str  # ISO 8601 UTC, injectable for deterministic output
     fail_on: Severity | None = None
-    changes: RunChanges | None = None  # since the tenant's last recorded run; None when history is not kept

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
+from sspr_audit.history.compare import RunChanges
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.trend import history_view
@@ -38,7 +39,7 @@ class Segment:
     width: float
 
 
-def render(result: AuditResult, path: Path) -> Path:
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the HTML report to ``path`` atomically (owner-only)."""
     from jinja2 import Environment, StrictUndefined
     from markupsafe import Markup
@@ -75,7 +76,7 @@ def render(result: AuditResult, path: Path) -> Path:
         "rules": sorted(result.rules, key=lambda r: r.id),
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
-        "history": history_view(result.changes),
+        "history": history_view(changes),
     }
     with atomic_writer(path, "w") as out:
         for chunk in template.generate(context):

@@ -1,8 +1,9 @@
 """Mask phone numbers and email addresses in an audit result (``--redact``).
 
 Reports that travel widely (to managers, into tickets) should not carry
-everyone's private numbers. Redaction rewrites the :class:`AuditResult`
-before any renderer runs, so every format is covered by the same code.
+everyone's private numbers. Redaction rewrites the :class:`AuditResult`, and
+the changes since the last run shown beside it, before any renderer runs, so
+every format is covered by the same code.
 
 What is kept, and why:
 
@@ -36,7 +37,7 @@ from sspr_audit.audit.results import AuditResult, Finding, UsableMethod
 from sspr_audit.snapshot.models import AuthMethod, SourceStatus, User
 
 if TYPE_CHECKING:
-    from sspr_audit.history.compare import StoredFinding
+    from sspr_audit.history.compare import RunChanges, StoredFinding
 
 _AnyFinding = TypeVar("_AnyFinding", "Finding", "StoredFinding")
 _Text = TypeVar("_Text", str, str | None)
@@ -81,6 +82,11 @@ def mask_email(value: str) -> str:
 
 def redact_result(result: AuditResult) -> AuditResult:
     """``result`` with every phone number and email address (other than UPNs) masked."""
+    return redact(result, None)[0]
+
+
+def redact(result: AuditResult, changes: RunChanges | None) -> tuple[AuditResult, RunChanges | None]:
+    """``result`` and the ``changes`` since the last run, masked alike: one value gets one mask everywhere."""
     upns = frozenset(r.user.user_principal_name.casefold() for r in result.users)
     tables: dict[str, _Table] = {}
     users = []
@@ -94,18 +100,17 @@ def redact_result(result: AuditResult) -> AuditResult:
     findings = tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in result.findings)
     tenant_table = _Table(upns)
     sources = tuple(_source(s, tenant_table) for s in result.tenant.sources)
-    changes = result.changes
     if changes is not None:
         changes = replace(
             changes,
-            **{
-                name: tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in getattr(changes, name))
-                for name in ("new_findings", "resolved_findings")
-            },
+            new_findings=tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in changes.new_findings),
+            resolved_findings=tuple(
+                _finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in changes.resolved_findings
+            ),
         )
     return replace(
-        result, tenant=replace(result.tenant, sources=sources), users=tuple(users), findings=findings, changes=changes
-    )
+        result, tenant=replace(result.tenant, sources=sources), users=tuple(users), findings=findings
+    ), changes
 
 
 class _Table:

@@ -229,7 +229,7 @@ def excel_datetime(iso: str) -> datetime | str:
     return moment
 
 
-def render(result: AuditResult, path: Path) -> Path:
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the workbook to ``path`` atomically (owner-only)."""
     path = Path(path)
     summary = summarize(result)
@@ -237,8 +237,8 @@ def render(result: AuditResult, path: Path) -> Path:
     wb = _workbook(f"SSPR readiness: {summary.tenant_name}", result.generated_at)
     try:
         _summary_sheet(_Sheet(wb, "Summary"), result, summary)
-        if result.changes is not None:
-            _changes_sheet(_Sheet(wb, "Changes"), result.changes)
+        if changes is not None:
+            _changes_sheet(_Sheet(wb, "Changes"), changes)
         _findings_sheet(_Sheet(wb, "Findings"), result, users)
         _users_sheet(_Sheet(wb, "Users"), users)
         _admins_sheet(_Sheet(wb, "Admins"), summary, users)
