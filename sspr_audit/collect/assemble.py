@@ -62,11 +62,6 @@ def registrations(collected: Collected) -> dict[str, RegistrationDetails] | None
     return {row["id"]: map_registration(row) for row in rows if isinstance(row, dict) and row.get("id")}
 
 
-def users_to_fetch(raw_users: list[dict[str, Any]], rows: dict[str, RegistrationDetails] | None) -> list[str]:
-    """Ids of the users whose per-user methods call is needed, in listing order."""
-    return [u["id"] for u in raw_users if needs_methods(None if rows is None else rows.get(u["id"]))]
-
-
 def build_snapshot(collected: Collected) -> Snapshot:
     """The snapshot of one collection."""
     rows = registrations(collected)

@@ -34,7 +34,6 @@ from sspr_audit.history.compare import (
     trend_point,
 )
 
-DEFAULT_PATH = Path("reports") / "history.sqlite"
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
