@@ -18,7 +18,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -32,7 +31,7 @@ from sspr_audit.collect.options import CollectOptions
 from sspr_audit.emulator.config import EmulatorConfig
 from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.render import write_reports
+from sspr_audit.render import templates, write_reports
 from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import CollectionState, Snapshot, User
 from tests import nasty_tenant as nasty
@@ -178,7 +177,7 @@ class Page(HTMLParser):
 @cache
 def template_tags() -> frozenset[str]:
     """Every element name the report's template writes: any other element came from data."""
-    template = resources.files("sspr_audit.templates").joinpath("report.html.j2").read_text(encoding="utf-8")
+    template = templates.text("report.html.j2")
     return frozenset(t.lower() for t in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", template))
 
 
@@ -203,7 +202,7 @@ def html_users(data: dict) -> list[tuple]:
 
 def test_html_holds_no_live_markup_from_data(reports):
     page = html_page(reports)
-    js = resources.files("sspr_audit.templates").joinpath("report.js").read_text(encoding="utf-8")
+    js = templates.text("report.js")
     assert [(attrs, text == js) for attrs, text in page.scripts if attrs.get("type") != "application/json"] == [
         ({}, True)
     ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from sspr_audit.files import atomic_writer, write_atomic
@@ -105,17 +104,9 @@ class _Change:
 
 def render_script(plan: RemediationPlan) -> str:
     """The PowerShell script for the plan's ``script`` items (dry run unless run with ``-Apply``)."""
-    from jinja2 import Environment, StrictUndefined
+    from sspr_audit.render import templates
 
-    env = Environment(
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_only_quoted,
-    )
-    template = env.from_string(resources.files("sspr_audit.templates").joinpath(TEMPLATE).read_text("utf-8"))
+    template = templates.template(TEMPLATE, autoescape=False, finalize=_only_quoted)
     changes = [_change(i) for i in plan.by_category(Category.SCRIPT)]
     text = template.render(
         changes=changes,

@@ -13,7 +13,6 @@ import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
+from sspr_audit.render import templates
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.trend import history_view
@@ -41,19 +41,13 @@ class Segment:
 
 def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the HTML report to ``path`` atomically (owner-only)."""
-    from jinja2 import Environment, StrictUndefined
     from markupsafe import Markup
 
     path = Path(path)
     summary = summarize(result)
-    css = _asset("report.css")
-    js = _asset("report.js")
-    env = Environment(
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
-    )
-    env.filters["num"] = lambda n: f"{n:,}"
-    env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"
-    template = env.from_string(_asset("report.html.j2"))
+    css = templates.text("report.css")
+    js = templates.text("report.js")
+    template = templates.template("report.html.j2")
     data = payload(result, ordered_users(result), ordered_findings(result))
     context = {
         "version": __version__,
@@ -122,10 +116,6 @@ def severity_bars(summary: Summary) -> list[Segment]:
         Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
         for c in summary.severity_counts
     ]
-
-
-def _asset(name: str) -> str:
-    return resources.files("sspr_audit.templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def _host(endpoint: str) -> str:
