@@ -242,3 +242,14 @@ def test_html_diff_page_is_self_contained_and_escaped():
         "changes-joined",
         "changes-left",
     }
+
+
+def test_changes_list_findings_in_the_order_the_reports_do(tmp_path):
+    from sspr_audit.render.summary import ordered_findings
+
+    old, new = audit(1, tmp_path), audit(2, tmp_path)
+    changes = compare(old, new)
+    assert len(changes.new_findings) >= 2
+    reported = [(f.rule, f.upn, f.field) for f in ordered_findings(new)]
+    listed = [(f.rule, f.upn, f.field) for f in changes.new_findings]
+    assert listed == [k for k in reported if k in listed]

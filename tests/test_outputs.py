@@ -8,7 +8,8 @@ import os
 import pytest
 
 from sspr_audit import render
-from sspr_audit.errors import OutputError
+from sspr_audit.errors import InputError, OutputError
+from sspr_audit.files import is_windows_device_name
 from tests.factories import sample_result
 
 
@@ -40,3 +41,28 @@ def test_a_write_killed_midway_leaves_nothing_behind_at_the_next_write(tmp_path)
     write_atomic(target, "new")
     assert target.read_text() == "new"
     assert not stale.exists() and other.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [
+        ("CON", True),
+        ("nul.txt", True),
+        ("Nul .tar.gz", True),
+        ("aux.", True),
+        ("COM0", True),
+        ("lpt¹", True),
+        ("CONIN$", True),
+        ("console", False),
+        ("com10", False),
+        ("report.con", False),
+    ],
+)
+def test_windows_device_names_whatever_the_case_extension_or_trailing_dots(name, device):
+    assert is_windows_device_name(name) is device
+
+
+@pytest.mark.parametrize("stem", ["com0", "NUL.weekly", "conout$"])
+def test_a_report_name_windows_would_open_as_a_device_is_refused(tmp_path, stem):
+    with pytest.raises(InputError, match="device name on Windows"):
+        render.write_reports(sample_result(), tmp_path, ["csv"], stem=stem)

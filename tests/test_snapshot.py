@@ -151,3 +151,15 @@ def test_failed_write_leaves_previous_snapshot(tmp_path, monkeypatch):
         snapshot.write(b.snapshot(b.user("new")), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+
+
+@pytest.mark.parametrize(
+    ("name", "domains", "label"),
+    [
+        ("Contoso", ("contoso.com",), "Contoso"),
+        ("", ("contoso.com", "contoso.onmicrosoft.com"), "contoso.com"),
+        ("", (), "11111111-2222-3333-4444-555555555555"),
+    ],
+)
+def test_a_tenant_is_known_by_its_name_else_its_first_domain_else_its_id(name, domains, label):
+    assert b.tenant(display_name=name, verified_domains=domains).label == label

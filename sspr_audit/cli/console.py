@@ -39,7 +39,7 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     shown_share = "n/a" if ready_share is None else f"{ready_share:.1f}%"
 
     console.print(
-        f"[bold]{escape(result.tenant.display_name)}[/]: {shown_share} of {in_scope} users in scope can reset"
+        f"[bold]{escape(result.tenant.label)}[/]: {shown_share} of {in_scope} users in scope can reset"
         " their own password"
     )
     table = Table()

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity, share
+from sspr_audit.audit.results import AuditResult, Finding, PolicySetting, Readiness, Severity, share
 from sspr_audit.errors import InputError
 
 NOT_READY_STATUSES = (Readiness.NOT_READY, Readiness.UNKNOWN)
@@ -187,7 +187,7 @@ def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_i
     summary = RunSummary(
         id=run_id,
         tenant_id=tenant.id,
-        tenant_name=tenant.display_name or next(iter(tenant.verified_domains), "") or tenant.id,
+        tenant_name=tenant.label,
         generated_at=result.generated_at,
         policy_hash=policy_hash(result.policy),
         snapshot_path=snapshot_path,
@@ -245,12 +245,21 @@ def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], Sto
     return keyed
 
 
-def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:
-    return tuple(
-        sorted(
-            findings, key=lambda f: (-f.severity.rank, f.rule, (f.upn or "").casefold(), f.user_id or "", f.field or "")
-        )
+def finding_order(f: Finding | StoredFinding) -> tuple[int, str, str, str, str, str, str]:
+    """The order reports and comparisons list findings in: most severe first, then rule, user, field, value."""
+    return (
+        -f.severity.rank,
+        f.rule,
+        (f.upn or "").casefold(),
+        f.user_id or "",
+        f.field or "",
+        f.value or "",
+        f.message,
     )
+
+
+def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:
+    return tuple(sorted(findings, key=finding_order))
 
 
 def _with_user_changes(changes: RunChanges, old: tuple[StoredUser, ...], new: tuple[StoredUser, ...]) -> RunChanges:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.errors import InputError, OutputError
-from sspr_audit.files import ensure_private_dir
+from sspr_audit.files import ensure_private_dir, is_windows_device_name
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -31,14 +31,11 @@ FORMATS = ("html", "xlsx", "json", "csv")
 PARALLEL_MIN_USERS = 5_000  # below this, forking a process costs more than it saves
 _MODULES = {"html": "html", "xlsx": "xlsx", "json": "json_report", "csv": "csv_report"}
 _STEM_MAX = 40
-_WINDOWS_RESERVED = re.compile(r"(?i)con|prn|aux|nul|com[1-9]|lpt[1-9]")
 
 
 def default_stem(result: AuditResult) -> str:
     """``sspr-audit_<tenant-slug>_<YYYYmmdd-HHMMSS>``: a file name safe on Windows, macOS and Linux."""
-    tenant = result.tenant
-    name = tenant.display_name or next(iter(tenant.verified_domains), "") or tenant.id
-    return f"sspr-audit_{_slug(name)}_{_stamp(result.generated_at)}"
+    return f"sspr-audit_{_slug(result.tenant.label)}_{_stamp(result.generated_at)}"
 
 
 def write_reports(
@@ -140,6 +137,6 @@ def _check_stem(stem: str) -> str:
             f'report name {stem!r} is not a plain file name: leave out folders, the characters \\ / : * ? " < > |,'
             " and leading or trailing dots and spaces"
         )
-    if _WINDOWS_RESERVED.fullmatch(stem.split(".")[0]):
+    if is_windows_device_name(stem):
         raise InputError(f"report name {stem!r} is a device name on Windows; choose another")
     return stem

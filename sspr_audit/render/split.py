@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, share, tally
 from sspr_audit.errors import InputError
-from sspr_audit.files import ensure_private_dir
+from sspr_audit.files import ensure_private_dir, is_windows_device_name
 from sspr_audit.render import default_stem
 from sspr_audit.render.summary import NO_DEPARTMENT
 
@@ -36,7 +36,6 @@ _HASH_LENGTH = 8
 _BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-manager", NO_MANAGER)}
 _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
-_WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)")
 _INDEX_COLUMNS = (
     ("Group", 34),
     ("Manager id", 38),
@@ -86,7 +85,7 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
     index = out_dir / f"{stem}_index.xlsx"
     xlsx.render_table(
         index,
-        f"SSPR readiness by {by}: {result.tenant.display_name}",
+        f"SSPR readiness by {by}: {result.tenant.label}",
         "Groups",
         _INDEX_COLUMNS,
         rows,
@@ -100,8 +99,8 @@ def safe_name(name: str, key: str | None = None) -> str:
     text = unicodedata.normalize("NFC", name)
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C")  # control and format (bidi) characters
     text = re.sub(r"-{2,}", "-", _NOT_NAME.sub("-", text)).strip("-._ ")
-    head, dot, tail = text.partition(".")
-    if _WINDOWS_RESERVED.fullmatch(head):  # Windows reserves these names whatever the extension
+    if is_windows_device_name(text):
+        head, dot, tail = text.partition(".")
         text = f"{head}_{dot}{tail}"
     if len(text.encode("utf-8")) > NAME_MAX_BYTES or not text:
         text = _with_hash(text, name if key is None else key)
