@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sspr_audit.collect import retry
-
-FAST_BASE_DELAY = 0.001  # seconds: the back-off still doubles and jitters, it just does not take seconds
+from tests.builders import FAST_BASE_DELAY
 
 
 @pytest.fixture
