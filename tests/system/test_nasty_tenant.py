@@ -34,12 +34,11 @@ from sspr_audit.emulator.server import emulator_in_thread
 from sspr_audit.render import templates, write_reports
 from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import CollectionState, Snapshot, User
-from tests.builders import CHECKOUT, nasty
+from tests.builders import nasty
 
 NOW = "2025-02-03T04:05:06Z"
 CONFIG = EmulatorConfig(throttle="off")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SCHEMA = CHECKOUT / "sspr_audit" / "render" / "report.schema.json"
 
 
 @dataclass(frozen=True)
@@ -289,9 +288,9 @@ def test_no_csv_field_can_run_as_a_formula(reports):
     } <= names
 
 
-def test_json_report_validates_and_holds_the_exact_strings(reports, collected):
+def test_json_report_validates_and_holds_the_exact_strings(reports, collected, report_schema):
     report = json.loads(reports.json.read_text(encoding="utf-8"))
-    jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    jsonschema.validate(report, report_schema)
     by_id = {u["id"]: u for u in report["users"]}
     for user in collected.users:
         got = by_id[user.id]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from html.parser import HTMLParser
-from importlib import resources
 
 import jsonschema
 import pytest
@@ -124,9 +123,8 @@ def test_text_lists_every_kind_of_change_with_its_count(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def changes_schema() -> dict:
-    text = resources.files("sspr_audit.render").joinpath("report.schema.json").read_text(encoding="utf-8")
-    return {"$defs": json.loads(text)["$defs"], "$ref": "#/$defs/changes"}
+def changes_schema(report_schema) -> dict:
+    return {"$defs": report_schema["$defs"], "$ref": "#/$defs/changes"}
 
 
 def test_json_matches_the_schema_and_round_trips(tmp_path, changes_schema):

@@ -296,7 +296,7 @@ def test_workbook_first_run_and_without_history(weeks, tmp_path):
     assert "Changes" not in openpyxl.load_workbook(plain).sheetnames
 
 
-def test_json_report_changes_key(weeks, tmp_path):
+def test_json_report_changes_key(weeks, tmp_path, report_schema):
     week1, week2 = weeks
     with_changes = json.loads(
         json_report.render(week2, tmp_path / "a.json", compare(*weeks)).read_text(encoding="utf-8")
@@ -306,9 +306,8 @@ def test_json_report_changes_key(weeks, tmp_path):
     first = json.loads(json_report.render(week1, tmp_path / "b.json", compare(None, week1)).read_text(encoding="utf-8"))
     plain = json.loads(json_report.render(week1, tmp_path / "c.json").read_text(encoding="utf-8"))
     assert first["changes"] is None and plain["changes"] is None
-    schema = json.loads((Path(json_report.__file__).parent / "report.schema.json").read_text())
     for report in (with_changes, first, plain):
-        jsonschema.validate(report, schema)
+        jsonschema.validate(report, report_schema)
 
 
 def test_history_listing_as_text(db, weeks):

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
-from importlib import resources
 
 import jsonschema
 import pytest
@@ -20,11 +19,9 @@ from tests.builders.results import audit_result, finding, sample_result, tenant,
 
 
 @pytest.fixture(scope="module")
-def schema():
-    text = resources.files("sspr_audit.render").joinpath("report.schema.json").read_text(encoding="utf-8")
-    loaded = json.loads(text)
-    jsonschema.Draft202012Validator.check_schema(loaded)
-    return loaded
+def schema(report_schema):
+    jsonschema.Draft202012Validator.check_schema(report_schema)
+    return report_schema
 
 
 def read_json(tmp_path, result):
