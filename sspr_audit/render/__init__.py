@@ -31,6 +31,7 @@ FORMATS = ("html", "xlsx", "json", "csv")
 PARALLEL_MIN_USERS = 5_000  # below this, forking a process costs more than it saves
 _MODULES = {"html": "html", "xlsx": "xlsx", "json": "json_report", "csv": "csv_report"}
 _STEM_MAX = 40
+STEM_MAX_BYTES = 120  # with a group's part and an extension, still well under the 255 every file system allows
 
 
 def default_stem(result: AuditResult) -> str:
@@ -51,7 +52,7 @@ def write_reports(
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
         raise InputError(f"unknown report format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
-    stem = default_stem(result) if stem is None else _check_stem(stem)
+    stem = default_stem(result) if stem is None else check_stem(stem)
     out_dir = ensure_private_dir(Path(out_dir))
     jobs = [(fmt, out_dir / f"{stem}.{fmt}") for fmt in wanted]
     if "xlsx" in wanted and len(wanted) > 1 and len(result.users) >= PARALLEL_MIN_USERS and _can_fork():
@@ -131,7 +132,8 @@ def _stamp(iso: str) -> str:
     return moment.strftime("%Y%m%d-%H%M%S")
 
 
-def _check_stem(stem: str) -> str:
+def check_stem(stem: str) -> str:
+    """``stem`` when it is a plain file name on Windows, macOS and Linux; an input error naming the fix otherwise."""
     if not stem.strip() or stem.strip(" .") != stem or re.search(r'[\\/:*?"<>|\x00-\x1f]', stem):
         raise InputError(
             f'report name {stem!r} is not a plain file name: leave out folders, the characters \\ / : * ? " < > |,'
@@ -139,4 +141,6 @@ def _check_stem(stem: str) -> str:
         )
     if is_windows_device_name(stem):
         raise InputError(f"report name {stem!r} is a device name on Windows; choose another")
+    if len(stem.encode("utf-8")) > STEM_MAX_BYTES:
+        raise InputError(f"report name {stem[:20]!r}... is too long: at most {STEM_MAX_BYTES} bytes in UTF-8")
     return stem

@@ -26,7 +26,7 @@ from pathlib import Path
 from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, share, tally
 from sspr_audit.errors import InputError
 from sspr_audit.files import ensure_private_dir, is_windows_device_name
-from sspr_audit.render import default_stem
+from sspr_audit.render import check_stem, default_stem
 from sspr_audit.render.summary import NO_DEPARTMENT
 
 SPLIT_BY = ("department", "manager")
@@ -69,7 +69,7 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
 
     if by not in SPLIT_BY:
         raise InputError(f"cannot split by {by!r}; choose {' or '.join(SPLIT_BY)}")
-    stem = default_stem(result) if stem is None else _check_stem(stem)
+    stem = default_stem(result) if stem is None else check_stem(stem)
     out_dir = ensure_private_dir(Path(out_dir))
     groups = _groups(result.users, by)
     _name_files(groups, by)
@@ -112,15 +112,6 @@ def _with_hash(text: str, key: str) -> str:
     room = NAME_MAX_BYTES - _HASH_LENGTH - 1
     cut = text.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("-._ ")
     return f"{cut or 'group'}-{_hash(key)}"
-
-
-def _check_stem(stem: str) -> str:
-    if safe_name(stem) != stem:
-        raise InputError(
-            f"report name {stem!r} is not a plain file name: use letters, digits, '-', '_' and '.',"
-            f" at most {NAME_MAX_BYTES} bytes"
-        )
-    return stem
 
 
 def _groups(users: Iterable[UserResult], by: str) -> list[_Group]:

@@ -66,3 +66,8 @@ def test_windows_device_names_whatever_the_case_extension_or_trailing_dots(name,
 def test_a_report_name_windows_would_open_as_a_device_is_refused(tmp_path, stem):
     with pytest.raises(InputError, match="device name on Windows"):
         render.write_reports(sample_result(), tmp_path, ["csv"], stem=stem)
+
+
+def test_a_report_name_too_long_for_a_file_system_is_refused(tmp_path):
+    with pytest.raises(InputError, match="too long"):
+        render.write_reports(sample_result(), tmp_path, ["csv"], stem="x" * (render.STEM_MAX_BYTES + 1))
