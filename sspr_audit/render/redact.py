@@ -97,20 +97,18 @@ def redact(result: AuditResult, changes: RunChanges | None) -> tuple[AuditResult
         users.append(
             replace(r, user=user, reason=table.text(r.reason), usable=tuple(_usable(m, table) for m in r.usable))
         )
-    findings = tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in result.findings)
+
+    def masked(findings: tuple[_AnyFinding, ...]) -> tuple[_AnyFinding, ...]:
+        return tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in findings)
+
+    findings = masked(result.findings)  # first: their values are then masked alike in the changes
     tenant_table = _Table(upns)
-    sources = tuple(_source(s, tenant_table) for s in result.tenant.sources)
+    tenant = replace(result.tenant, sources=tuple(_source(s, tenant_table) for s in result.tenant.sources))
     if changes is not None:
         changes = replace(
-            changes,
-            new_findings=tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in changes.new_findings),
-            resolved_findings=tuple(
-                _finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in changes.resolved_findings
-            ),
+            changes, new_findings=masked(changes.new_findings), resolved_findings=masked(changes.resolved_findings)
         )
-    return replace(
-        result, tenant=replace(result.tenant, sources=sources), users=tuple(users), findings=findings
-    ), changes
+    return replace(result, tenant=tenant, users=tuple(users), findings=findings), changes
 
 
 class _Table:
