@@ -66,17 +66,18 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
     )
     gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
     result = engine.run(snap, resolved, as_of=report.as_of)
+    changes = None
     if not report.no_history:
         from sspr_audit.history import store
 
-        result = replace(result, changes=store.changes_since_last_run(report.history_file, result))
-    shown = result
+        changes = store.changes_since_last_run(report.history_file, result)
+    shown, shown_changes = result, changes
     if report.redact:
-        from sspr_audit.render.redact import redact_result
+        from sspr_audit.render.redact import redact
 
-        shown = redact_result(result)
+        shown, shown_changes = redact(result, changes)
     gc.freeze()
-    paths = write_reports(shown, report.output, wanted)
+    paths = write_reports(shown, report.output, wanted, changes=shown_changes)
     if report.split_by:
         from sspr_audit.render import default_stem
         from sspr_audit.render.split import write_split_workbooks

@@ -1,4 +1,4 @@
-"""Atomic, owner-only file writes.
+"""Atomic, owner-only file writes, and names that are files on every system.
 
 Reports, snapshots and checkpoints hold personal data: each is written to a
 temporary file in the target folder, flushed, given mode 0600 and renamed over
@@ -12,6 +12,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,18 @@ from sspr_audit.text import ENCODE_ERRORS, encode
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+# Windows device names (Microsoft's "Naming files, paths, and namespaces"): COM and LPT with 0-9 or a superscript
+# digit, and the console devices.
+_WINDOWS_DEVICE = re.compile(r"(?i)con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$")
+
+
+def is_windows_device_name(name: str) -> bool:
+    """Whether Windows opens a device instead of a file called ``name`` (``nul.txt``, ``Com1``, ``CON .csv``).
+
+    Windows ignores the case, everything from the first dot, and trailing spaces
+    and dots, so ``NUL``, ``nul.tar.gz`` and ``nul .txt`` all name the device.
+    """
+    return _WINDOWS_DEVICE.fullmatch(name.split(".")[0].rstrip(" .")) is not None
 
 
 def ensure_private_dir(path: Path) -> Path:

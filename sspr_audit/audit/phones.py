@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -37,6 +38,7 @@ from itertools import pairwise
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
+_number_type_helper: Callable[[str, PhoneMetadata], int] | None
 try:  # the helper behind number_type(); used to avoid a second region look-up per number
     from phonenumbers.phonenumberutil import _number_type_helper
 except ImportError:  # pragma: no cover - a future phonenumbers without it takes the public path
@@ -391,7 +393,7 @@ def _plan_of(
     # phonenumbers.is_valid_number is exactly "number_type is not UNKNOWN"; one call does both.
     kind, region = _type_and_region(parsed)
     if region is None or region == _NON_GEO_REGION:
-        region = _sole_region(parsed.country_code)
+        region = _sole_region(parsed.country_code or 0)
     if kind != PhoneNumberType.UNKNOWN:
         return "valid", _TYPE_NAMES[kind], region
     if phonenumbers.is_possible_number_with_reason(parsed) == ValidationResult.IS_POSSIBLE:
@@ -467,7 +469,7 @@ def _suggestion(
     if extension:
         notes.append(f"Extension {extension} dropped: SSPR calls only the main line.")
     national = phonenumbers.national_significant_number(parsed)
-    if not _reads_back(parsed.country_code, national):
+    if not _reads_back(parsed.country_code or 0, national):
         return None, _NOTE_UNSTABLE
     suggestion = f"+{parsed.country_code} {national}"
     return suggestion, " ".join(notes) or None

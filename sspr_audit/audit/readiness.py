@@ -240,11 +240,11 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
     unsure: list[UncountedMethod] = []
     uncounted = list(facts.never_counted)
     for candidate in facts.candidates:
-        why, unknown = _why_not(candidate, facts, policy, rulebook)
-        if why is None:
+        not_counted, unknown = _why_not(candidate, facts, policy, rulebook)
+        if not_counted is None:
             usable.append(candidate)
             continue
-        item = UncountedMethod(_label(candidate), why, candidate.method, candidate.field, candidate.value)
+        item = UncountedMethod(_label(candidate), not_counted, candidate.method, candidate.field, candidate.value)
         (unsure if unknown else uncounted).append(item)
     status, reason = _status(tuple(usable), tuple(uncounted), facts)
     if facts.blocked and status.can_reset:

@@ -9,12 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sspr_audit.snapshot.models import Tenant, User
-
-if TYPE_CHECKING:
-    from sspr_audit.history.compare import RunChanges
 
 
 class Severity(StrEnum):
@@ -210,4 +206,3 @@ class AuditResult:
     fail_on: Severity | None = None
     timeline: tuple[TimelinePoint, ...] = ()  # Microsoft's announced changes after as_of, in date order
     assumptions: tuple[str, ...] = ()  # settings Graph cannot read that the verdicts had to assume
-    changes: RunChanges | None = None  # since the tenant's last recorded run; None when history is not kept

@@ -35,9 +35,8 @@ class _Group(click.Group):
             click.echo("sspr-audit: interrupted", err=True)
             ctx.exit(130)
         except click.ClickException as exc:  # a usage error: click prints it; a huge value is not echoed whole
-            exc.message = terminal_safe(
-                exc.message if len(exc.message) <= _MAX_USAGE else exc.message[:_MAX_USAGE] + "…"
-            )
+            shown = exc.message if len(exc.message) <= _MAX_USAGE else exc.message[:_MAX_USAGE] + "…"
+            exc.message = terminal_safe(shown)  # type: ignore[misc]  # click declares it final, and reads it to print
             raise
         except (click.exceptions.Exit, click.exceptions.Abort):
             raise

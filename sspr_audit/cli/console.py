@@ -41,7 +41,7 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     shown_share = "n/a" if ready_share is None else f"{ready_share:.1f}%"
 
     console.print(
-        f"[bold]{escape(terminal_safe(result.tenant.display_name))}[/]: {shown_share} of {in_scope} users in scope"
+        f"[bold]{escape(terminal_safe(result.tenant.label))}[/]: {shown_share} of {in_scope} users in scope"
         f" can reset their own password as of {result.as_of} ({result.as_of_origin})"
     )
     for point in result.timeline:

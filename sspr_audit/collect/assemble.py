@@ -133,7 +133,8 @@ def _roles(collected: Collected) -> dict[str, tuple]:
 
 def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
     org = collected.data(Source.ORGANIZATION) or {}
-    domains = tuple(d.get("name") for d in org.get("verifiedDomains") or () if isinstance(d, dict) and d.get("name"))
+    names = (d.get("name") if isinstance(d, dict) else None for d in org.get("verifiedDomains") or ())
+    domains = tuple(name for name in names if isinstance(name, str) and name)
     order = [s.value for s in Source]
     sources = tuple(
         sorted(

@@ -109,7 +109,7 @@ def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
             return ClientSecretCredential(
                 options.tenant_id, options.client_id, options.client_secret, authority=authority
             )
-        if not options.certificate.is_file():
+        if options.certificate is None or not options.certificate.is_file():
             raise OptionError(f"--certificate {options.certificate}: no such file")
         return CertificateCredential(
             options.tenant_id, options.client_id, certificate_path=str(options.certificate), authority=authority

@@ -246,7 +246,8 @@ def _answers_by_id(responses: list[Any]) -> dict[str, GraphResponse]:
         if not isinstance(raw, dict) or not isinstance(raw.get("status"), int):
             continue
         key = str(raw.get("id"))
-        headers = raw.get("headers") if isinstance(raw.get("headers"), dict) else {}
+        given = raw.get("headers")
+        headers: dict[Any, Any] = given if isinstance(given, dict) else {}
         answer = GraphResponse(raw["status"], {str(k).lower(): str(v) for k, v in headers.items()}, raw.get("body"))
         seen[key] = None if key in seen else answer
     return {key: answer for key, answer in seen.items() if answer is not None}

@@ -46,14 +46,16 @@ class Fields:
         value = self.raw.get(name)
         if value is None or isinstance(value, str):
             return value
-        return self._drop(name, value, "text")
+        self._drop(name, value, "text")
+        return None
 
     def flag(self, name: str) -> bool | None:
         """A boolean property; None when absent, null or of another type."""
         value = self.raw.get(name)
         if value is None or isinstance(value, bool):
             return value
-        return self._drop(name, value, "true or false")
+        self._drop(name, value, "true or false")
+        return None
 
     def texts(self, name: str) -> tuple[str, ...]:
         """A collection of strings; items of another type (or a value that is no list) are dropped."""
@@ -70,7 +72,6 @@ class Fields:
 
     def _drop(self, name: str, value: Any, expected: str) -> None:
         self.notes.append(f"{self.where}{name} ({_kind(value)}, not {expected})")
-        return None
 
 
 def _kind(value: Any) -> str:
@@ -233,15 +234,20 @@ def map_licences(
             sku_id=str(sku.get("skuId") or ""),
             sku_part_number=_text(sku.get("skuPartNumber")),
             status=_text(sku.get("capabilityStatus")),
-            service_plans=tuple(
-                name
-                for p in (sku.get("servicePlans") if isinstance(sku.get("servicePlans"), list) else ())
-                if isinstance(p, dict) and isinstance(name := p.get("servicePlanName"), str)
-            ),
+            service_plans=_plan_names(sku.get("servicePlans")),
             is_trial=is_trial(str(sku.get("skuId") or "")) if subscriptions is not None else None,
         )
         for sku in skus
         if isinstance(sku, dict)
+    )
+
+
+def _plan_names(plans: Any) -> tuple[str, ...]:
+    """``servicePlanName`` of each service plan Graph listed; anything else is passed over."""
+    if not isinstance(plans, list):
+        return ()
+    return tuple(
+        p["servicePlanName"] for p in plans if isinstance(p, dict) and isinstance(p.get("servicePlanName"), str)
     )
 
 

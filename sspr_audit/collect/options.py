@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.collect import retry
 from sspr_audit.collect.retry import DEFAULT_MAX_RETRY_AFTER
 
 DEFAULT_CONCURRENCY = 32  # concurrent $batch requests: 32 x 20 users reaches Graph's per-tenant floor
@@ -37,8 +38,8 @@ class CollectOptions:
     scope_groups: tuple[str, ...] = ()  # names or object ids of SSPR scope groups
     concurrency: int = DEFAULT_CONCURRENCY  # upper bound; lowered on throttling
     quiet: bool = False
-    max_attempts: int = 6  # per request before a user is marked failed
-    backoff_base: float = 0.5  # seconds; doubles per attempt, with jitter
+    max_attempts: int = retry.DEFAULT_MAX_ATTEMPTS  # per request before a user is marked failed
+    backoff_base: float = field(default_factory=lambda: retry.DEFAULT_BASE_DELAY)  # seconds; doubles, with jitter
     request_timeout: float = 100.0  # seconds of silence before an HTTP request is abandoned
     request_deadline: float = DEFAULT_REQUEST_DEADLINE  # seconds for a whole answer, however it trickles in
     max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # longest wait a Retry-After may impose

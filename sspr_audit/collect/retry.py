@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 
 DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_MAX_RETRY_AFTER = 300.0  # seconds: Graph asks for seconds to minutes; days mean a broken answer
+DEFAULT_BASE_DELAY = 0.5  # seconds before the first retry; read when options are built, so tests may lower it
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -26,7 +27,7 @@ class RetryPolicy:
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS  # failed (non-429) attempts before giving up
     max_throttled: int = 30  # 429 answers one request may receive before giving up
-    base_delay: float = 0.5  # seconds before the first retry; doubles per attempt
+    base_delay: float = DEFAULT_BASE_DELAY  # seconds before the first retry; doubles per attempt
     max_delay: float = 60.0
     max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # a longer Retry-After (1e9, inf) is cut to this
     rng: random.Random = field(default_factory=random.Random, compare=False)

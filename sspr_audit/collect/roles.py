@@ -45,6 +45,8 @@ def user_roles(
             role_name, template = names.get(definition_id, (definition_id, definition_id))
             principal = item.get("principal") or {}
             principal_id = item.get("principalId") or principal.get("id")
+            if not principal_id:
+                continue  # an assignment that names no principal concerns no user
             if _principal_type(item) == USER_TYPE:
                 found[principal_id].add(RoleAssignment(role_name, template, kind))
             elif _principal_type(item) == GROUP_TYPE:

@@ -28,7 +28,7 @@ FUTURE = "future"  # a method type newer than this version of sspr-audit knows
 
 @dataclass(frozen=True)
 class Phone:
-    """A contact number: drawn from ``source`` and written in ``style`` (see demo_phones.STYLES).
+    """A contact number: drawn from ``source`` and written in ``style`` (see :data:`sspr_audit.demo.phones.STYLES`).
 
     ``source``: "mobile" / "fixed" (a fresh number of the user's country), "switchboard" (the
     head office line), "shared" (the one mobile two users share), "drama" (Ofcom's 07700 900 range).

@@ -367,7 +367,8 @@ class _Generator:
         if draw < 0.03:
             return _spec(methods=pick(rng, ((EMAIL,), (EMAIL,), (EMAIL,), (APP,), ())), guest=True, in_scope=False)
         methods, questions, contacts = _PROFILE(rng)
-        roles, department = (), None
+        roles: tuple[tuple[str, str, str | None], ...] = ()
+        department: str | None = None
         if rng.random() < 0.022:  # administrators, mostly in IT, kept ready: two gates need two methods
             roles, department = (self._bulk_role(),), "IT" if rng.random() < 0.7 else None
             methods, questions, contacts = (APP, MOBILE), False, "full"

@@ -45,7 +45,9 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
     if parts.scheme or parts.netloc:
         return error_reply(bad_request("Batch request URLs must be relative to the version, e.g. '/users'."))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    headers = step.get("headers") if isinstance(step.get("headers"), dict) else {}
+    headers = step.get("headers")
+    if not isinstance(headers, dict):
+        headers = {}
     request = GraphRequest(
         step["method"].upper(),
         "/" + parts.path.lstrip("/"),

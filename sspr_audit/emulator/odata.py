@@ -101,14 +101,13 @@ def _select(text: str, allowed: Mapping[str, str] | None, entity: str) -> tuple[
 
 def _expand(text: str, spec: QuerySpec) -> tuple[str, tuple[str, ...] | None]:
     match = _EXPAND.match(text)
-    navigation = match.group(1) if match else None
     allowed = {name.lower(): name for name in spec.expand or {}}
-    if navigation is None or navigation.lower() not in allowed:
+    if match is None or spec.expand is None or match.group(1).lower() not in allowed:
         raise bad_request(
             f"Parsing OData Select and Expand failed: Could not find a property named '{text}'"
             f" on type '{spec.entity}' that can be expanded."
         )
-    canonical = allowed[navigation.lower()]
+    canonical = allowed[match.group(1).lower()]
     nested = match.group(2)
     inner = _select(nested, spec.expand[canonical], "microsoft.graph.directoryObject") if nested is not None else None
     return canonical, inner

@@ -48,7 +48,6 @@ class _Frontend:
         self.stats = EmulatorStats()
         self.service = GraphService(snapshot, config, self.stats)
         self.jitter = Jitter(config.seed, config.latency_ms)
-        self._expected_auth = f"Bearer {config.token}"
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         self.stats.http_requests += 1

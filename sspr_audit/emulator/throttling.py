@@ -37,8 +37,6 @@ LARGE_TENANT_RU = 8_000
 BUCKET_WINDOW_S = 10.0
 REPORT_REQUESTS = 5
 REPORT_WINDOW_S = 10.0
-USERS_COLLECTION_RU = 2
-IDENTITY_GET_RU = 1
 WARN_SHARE = 0.8  # above this share of the bucket answers carry x-ms-throttle-limit-percentage
 
 Clock = Callable[[], float]

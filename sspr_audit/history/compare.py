@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity, share
+from sspr_audit.audit.results import AuditResult, Finding, PolicySetting, Readiness, Severity, share
 from sspr_audit.errors import InputError
 
 NOT_READY_STATUSES = (Readiness.NOT_READY, Readiness.UNKNOWN)
@@ -192,7 +192,7 @@ def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_i
     summary = RunSummary(
         id=run_id,
         tenant_id=tenant.id,
-        tenant_name=tenant.display_name or next(iter(tenant.verified_domains), "") or tenant.id,
+        tenant_name=tenant.label,
         generated_at=result.generated_at,
         policy_hash=policy_hash(result.policy),
         snapshot_path=snapshot_path,
@@ -240,7 +240,7 @@ def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -
     )
     if old.users is None or new.users is None:
         return changes
-    return replace(changes, **_user_changes(old.users, new.users, new.summary.as_of))
+    return _with_user_changes(changes, old.users, new.users, new.summary.as_of)
 
 
 def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], StoredFinding]:
@@ -251,12 +251,21 @@ def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], Sto
     return keyed
 
 
-def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:
-    return tuple(
-        sorted(
-            findings, key=lambda f: (-f.severity.rank, f.rule, (f.upn or "").casefold(), f.user_id or "", f.field or "")
-        )
+def finding_order(f: Finding | StoredFinding) -> tuple[int, str, str, str, str, str, str]:
+    """The order reports and comparisons list findings in: most severe first, then rule, user, field, value."""
+    return (
+        -f.severity.rank,
+        f.rule,
+        (f.upn or "").casefold(),
+        f.user_id or "",
+        f.field or "",
+        f.value or "",
+        f.message,
     )
+
+
+def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:
+    return tuple(sorted(findings, key=finding_order))
 
 
 def _slipped(was: StoredUser, now: StoredUser, as_of: str | None) -> str:
@@ -268,12 +277,15 @@ def _slipped(was: StoredUser, now: StoredUser, as_of: str | None) -> str:
     return text
 
 
-def _user_changes(
-    old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], as_of: str | None = None
-) -> dict[str, tuple[UserChange, ...]]:
+def _with_user_changes(
+    changes: RunChanges, old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], as_of: str | None = None
+) -> RunChanges:
     before = {u.id: u for u in old}
     after = {u.id: u for u in new}
-    slipped, lost, joined, left = [], [], [], []
+    slipped: list[UserChange] = []
+    lost: list[UserChange] = []
+    joined: list[UserChange] = []
+    left: list[UserChange] = []
     for u in after.values():
         was = before.get(u.id)
         if was is None:
@@ -301,12 +313,13 @@ def _user_changes(
             left.append(_change(u, was.status, u.status, f"Now {_words(u.status)}."))
     gone_text = "No longer in the snapshot (deleted from the directory, or no longer collected)."
     left.extend(_change(u, u.status, None, gone_text) for u in before.values() if u.id not in after and u.in_scope)
-    return {
-        "became_not_ready": _sorted_users(slipped),
-        "admins_lost_method": _sorted_users(lost),
-        "joined": _sorted_users(joined),
-        "left": _sorted_users(left),
-    }
+    return replace(
+        changes,
+        became_not_ready=_sorted_users(slipped),
+        admins_lost_method=_sorted_users(lost),
+        joined=_sorted_users(joined),
+        left=_sorted_users(left),
+    )
 
 
 def _words(status: Readiness) -> str:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.errors import InputError
@@ -35,7 +36,6 @@ from sspr_audit.history.compare import (
 )
 from sspr_audit.text import shorten, writable
 
-DEFAULT_PATH = Path("reports") / "history.sqlite"
 SCHEMA_VERSION = 3
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
@@ -130,6 +130,8 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
             ),
         )
         run_id = cursor.lastrowid
+        if run_id is None:  # sqlite3 sets it after every INSERT; None would mean the row was not written
+            raise HistoryError(f"{db_path}: the run was not recorded")
         conn.executemany(
             "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -164,7 +166,7 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
                 for f in run.findings
             ),
         )
-    return int(run_id)
+    return run_id
 
 
 def _text(value: str | None) -> str | None:
@@ -326,10 +328,25 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple], path: Path) -> l
             chunk,
         ):
             counts[run_id][severity] = n
-    return [
-        RunSummary(*row[:-1], severity_counts=tuple(counts[row[0]].get(s.value, 0) for s in Severity), as_of=row[-1])
-        for row in rows
-    ]
+    return [_summary(row, tuple(counts[row[0]].get(s.value, 0) for s in Severity)) for row in rows]
+
+
+def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary:
+    """A run row (the columns of ``_RUN_COLUMNS``, in order) as a summary."""
+    run_id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, total, in_scope, ready, as_of = row
+    return RunSummary(
+        run_id,
+        tenant_id,
+        tenant_name,
+        generated_at,
+        policy_hash,
+        snapshot_path,
+        total,
+        in_scope,
+        ready,
+        severity_counts,
+        as_of,
+    )
 
 
 def _rows(conn: sqlite3.Connection, path: Path, run_id: int, table: str, types: tuple, query: str) -> Iterator[tuple]:

@@ -15,8 +15,7 @@ quotes PowerShell also ends a string on).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sspr_audit.files import atomic_writer, write_atomic
@@ -105,17 +104,9 @@ class _Change:
 
 def render_script(plan: RemediationPlan) -> str:
     """The PowerShell script for the plan's ``script`` items (dry run unless run with ``-Apply``)."""
-    from jinja2 import Environment, StrictUndefined
+    from sspr_audit.render import templates
 
-    env = Environment(
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_only_quoted,
-    )
-    template = env.from_string(resources.files("sspr_audit.templates").joinpath(TEMPLATE).read_text("utf-8"))
+    template = templates.template(TEMPLATE, autoescape=False, finalize=_only_quoted)
     changes = [_change(i) for i in plan.by_category(Category.SCRIPT)]
     text = template.render(
         changes=changes,
@@ -130,7 +121,8 @@ def render_script(plan: RemediationPlan) -> str:
 
 def _change(item: RemediationItem) -> _Change:
     assert item.proposed is not None  # script items always carry a proposal
-    common = dict(
+    change = _Change(
+        "contact",
         user_id=ps_quote(item.user_id),
         upn=ps_quote(item.upn),
         field=ps_quote(item.field),
@@ -138,8 +130,8 @@ def _change(item: RemediationItem) -> _Change:
         proposed=ps_quote(item.proposed),
     )
     if item.method_id is not None:
-        return _Change("authentication_phone", **common, method_id=ps_quote(item.method_id))
-    return _Change("contact", **common, property=ps_quote(item.attribute or ""), index=item.index or 0)
+        return replace(change, kind="authentication_phone", method_id=ps_quote(item.method_id))
+    return replace(change, property=ps_quote(item.attribute or ""), index=item.index or 0)
 
 
 def _only_quoted(value: object) -> object:

@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sspr_audit.audit import phones
 from sspr_audit.audit.emails import EmailCheck
@@ -153,7 +154,7 @@ def _phone_item(user: User, check: PhoneCheck, sharers: Counter[str], policy: Po
     proposed = an.suggestion if not held_back else None
     why = _phone_why(an, others, fixed_line, held_back, policy)
     synced = user.on_premises_sync_enabled is True
-    base = dict(
+    base: dict[str, Any] = dict(
         user_id=user.id,
         upn=user.user_principal_name,
         display_name=user.display_name,
@@ -251,7 +252,7 @@ def _email_item(user: User, check: EmailCheck) -> RemediationItem | None:
     other_mails = check.field.startswith("otherMails[")
     where = _OTHER_MAILS_WHERE if other_mails else WHO_USER
     index = int(check.field[len("otherMails[") : -1]) if other_mails else None
-    base = dict(
+    base: dict[str, Any] = dict(
         user_id=user.id,
         upn=user.user_principal_name,
         display_name=user.display_name,

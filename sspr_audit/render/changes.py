@@ -101,22 +101,15 @@ def to_json(changes: RunChanges) -> dict:
 
 def render_html(changes: RunChanges) -> str:
     """A self-contained HTML page of the changes: no script, the report's style allowed by its hash."""
-    from importlib import resources
-
-    from jinja2 import Environment, StrictUndefined
     from markupsafe import Markup
 
     from sspr_audit import __version__
+    from sspr_audit.render import templates
     from sspr_audit.render.html import csp_hash
     from sspr_audit.render.trend import history_view
 
-    templates = resources.files("sspr_audit.templates")
-    css = templates.joinpath("report.css").read_text(encoding="utf-8")
-    env = Environment(
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
-    )
-    template = env.from_string(templates.joinpath("diff.html.j2").read_text(encoding="utf-8"))
-    return template.render(
+    css = templates.text("report.css")
+    return templates.template("diff.html.j2").render(
         c=changes,
         h=history_view(changes, cap=None),
         version=__version__,

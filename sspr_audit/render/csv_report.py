@@ -19,10 +19,14 @@ import csv
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.render.summary import ordered_findings
+
+if TYPE_CHECKING:
+    from sspr_audit.history.compare import RunChanges
 
 COLUMNS = (
     "rule",
@@ -54,8 +58,8 @@ def neutralise(value: str | None) -> str:
     return f"'{value}" if head.startswith(_FORMULA_STARTS) else value
 
 
-def render(result: AuditResult, path: Path) -> Path:
-    """Write the findings CSV to ``path`` atomically (owner-only)."""
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
+    """Write the findings CSV to ``path`` atomically (owner-only); one row per finding, so no changes."""
     path = Path(path)
     users = {u.user.id: u for u in result.users}
     with atomic_writer(path, "w") as out:

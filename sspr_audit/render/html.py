@@ -13,13 +13,14 @@ import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
+from sspr_audit.history.compare import RunChanges
+from sspr_audit.render import templates
 from sspr_audit.render.html_data import payload, rule_rows, script_json
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
@@ -40,26 +41,15 @@ class Segment:
     width: float
 
 
-def render(result: AuditResult, path: Path) -> Path:
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the HTML report to ``path`` atomically (owner-only)."""
-    from jinja2 import Environment, StrictUndefined
     from markupsafe import Markup
 
     path = Path(path)
     summary = summarize(result)
-    css = _asset("report.css")
-    js = _asset("report.js")
-    env = Environment(
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=capped,  # no value shown whole past 20,000 characters
-    )
-    env.filters["num"] = lambda n: f"{n:,}"
-    env.filters["pct"] = lambda p: "n/a" if p is None else f"{p:.1f}%"
-    template = env.from_string(_asset("report.html.j2"))
+    css = templates.text("report.css")
+    js = templates.text("report.js")
+    template = templates.template("report.html.j2", finalize=capped)  # no value shown whole past 20,000 characters
     users = ordered_users(result)
     data = payload(result, users, ordered_findings(result))
     context = {
@@ -83,7 +73,7 @@ def render(result: AuditResult, path: Path) -> Path:
         "rules": sorted(result.rules, key=lambda r: r.id),
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
-        "history": history_view(result.changes),
+        "history": history_view(changes),
         "timeline": timeline_view(result, summary, users),
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
     }
@@ -131,10 +121,6 @@ def severity_bars(summary: Summary) -> list[Segment]:
         Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
         for c in summary.severity_counts
     ]
-
-
-def _asset(name: str) -> str:
-    return resources.files("sspr_audit.templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def _host(endpoint: str) -> str:

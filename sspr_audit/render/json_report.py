@@ -14,13 +14,14 @@ from typing import IO, Any
 from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.files import atomic_writer
+from sspr_audit.history.compare import RunChanges
 from sspr_audit.render.changes import to_json as changes_json
 from sspr_audit.render.summary import Summary, ordered_findings, ordered_users, summarize
 
 SCHEMA_VERSION = 1
 
 
-def render(result: AuditResult, path: Path) -> Path:
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the JSON report to ``path`` atomically (owner-only)."""
     path = Path(path)
     summary = summarize(result)
@@ -40,7 +41,7 @@ def render(result: AuditResult, path: Path) -> Path:
             },
             "summary": _summary(summary),
             "timeline": [_timeline(p) for p in result.timeline],
-            "changes": _changes(result),
+            "changes": _changes(changes),
             "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         }
         out.write(_dumps(head)[:-1])
@@ -50,11 +51,11 @@ def render(result: AuditResult, path: Path) -> Path:
     return path
 
 
-def _changes(result: AuditResult) -> dict[str, Any] | None:
+def _changes(changes: RunChanges | None) -> dict[str, Any] | None:
     """Changes since the tenant's last recorded run; null when there is none (or no history is kept)."""
-    if result.changes is None or result.changes.first_run:
+    if changes is None or changes.first_run:
         return None
-    return changes_json(result.changes)
+    return changes_json(changes)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

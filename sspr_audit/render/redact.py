@@ -1,8 +1,9 @@
 """Mask phone numbers and email addresses in an audit result (``--redact``).
 
 Reports that travel widely (to managers, into tickets) should not carry
-everyone's private numbers. Redaction rewrites the :class:`AuditResult`
-before any renderer runs, so every format is covered by the same code.
+everyone's private numbers. Redaction rewrites the :class:`AuditResult`, and
+the changes since the last run shown beside it, before any renderer runs, so
+every format is covered by the same code.
 
 What is kept, and why:
 
@@ -36,9 +37,10 @@ from sspr_audit.audit.results import AuditResult, Finding, UncountedMethod, Usab
 from sspr_audit.snapshot.models import AuthMethod, SourceStatus, User
 
 if TYPE_CHECKING:
-    from sspr_audit.history.compare import StoredFinding
+    from sspr_audit.history.compare import RunChanges, StoredFinding
 
 _AnyFinding = TypeVar("_AnyFinding", "Finding", "StoredFinding")
+_Text = TypeVar("_Text", str, str | None)
 
 MASK = "*"
 # Evidence fields (Finding.field, UsableMethod.field) that hold a phone number or an email address.
@@ -80,6 +82,11 @@ def mask_email(value: str) -> str:
 
 def redact_result(result: AuditResult) -> AuditResult:
     """``result`` with every phone number and email address (other than UPNs) masked."""
+    return redact(result, None)[0]
+
+
+def redact(result: AuditResult, changes: RunChanges | None) -> tuple[AuditResult, RunChanges | None]:
+    """``result`` and the ``changes`` since the last run, masked alike: one value gets one mask everywhere."""
     upns = frozenset(r.user.user_principal_name.casefold() for r in result.users)
     tables: dict[str, _Table] = {}
     users = []
@@ -98,21 +105,18 @@ def redact_result(result: AuditResult) -> AuditResult:
                 loses_sspr_because=table.text(r.loses_sspr_because),
             )
         )
-    findings = tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in result.findings)
+
+    def masked(findings: tuple[_AnyFinding, ...]) -> tuple[_AnyFinding, ...]:
+        return tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in findings)
+
+    findings = masked(result.findings)  # first: their values are then masked alike in the changes
     tenant_table = _Table(upns)
-    sources = tuple(_source(s, tenant_table) for s in result.tenant.sources)
-    changes = result.changes
+    tenant = replace(result.tenant, sources=tuple(_source(s, tenant_table) for s in result.tenant.sources))
     if changes is not None:
         changes = replace(
-            changes,
-            **{
-                name: tuple(_finding(f, tables.get(f.user_id or "") or _Table(upns)) for f in getattr(changes, name))
-                for name in ("new_findings", "resolved_findings")
-            },
+            changes, new_findings=masked(changes.new_findings), resolved_findings=masked(changes.resolved_findings)
         )
-    return replace(
-        result, tenant=replace(result.tenant, sources=sources), users=tuple(users), findings=findings, changes=changes
-    )
+    return replace(result, tenant=tenant, users=tuple(users), findings=findings), changes
 
 
 class _Table:
@@ -141,10 +145,9 @@ class _Table:
             return self._remembered[value]
         masked = self._remembered[value] = mask_phone(value, self.region)
         analysis = phones.analyze(value, self.region)  # the engine's own call, so usually cached
-        spellings = {value, value.strip(), repr(value)[1:-1], _digits(value), analysis.e164, analysis.suggestion}
-        if analysis.e164:
-            spellings.add(analysis.e164[1:])
-        spellings.discard(None)
+        e164 = analysis.e164 or ""
+        candidates = (value, value.strip(), repr(value)[1:-1], _digits(value), e164, e164[1:], analysis.suggestion)
+        spellings = {spelling for spelling in candidates if spelling}
         for spelling in spellings:
             if len(_digits(spelling)) >= _MIN_TEXT_DIGITS:
                 self.masks.setdefault(spelling, masked)
@@ -171,7 +174,7 @@ class _Table:
         known = self.masks.get(value) or self.masks.get(value.strip())
         return known if known is not None else self.text(value)
 
-    def text(self, value: str | None) -> str | None:
+    def text(self, value: _Text) -> _Text:
         """Free text with every known spelling, then anything number- or address-shaped, masked."""
         if not value:
             return value
@@ -222,13 +225,16 @@ def _uncounted(m: UncountedMethod, table: _Table) -> UncountedMethod:
 def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
     """A finding, or a finding as the run history stores it (no suggestion), with its values masked."""
     table.evidence(f.field, f.value)
-    masked = {"message": table.text(f.message), "value": table.value(f.value)}
+    message, value = table.text(f.message), table.value(f.value)
     if isinstance(f, Finding):
-        masked["suggestion"] = table.value(f.suggestion)
-        masked["advice"] = table.text(f.advice) or ""
-    if all(getattr(f, name) == text for name, text in masked.items()):
-        return f  # most findings quote no number or address: spare the copy
-    return replace(f, **masked)
+        suggestion = table.value(f.suggestion)
+        advice = table.text(f.advice) or ""
+        if (message, value, suggestion, advice) == (f.message, f.value, f.suggestion, f.advice):
+            return f  # most findings quote no number or address: spare the copy
+        return replace(f, message=message, value=value, suggestion=suggestion, advice=advice)
+    if (message, value) == (f.message, f.value):
+        return f
+    return replace(f, message=message, value=value)
 
 
 def _source(s: SourceStatus, table: _Table) -> SourceStatus:

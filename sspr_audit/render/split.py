@@ -25,8 +25,8 @@ from pathlib import Path
 
 from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, regroup_timeline, share, tally
 from sspr_audit.errors import InputError
-from sspr_audit.files import ensure_private_dir
-from sspr_audit.render import default_stem
+from sspr_audit.files import ensure_private_dir, is_windows_device_name
+from sspr_audit.render import check_stem, default_stem
 from sspr_audit.render.summary import NO_DEPARTMENT
 
 SPLIT_BY = ("department", "manager")
@@ -37,7 +37,6 @@ _REHASH_ROUNDS = 8  # a clash after this many salted hashes is a bug, not a name
 _BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-manager", NO_MANAGER)}
 _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
-_WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)")
 _INDEX_COLUMNS = (
     ("Group", 34),
     ("Manager id", 38),
@@ -71,7 +70,7 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
 
     if by not in SPLIT_BY:
         raise InputError(f"cannot split by {by!r}; choose {' or '.join(SPLIT_BY)}")
-    stem = default_stem(result) if stem is None else _check_stem(stem)
+    stem = default_stem(result) if stem is None else check_stem(stem)
     out_dir = ensure_private_dir(Path(out_dir))
     groups = _groups(result.users, by)
     _name_files(groups, by)
@@ -89,7 +88,7 @@ def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str
     index = out_dir / f"{stem}_index.xlsx"
     xlsx.render_table(
         index,
-        f"SSPR readiness by {by}: {result.tenant.display_name}",
+        f"SSPR readiness by {by}: {result.tenant.label}",
         "Groups",
         _INDEX_COLUMNS,
         rows,
@@ -103,8 +102,8 @@ def safe_name(name: str, key: str | None = None) -> str:
     text = unicodedata.normalize("NFC", name)
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C")  # control and format (bidi) characters
     text = re.sub(r"-{2,}", "-", _NOT_NAME.sub("-", text)).strip("-._ ")
-    head, dot, tail = text.partition(".")
-    if _WINDOWS_RESERVED.fullmatch(head):  # Windows reserves these names whatever the extension
+    if is_windows_device_name(text):
+        head, dot, tail = text.partition(".")
         text = f"{head}_{dot}{tail}"
     if len(text.encode("utf-8")) > NAME_MAX_BYTES or not text:
         text = _with_hash(text, name if key is None else key)
@@ -116,15 +115,6 @@ def _with_hash(text: str, key: str) -> str:
     room = NAME_MAX_BYTES - _HASH_LENGTH - 1
     cut = text.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("-._ ")
     return f"{cut or 'group'}-{_hash(key)}"
-
-
-def _check_stem(stem: str) -> str:
-    if safe_name(stem) != stem:
-        raise InputError(
-            f"report name {stem!r} is not a plain file name: use letters, digits, '-', '_' and '.',"
-            f" at most {NAME_MAX_BYTES} bytes"
-        )
-    return stem
 
 
 def _groups(users: Iterable[UserResult], by: str) -> list[_Group]:
@@ -176,8 +166,8 @@ def _index_row(g: _Group, findings: tuple[Finding, ...], file_name: str) -> list
     in_scope, ready = tally(r.status for r in g.users)
     severities = Counter(f.severity for f in findings)
     percent = share(ready, in_scope)
-    percent = "n/a" if percent is None else percent
-    return [g.name, g.manager_id, len(g.users), in_scope, ready, percent, *(severities[s] for s in Severity), file_name]
+    shown: str | float = "n/a" if percent is None else percent
+    return [g.name, g.manager_id, len(g.users), in_scope, ready, shown, *(severities[s] for s in Severity), file_name]
 
 
 def _fold(part: str) -> str:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, TimelinePoint, UserResult, share, tally
+from sspr_audit.history.compare import finding_order
 from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus, User
 
 NO_DEPARTMENT = "(no department)"
@@ -207,19 +208,7 @@ def ordered_users(result: AuditResult) -> tuple[UserResult, ...]:
 
 def ordered_findings(result: AuditResult) -> tuple[Finding, ...]:
     """Findings in report order: most severe first, then rule, user, field."""
-    return tuple(sorted(result.findings, key=_finding_key))
-
-
-def _finding_key(f: Finding) -> tuple:
-    return (
-        -f.severity.rank,
-        f.rule,
-        (f.upn or "").casefold(),
-        f.user_id or "",
-        f.field or "",
-        f.value or "",
-        f.message,
-    )
+    return tuple(sorted(result.findings, key=finding_order))
 
 
 def display_name(user: User) -> str:
@@ -249,7 +238,7 @@ def summarize(result: AuditResult) -> Summary:
     by_status = Counter(u.status for u in users)
     in_scope, ready = tally(u.status for u in users)
     return Summary(
-        tenant_name=result.tenant.display_name or (result.tenant.verified_domains or ("",))[0] or result.tenant.id,
+        tenant_name=result.tenant.label,
         users_total=len(users),
         users_in_scope=in_scope,
         users_ready=ready,

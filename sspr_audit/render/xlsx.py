@@ -247,7 +247,7 @@ def excel_datetime(iso: str) -> datetime | str:
     return moment
 
 
-def render(result: AuditResult, path: Path) -> Path:
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the workbook to ``path`` atomically (owner-only)."""
     path = Path(path)
     summary = summarize(result)
@@ -255,8 +255,8 @@ def render(result: AuditResult, path: Path) -> Path:
     wb = _workbook(f"SSPR readiness: {summary.tenant_name}", result.generated_at)
     try:
         _summary_sheet(_Sheet(wb, "Summary"), result, summary)
-        if result.changes is not None:
-            _changes_sheet(_Sheet(wb, "Changes"), result.changes)
+        if changes is not None:
+            _changes_sheet(_Sheet(wb, "Changes"), changes)
         if result.timeline:
             _timeline_sheet(_Sheet(wb, "Timeline"), result, users)
         _findings_sheet(_Sheet(wb, "Findings"), result, users)
@@ -362,15 +362,17 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     else:
         percent = sheet.number(s.ready_percent / 100, "0.0%")
     sheet.append(["Ready (%)", percent, s.ready_label])
-    for p in result.timeline:
-        sheet.append([f"Can reset from {p.when}", _share(sheet, p.share), timeline_line(p)])
+    for point in result.timeline:
+        sheet.append([f"Can reset from {point.when}", _share(sheet, point.share), timeline_line(point)])
     for assumption in result.assumptions:
         sheet.append(["Assumed", None, assumption])
-    for c in s.status_counts:
-        sheet.append([sheet.filled(c.status.value, STATUS_FILLS), c.count, c.label])
+    for status in s.status_counts:
+        sheet.append([sheet.filled(status.status.value, STATUS_FILLS), status.count, status.label])
     sheet.append(["Findings", s.findings_total, None])
-    for c in s.severity_counts:
-        sheet.append([sheet.filled(c.severity.value, SEVERITY_FILLS), c.count, f"{c.label} findings"])
+    for severity in s.severity_counts:
+        sheet.append(
+            [sheet.filled(severity.severity.value, SEVERITY_FILLS), severity.count, f"{severity.label} findings"]
+        )
     sheet.append(
         ["Administrators", len(s.admins), f"{sum(1 for a in s.admins if a.status.can_reset)} of them could reset today"]
     )

@@ -29,6 +29,11 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names in order; None for any other class."""
+    return tuple(f.name for f in _fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def to_dict(obj: Any) -> Any:
     """A dataclass tree as plain JSON-ready values (tuples become lists)."""
     cls = obj.__class__
@@ -36,7 +41,7 @@ def to_dict(obj: Any) -> Any:
         return obj
     names = _FIELD_NAMES.get(cls, ())
     if names == ():
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in _fields(cls)) if dataclasses.is_dataclass(cls) else None
+        names = _FIELD_NAMES[cls] = _field_names(cls)
     if names is not None:
         return {name: to_dict(getattr(obj, name)) for name in names}
     if cls is tuple or cls is list:
@@ -220,7 +225,7 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
             raise _Problem(place, f"expected a list, got {_kind(value)}")
         item_tp = typing.get_args(tp)[0]
         return tuple(_decode(item_tp, item, f"{place}[{i}]") for i, item in enumerate(value))
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _decode_dataclass(tp, value, place)
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:

@@ -162,6 +162,11 @@ class Tenant:
         """The status of one data source, or None when it was not recorded."""
         return next((s for s in self.sources if s.source == name), None)
 
+    @property
+    def label(self) -> str:
+        """The name people know the tenant by: its display name, else its first verified domain, else its id."""
+        return self.display_name or next(iter(self.verified_domains), "") or self.id
+
 
 @dataclass(frozen=True, slots=True)
 class AuthMethod:

@@ -1,0 +1,93 @@
+"""Pipelining: who needs the per-user call while users and report rows arrive, and the report's pace."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+from aiohttp import web
+
+from sspr_audit.collect.plan import MethodsPlan
+from sspr_audit.collect.throttle import WindowPacer
+from sspr_audit.snapshot.models import SourceState
+from tests.builders.graph import FakeGraph, run
+
+REPORT = "/reports/authenticationMethods/userRegistrationDetails"
+
+
+def row(user_id: str, *methods: str) -> dict:
+    return {"id": user_id, "methodsRegistered": list(methods), "isSsprRegistered": bool(methods)}
+
+
+def planned() -> tuple[MethodsPlan, list[str]]:
+    needed: list[str] = []
+    return MethodsPlan(needed.append), needed
+
+
+def test_a_user_is_decided_once_its_listing_and_its_row_are_both_in():
+    plan, needed = planned()
+    plan.rows([row("a", "microsoftAuthenticatorPush"), row("b", "mobilePhone")])
+    plan.users([{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "b"}])
+    assert needed == ["b"]  # a's row spares the call; c has no row yet; b listed twice, asked once
+    plan.users_finished()
+    assert not plan.enough.is_set()  # c still waits for its row
+    plan.rows([row("c", "email"), row("disabled-user", "mobilePhone")])
+    assert needed == ["b", "c"] and plan.needed == 2
+    assert plan.enough.is_set()  # every listed user has its row: the report need not go on
+
+
+def test_without_the_report_every_user_is_needed_whatever_rows_came_before():
+    plan, needed = planned()
+    plan.rows([row("a", "fido2")])
+    plan.users([{"id": "a"}, {"id": "b"}])
+    assert needed == []
+    plan.report_finished(read=False)  # refused or failed half way
+    plan.users([{"id": "c"}])
+    assert needed == ["a", "b", "c"]
+
+
+def test_users_without_a_row_once_the_report_is_done_are_needed():
+    plan, needed = planned()
+    plan.users([{"id": "a"}])
+    plan.rows([row("b", "fido2")])
+    plan.report_finished(read=True)
+    plan.users([{"id": "b"}, {"id": "c"}])
+    assert needed == ["a", "c"]
+
+
+def test_the_report_pacer_keeps_five_answers_in_any_ten_seconds():
+    now = [100.0]
+    pacer = WindowPacer(5, 10.0, margin=0.05, clock=lambda: now[0])
+    for step in range(5):
+        assert pacer.delay() == 0
+        now[0] += 0.1 * step
+        pacer.answered()
+    assert abs(pacer.delay() - (100.0 + 10.05 - now[0])) < 1e-9
+    now[0] = 110.06
+    assert pacer.delay() == 0
+
+
+def test_the_report_stops_once_every_listed_user_has_its_row():
+    graph = FakeGraph(users=3)
+    listed = asyncio.Event()
+    calls: collections.Counter[str] = collections.Counter()
+
+    async def users(request: web.Request) -> web.Response:
+        listed.set()
+        return web.json_response({"value": graph.users})
+
+    async def report(request: web.Request) -> web.Response:
+        page = request.query.get("$skiptoken", "first")
+        calls[page] += 1
+        await listed.wait()
+        await asyncio.sleep(0.05)  # the listing reaches the collector first
+        rows = [row(u["id"], "mobilePhone") for u in graph.users] + [row("disabled", "email")]
+        return web.json_response({"value": rows, "@odata.nextLink": f"http://{request.host}/v1.0{REPORT}?$skiptoken=2"})
+
+    graph.hooks["/users"] = users
+    graph.hooks[REPORT] = report
+    snapshot, stats = run(graph)
+    assert calls == {"first": 1}  # the next page could only hold rows of users not listed
+    assert snapshot.tenant.source("registration_details").state == SourceState.READ
+    assert all(u.registration is not None and u.methods is not None for u in snapshot.users)
+    assert stats.users_to_fetch == 3 and set(graph.method_calls.values()) == {1}

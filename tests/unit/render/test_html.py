@@ -1,0 +1,236 @@
+"""The HTML report, parsed back with the standard library's HTML parser."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sspr_audit.audit.results import Severity
+from sspr_audit.render import html
+from sspr_audit.render.summary import SOURCE_LOSSES
+from tests.builders.results import (
+    FORMULAS,
+    RULES,
+    XSS_IMG,
+    XSS_SCRIPT,
+    audit_result,
+    bulk_result,
+    rule,
+    sample_result,
+    sample_users,
+    user,
+    user_result,
+)
+
+URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+class Page(HTMLParser):
+    """Every element with its attributes, the text of each script and style, and the visible text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.styles: list[str] = []
+        self.text: list[str] = []
+        self.ids: set[str] = set()
+        self._raw: tuple[str, dict[str, str | None]] | None = None
+        self._buffer: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.elements.append((tag, attributes))
+        if attributes.get("id"):
+            self.ids.add(attributes["id"] or "")
+        if tag in ("script", "style"):
+            self._raw = (tag, attributes)
+            self._buffer = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._raw and tag == self._raw[0]:
+            content = "".join(self._buffer)
+            if tag == "script":
+                self.scripts.append((self._raw[1], content))
+            else:
+                self.styles.append(content)
+            self._raw = None
+
+    def handle_data(self, data: str) -> None:
+        (self._buffer if self._raw else self.text).append(data)
+
+    def tags(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.elements if tag == name]
+
+    def data(self) -> dict:
+        (content,) = [text for attrs, text in self.scripts if attrs.get("id") == "data"]
+        return json.loads(content)
+
+
+def render(result, tmp_path: Path, name: str = "report.html") -> tuple[Page, str]:
+    path = html.render(result, tmp_path / name)
+    raw = path.read_text(encoding="utf-8")
+    return Page(raw), raw
+
+
+def csp_hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def test_hostile_names_stay_text(tmp_path):
+    page, raw = render(sample_result(), tmp_path)
+    assert page.tags("img") == []
+    assert [attrs for attrs, _ in page.scripts] == [{"type": "application/json", "id": "data"}, {}]
+    assert "onerror" not in {k for _, attrs in page.elements for k in attrs}
+    names = {u[1] for u in page.data()["u"]}
+    strings = page.data()["s"]
+    assert {XSS_IMG, XSS_SCRIPT, *FORMULAS[:1]} <= {strings[i] for i in names if i is not None}
+    data_raw = raw.split('<script type="application/json" id="data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data_raw and ">" not in data_raw and "&" not in data_raw
+
+
+def test_line_and_paragraph_separators_are_escaped(tmp_path):
+    ur = user_result(user("sep@contoso.example", display_name="a\u2028b\u2029c"))
+    page, raw = render(audit_result((ur,)), tmp_path)
+    assert "\u2028" not in raw and "\u2029" not in raw
+    data = page.data()
+    assert data["s"][data["u"][0][1]] == "a\u2028b\u2029c"
+
+
+def test_csp_allows_only_the_inline_script_and_style_by_hash(tmp_path):
+    page, _ = render(sample_result(), tmp_path)
+    (meta,) = [m for m in page.tags("meta") if m.get("http-equiv") == "Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in (meta["content"] or "").split(";"))
+    assert directives["default-src"] == "'none'"
+    (script,) = [text for attrs, text in page.scripts if not attrs]
+    (style,) = page.styles
+    assert directives["script-src"] == f"'{csp_hash(script)}'"
+    assert directives["style-src"] == f"'{csp_hash(style)}'"
+    assert "unsafe" not in (meta["content"] or "")
+
+
+def test_nothing_is_loaded_and_only_doc_links_are_urls(tmp_path):
+    result = sample_result()
+    page, _ = render(result, tmp_path)
+    assert not any("src" in attrs for _, attrs in page.elements)
+    assert page.tags("link") == [] and page.tags("iframe") == [] and page.tags("object") == []
+    doc_urls = {r.doc_url for r in RULES} | {p.source for p in result.timeline}
+    links = [a["href"] for a in page.tags("a")]
+    assert doc_urls <= set(links)
+    for tag, attrs in page.elements:
+        for name, value in attrs.items():
+            if value and URL.search(value):
+                assert (tag, name, value in doc_urls) == ("a", "href", True)
+    # Directory text may hold a URL (shown as text, never loaded); the report's own text holds none.
+    without_urls = tuple(
+        replace(u, user=replace(u.user, display_name="Plain")) if URL.search(u.user.display_name or "") else u
+        for u in result.users
+    )
+    plain, _ = render(replace(result, users=without_urls), tmp_path, "plain.html")
+    assert not any(URL.search(t) for t in plain.text)
+    for attrs, text in page.scripts:
+        if not attrs:
+            assert not URL.search(text)
+    assert not any(URL.search(s) or "url(" in s for s in page.styles)
+
+
+def test_doc_link_only_for_web_urls(tmp_path):
+    rules = (rule("SSPR001", "No SSPR method", Severity.CRITICAL, doc_url="javascript:alert(1)"),)
+    page, _ = render(audit_result(sample_users(), rules=rules), tmp_path)
+    assert not any("javascript:" in (a["href"] or "") for a in page.tags("a"))
+    assert "rule-SSPR001" in page.ids
+
+
+def test_data_holds_every_user_once_and_findings_point_at_them(tmp_path):
+    result = sample_result()
+    page, _ = render(result, tmp_path)
+    data = page.data()
+    s = data["s"]
+    upns = [s[u[0]] for u in data["u"]]
+    assert sorted(upns) == sorted(u.user.user_principal_name for u in result.users)
+    assert len(set(upns)) == len(upns) == 10
+    assert upns == sorted(upns)
+    assert len(data["f"]) == len(result.findings)
+    rendered = sorted(
+        (data["r"][f[0]][0], data["sv"][f[1]][0], s[data["u"][f[2]][0]] if f[2] >= 0 else None, s[f[5]])
+        for f in data["f"]
+    )
+    assert rendered == sorted((f.rule, f.severity.value, f.upn, f.message) for f in result.findings)
+    statuses = [st for st, _ in data["st"]]
+    alex = data["u"][upns.index("alex.wilber@contoso.example")]
+    assert statuses[alex[5]] == "ready_unverified"
+    method = alex[10][0]
+    assert (s[method[0]], method[1], s[method[2]], s[method[3]]) == ("mobile_phone", 1, "mobilePhone", "+1 4251234567")
+
+
+def test_summary_sections_show_counts_admins_notices_policy_and_rules(tmp_path):
+    result = sample_result()
+    page, _ = render(result, tmp_path)
+    text = " ".join(" ".join(page.text).split())
+    assert "50.0%" in text  # 4 of 8 users in scope: ready, ready_unverified, at_risk
+    assert "4 of 8 users in SSPR scope" in text
+    assert SOURCE_LOSSES["registration_details"] in text
+    assert SOURCE_LOSSES["on_premises_sync"] in text
+    upns = [s["s"][u[0]] for s in [page.data()] for u in s["u"]]
+    admin_buttons = {b["data-user"] for b in page.tags("button") if b.get("data-user")}
+    assert str(upns.index("megan.bowen@contoso.example")) in admin_buttons
+    assert str(upns.index("nestor.wilke@contoso.example")) in admin_buttons
+    assert "Helpdesk Administrator (eligible, via group Helpdesk admins)" in text
+    for setting in result.policy:
+        assert f"{setting.name} {setting.value} {setting.origin}" in text
+    assert result.policy_source in text
+    for r in RULES:
+        assert f"rule-{r.id}" in page.ids
+        assert r.why in text and r.fix in text
+    assert f"johanna.lorenz@contoso.example {FORMULAS[0]} (failed): HTTP 503 after 3 retries" in text
+    assert "(no department)" in text
+
+
+def test_tables_are_filled_client_side_with_sortable_headers(tmp_path):
+    page, _ = render(sample_result(), tmp_path)
+    assert {"ft", "ut", "ft-q", "ft-sev", "ft-rule", "ft-st", "ft-pager", "ut-pager", "detail"} <= page.ids
+    sort_buttons = [b for b in page.tags("button") if b.get("class") == "sort"]
+    assert len(sort_buttons) == 10 + 10
+    severity_options = [o["value"] for o in page.tags("option")][:6]
+    assert severity_options == ["", "0", "1", "2", "3", "4"]
+
+
+def test_large_tenant_is_embedded_not_drawn(tmp_path):
+    page, raw = render(bulk_result(2000), tmp_path)
+    small, _ = render(bulk_result(200), tmp_path, "small.html")
+    assert len(page.data()["u"]) == 2000
+    assert len(page.data()["f"]) == 200
+    assert len(page.tags("tr")) == len(small.tags("tr")) < 60  # the DOM does not grow with the tenant
+    assert len(raw) < 2000 * 200
+
+
+def test_output_is_deterministic(tmp_path):
+    first = html.render(sample_result(), tmp_path / "a.html").read_bytes()
+    second = html.render(sample_result(), tmp_path / "b.html").read_bytes()
+    assert first == second
+    reordered = sample_result()
+    reordered = replace(reordered, users=reordered.users[::-1], findings=reordered.findings[::-1])
+    assert html.render(reordered, tmp_path / "c.html").read_bytes() == first
+
+
+@pytest.mark.parametrize("generated_at", ["2025-03-04T05:06:07Z", "2026-01-01T00:00:00Z"])
+def test_generated_at_comes_from_the_result(tmp_path, generated_at):
+    page, _ = render(sample_result(generated_at=generated_at), tmp_path)
+    assert any(t.get("datetime") == generated_at for t in page.tags("time"))
+
+
+def test_file_is_owner_only(tmp_path):
+    path = html.render(sample_result(), tmp_path / "r.html")
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,165 @@
+"""The Excel report, read back with openpyxl and as the raw sheet XML."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from sspr_audit.audit.results import Severity
+from sspr_audit.render import xlsx
+from tests.builders.results import FORMULAS, audit_result, finding, sample_result, user, user_result
+
+SHEETS = ["Summary", "Timeline", "Findings", "Users", "Admins", "Rules"]
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    path = xlsx.render(sample_result(), tmp_path / "report.xlsx")
+    return path, openpyxl.load_workbook(path)
+
+
+def header(ws) -> list[str]:
+    return [c.value for c in ws[1]]
+
+
+def rows(ws) -> list[dict]:
+    names = header(ws)
+    return [dict(zip(names, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_sheets_headers_and_one_row_per_finding(workbook):
+    _, wb = workbook
+    assert wb.sheetnames == SHEETS
+    findings = wb["Findings"]
+    assert header(findings)[:12] == [
+        "Rule",
+        "Severity",
+        "Status",
+        "UPN",
+        "Display name",
+        "Department",
+        "Manager",
+        "Field",
+        "Value",
+        "Message",
+        "Suggestion",
+        "Rule title",
+    ]
+    assert {
+        "UPN",
+        "Display name",
+        "Department",
+        "Manager",
+        "User type",
+        "Admin",
+        "Status",
+        "Reason",
+        "Usable methods",
+        "Required",
+        "Synced",
+        "Collection",
+    } <= set(header(wb["Users"]))
+    result = sample_result()
+    found = rows(findings)
+    assert len(found) == len(result.findings)
+    assert found[0]["Severity"] == "critical" and found[-1]["Severity"] == "info"
+    megan = next(r for r in found if r["UPN"] == "megan.bowen@contoso.example")
+    assert (megan["Rule"], megan["Status"], megan["Field"], megan["Value"], megan["Rule title"]) == (
+        "SSPR002",
+        "not_ready",
+        "methods",
+        "1",
+        "Admin has fewer than two methods",
+    )
+    assert len(rows(wb["Users"])) == 10
+    admins = rows(wb["Admins"])
+    assert [(a["UPN"], a["Eligible only"], a["Usable methods"], a["Required"]) for a in admins] == [
+        ("megan.bowen@contoso.example", "no", 1, 2),
+        ("nestor.wilke@contoso.example", "yes", 2, 2),
+    ]
+    assert [r["Rule"] for r in rows(wb["Rules"])] == ["EML001", "PHN001", "SSPR001", "SSPR002", "TEN001"]
+
+
+def test_header_frozen_filtered_and_styled(workbook):
+    _, wb = workbook
+    for ws in wb:
+        assert ws.freeze_panes == "A2"
+        last = openpyxl.utils.get_column_letter(ws.max_column)
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
+        assert all(c.font.bold for c in ws[1])
+        assert ws.column_dimensions["A"].width > 10
+
+
+def test_dates_are_real_datetimes(workbook):
+    _, wb = workbook
+    summary = {r["Item"]: r["Value"] for r in rows(wb["Summary"])}
+    assert summary["Report generated (UTC)"] == datetime(2025, 3, 4, 5, 6, 7)
+    assert summary["Data collected (UTC)"] == datetime(2025, 3, 4, 4, 0, 0)
+    assert summary["Ready (%)"] == pytest.approx(0.5)
+
+
+def test_severity_cells_are_coloured(workbook):
+    _, wb = workbook
+    for row in wb["Findings"].iter_rows(min_row=2):
+        severity = row[1]
+        assert severity.fill.fgColor.rgb.endswith(xlsx.SEVERITY_FILLS[severity.value])
+
+
+def test_no_formula_from_directory_data(workbook):
+    path, wb = workbook
+    values = []
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                values.append(cell.value)
+    for text in (*FORMULAS, "=1+1", "=cmd|' /C calc'!A0", "\t+1 425"):
+        assert text in values
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert len(sheets) == len(SHEETS)
+        for name in sheets:
+            assert not re.search(rb"<f[ >/]", z.read(name))
+
+
+def test_illegal_characters_stripped_and_long_text_truncated(tmp_path):
+    long_value = "x" * 40_000
+    ur = user_result(user("odd@contoso.example", display_name="bad\x00\x07name\x1f"))
+    result = audit_result((ur,), (finding("PHN001", Severity.MEDIUM, ur, value=long_value),))
+    wb = openpyxl.load_workbook(xlsx.render(result, tmp_path / "odd.xlsx"))
+    assert rows(wb["Users"])[0]["Display name"] == "badname"
+    value = rows(wb["Findings"])[0]["Value"]
+    assert len(value) == xlsx.EXCEL_CELL_LIMIT
+    assert value.endswith(xlsx.TRUNCATED) and value.startswith("x" * 1000)
+
+
+def test_file_is_owner_only(workbook):
+    path, _ = workbook
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_error_literals_and_formulas_stay_text_in_every_column(tmp_path):
+    names = ("#N/A", "#DIV/0!", "=SUM(1,2)", "#REF!", "plain")
+    results = [user_result(user(f"u{i}@contoso.example", display_name=n, department=n)) for i, n in enumerate(names)]
+    wb = openpyxl.load_workbook(xlsx.render(audit_result(tuple(results), ()), tmp_path / "err.xlsx"))
+    cells = [c for row in wb["Users"].iter_rows(min_row=2) for c in row[1:3]]
+    assert {c.value for c in cells} == set(names)
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_timeline_sheet_lists_each_change_then_who_loses_sspr(tmp_path):
+    result = sample_result()
+    path = xlsx.render(result, tmp_path / "t.xlsx")
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Timeline"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("From", "Change", "Users in scope", "Can reset", "Share", "Lose SSPR")
+    assert rows[1][:6] == ("2027-02-01", "SMS and voice end", 8, 3, 0.375, 1)
+    assert rows[2][0] == "2027-02-01" and rows[2][6] == "adele.vance@contoso.example"
+    assert rows[3][:2] == ("2027-03-01", "Security questions retire") and len(rows) == 4
+    summary = {r[0]: r for r in openpyxl.load_workbook(path, read_only=True)["Summary"].iter_rows(values_only=True)}
+    assert summary["Verdicts as of"][1] == result.as_of
+    assert summary["Can reset from 1 February 2027"][1] == 0.375
+    assert summary["Assumed"][2].startswith("No telephony provider is declared")
