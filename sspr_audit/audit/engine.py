@@ -116,7 +116,9 @@ def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[Time
     for i, change in enumerate(book.upcoming()):
         ready = sum(a.timeline[i] for a in in_scope)
         points.append(
-            TimelinePoint(change.day, change.when, change.what, change.source, len(in_scope), ready, before - ready)
+            TimelinePoint(
+                change.day, change.when, change.title, change.what, change.source, len(in_scope), ready, before - ready
+            )
         )
         before = ready
     return tuple(points)

@@ -139,6 +139,7 @@ class TimelinePoint:
 
     date: str  # YYYY-MM-DD
     when: str  # as Microsoft states it: "1 February 2027", "March 2027"
+    title: str  # a few words: "SMS and voice end"
     change: str
     source: str  # the Microsoft Learn page
     users_in_scope: int
@@ -163,7 +164,7 @@ def regroup_timeline(points: tuple[TimelinePoint, ...], users: tuple[UserResult,
     for p in points:
         losing = sum(u.loses_sspr_on == p.date for u in in_scope)
         ready -= losing
-        regrouped.append(TimelinePoint(p.date, p.when, p.change, p.source, len(in_scope), ready, losing))
+        regrouped.append(TimelinePoint(p.date, p.when, p.title, p.change, p.source, len(in_scope), ready, losing))
     return tuple(regrouped)
 
 

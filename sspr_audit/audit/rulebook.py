@@ -27,6 +27,7 @@ class Change:
     """One announced change: from ``effective`` on, ``what`` applies to ``whom``."""
 
     key: str
+    title: str  # a few words for a chart or a console line
     effective: date  # the first day it applies (the 1st of the month when Microsoft names only a month)
     when: str  # as Microsoft states it: "5 October 2026", "March 2027"
     what: str
@@ -42,6 +43,7 @@ class Change:
 CHANGES: tuple[Change, ...] = (
     Change(
         DIRECTORY_DATA,
+        "directory contact data stops counting",
         date(2026, 10, 5),
         "5 October 2026",
         "SSPR accepts only explicitly registered methods: the directory properties mobilePhone, businessPhones"
@@ -51,6 +53,7 @@ CHANGES: tuple[Change, ...] = (
     ),
     Change(
         SMS_VOICE,
+        "SMS and voice end",
         date(2027, 2, 1),
         "1 February 2027",
         "Microsoft-provided SMS and voice end for SSPR, unless the tenant has a telephony provider",
@@ -59,6 +62,7 @@ CHANGES: tuple[Change, ...] = (
     ),
     Change(
         SECURITY_QUESTIONS,
+        "security questions retire",
         date(2027, 3, 1),
         "March 2027",
         "Security questions are retired for SSPR",
@@ -67,6 +71,7 @@ CHANGES: tuple[Change, ...] = (
     ),
     Change(
         SMS_VOICE_LATE,
+        "SMS and voice end for Global Administrators and external users",
         date(2027, 7, 1),
         "1 July 2027",
         "Microsoft-provided SMS and voice end for SSPR for Global Administrators and external users too, unless"

@@ -33,7 +33,7 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # cron mail and CI logs get whole lines
     statuses = Counter(u.status for u in result.users)
     severities = Counter(f.severity for f in result.findings)
     in_scope, can_reset = tally(statuses.elements())

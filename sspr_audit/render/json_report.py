@@ -77,6 +77,7 @@ def _timeline(p: TimelinePoint) -> dict[str, Any]:
     return {
         "date": p.date,
         "when": p.when,
+        "title": p.title,
         "change": p.change,
         "source": p.source,
         "users_in_scope": p.users_in_scope,

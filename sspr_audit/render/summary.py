@@ -196,8 +196,8 @@ def percent(value: float | None) -> str:
 def timeline_line(p: TimelinePoint) -> str:
     """One line per coming change: the day, the share that can still reset, and who loses SSPR."""
     return (
-        f"From {p.when}: {percent(p.share)} can reset ({p.users_ready:,} of {p.users_in_scope:,});"
-        f" {p.users_losing:,} lose SSPR. {p.change}."
+        f"From {p.when} ({p.title}): {percent(p.share)} can reset ({p.users_ready:,} of {p.users_in_scope:,}),"
+        f" {p.users_losing:,} lose SSPR"
     )
 
 

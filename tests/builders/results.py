@@ -295,8 +295,26 @@ def sample_result(**overrides: Any) -> AuditResult:
 
 
 SAMPLE_TIMELINE = (
-    TimelinePoint("2027-02-01", "1 February 2027", "SMS and voice end", "https://learn.microsoft.com/x", 8, 3, 1),
-    TimelinePoint("2027-03-01", "March 2027", "Security questions retire", "https://learn.microsoft.com/y", 8, 3, 0),
+    TimelinePoint(
+        "2027-02-01",
+        "1 February 2027",
+        "SMS and voice end",
+        "SMS and voice end",
+        "https://learn.microsoft.com/x",
+        8,
+        3,
+        1,
+    ),
+    TimelinePoint(
+        "2027-03-01",
+        "March 2027",
+        "questions retire",
+        "Security questions retire",
+        "https://learn.microsoft.com/y",
+        8,
+        3,
+        0,
+    ),
 )
 
 
