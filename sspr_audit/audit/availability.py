@@ -26,12 +26,9 @@ from sspr_audit.audit.method_policy import Availability, MethodAvailability, Use
 from sspr_audit.audit.results import UsableMethod
 
 _APP_CONFIGURATIONS = {
-    "microsoftAuthenticator": "MicrosoftAuthenticator",
-    "microsoftAuthenticatorPush": "MicrosoftAuthenticator",
-    "softwareOath": "SoftwareOath",
-    "softwareOneTimePasscode": "SoftwareOath",
-    "hardwareOath": "HardwareOath",
-    "hardwareOneTimePasscode": "HardwareOath",
+    sspr_methods.MOBILE_APP: "MicrosoftAuthenticator",
+    sspr_methods.SOFTWARE_OATH: "SoftwareOath",
+    sspr_methods.HARDWARE_OATH: "HardwareOath",
 }
 
 
@@ -52,7 +49,7 @@ def answer(m: UsableMethod, methods: UserMethods, required: int) -> Answer:
         return _office(methods.get("Voice"))
     if m.method == sspr_methods.EMAIL:
         return _one(methods.get("Email"), "Email")
-    if m.method == sspr_methods.MOBILE_APP:
+    if m.method in _APP_CONFIGURATIONS:
         return _app(m, methods, required)
     return Answer(Availability.AVAILABLE, "not governed by the authentication methods policy")
 
@@ -83,8 +80,7 @@ def _office(voice: MethodAvailability | None) -> Answer:
 
 
 def _app(m: UsableMethod, methods: UserMethods, required: int) -> Answer:
-    kind = m.field.rsplit(" ", 1)[-1].strip("()")
-    name = _APP_CONFIGURATIONS.get(kind, "MicrosoftAuthenticator")
+    name = _APP_CONFIGURATIONS[m.method]
     config = methods.get(name)
     if config is None:
         return Answer(

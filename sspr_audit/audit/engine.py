@@ -17,6 +17,7 @@ from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gathe
 from sspr_audit.audit.results import AuditResult, Finding, Readiness, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
+from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP
 from sspr_audit.audit.tenant_facts import TenantFacts, tenant_facts
 
 __all__ = ["AuditContext", "as_of_day", "load_policy", "run"]
@@ -174,6 +175,7 @@ def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], ten
         )
     if tenant.licence_level is None:
         said.append("The tenant's subscriptions were not read: a paid licence is assumed (office phones count).")
+    said.extend(_app_assumptions(policy, in_scope, tenant))
     reported = sum(1 for a in in_scope if REPORTED_ADMIN in a.admin_roles)
     if reported:
         said.append(
@@ -191,6 +193,28 @@ def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], ten
         )
     else:
         said.extend(_scope_disagreement(policy, assessments))
+    return said
+
+
+def _app_assumptions(policy: Policy, in_scope: list[Assessment], tenant: TenantFacts) -> list[str]:
+    """What the authentication methods policy Graph returned leaves open about the apps."""
+    if tenant.targeting is None or policy.methods_declared:
+        return []
+    configs = {c.id.lower(): c for c in tenant.targeting.configurations}
+    said = []
+    authenticator = configs.get("microsoftauthenticator")
+    users = sum(1 for a in in_scope if a.required == 1 and any(m.method == MOBILE_APP for m in a.facts.candidates))
+    if authenticator is not None and authenticator.software_oath_enabled is None and users:
+        said.append(
+            "isSoftwareOathEnabled of Microsoft Authenticator was not read: with one method required SSPR offers"
+            f" only the app's code, which is assumed allowed ({users:,} user(s) touched)."
+        )
+    tokens = sum(1 for a in in_scope if any(m.method == HARDWARE_OATH for m in a.facts.candidates))
+    if "hardwareoath" not in configs and tokens:
+        said.append(
+            f"Graph v1.0 does not expose the hardware OATH token policy: the {tokens:,} user(s) with a token are"
+            " assumed enabled for it."
+        )
     return said
 
 

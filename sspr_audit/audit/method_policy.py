@@ -80,6 +80,11 @@ class MethodPolicy:
             return None
         return cls(configs, tenant.groups)
 
+    @property
+    def configurations(self) -> tuple[MethodConfiguration, ...]:
+        """The method configurations, in the policy's order."""
+        return self._configs
+
     def for_user(self, user: User) -> UserMethods:
         """Each configuration's availability for ``user``."""
         member_of = {g.lower() for g in user.groups}

@@ -439,8 +439,10 @@ DEFAULT_POLICY_TOML = """\
 # methods_required = 1
 
 # Methods available to users. Default: read from the tenant's authentication
-# methods policy; otherwise mobile_app, email, mobile_phone.
-# Allowed: mobile_app, mobile_phone, office_phone, email
+# methods policy, per user; otherwise mobile_app, software_oath, hardware_oath,
+# mobile_phone, email. Declaring it replaces the tenant's policy for everyone
+# (a what-if). Allowed: mobile_app, software_oath, hardware_oath,
+# mobile_phone, office_phone, email
 # methods_enabled = ["mobile_app", "mobile_phone", "email"]
 
 # Whether the tenant has a telephony provider (Microsoft Security Store) for

@@ -485,14 +485,16 @@ def _candidates(
     if user.methods is not None:
         apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
         found += [
-            UsableMethod(sspr_methods.MOBILE_APP, MethodSource.REGISTERED, f"authentication {kind}", app.display_name)
+            UsableMethod(
+                sspr_methods.APP_METHODS[kind], MethodSource.REGISTERED, f"authentication {kind}", app.display_name
+            )
             for kind, app in sorted(apps.items())
         ]
         never += [_not_sspr(m.type, m.display_name) for m in user.methods if m.type in sspr_methods.NON_SSPR_LABELS]
         if "hardwareOath" not in apps and _reported(user, "hardwareOneTimePasscode"):
             # Graph v1.0 lists no hardware OATH token per user: the registration report is the only evidence.
             report = "registration report (hardwareOneTimePasscode)"
-            found.append(UsableMethod(sspr_methods.MOBILE_APP, MethodSource.REGISTERED, report))
+            found.append(UsableMethod(sspr_methods.HARDWARE_OATH, MethodSource.REGISTERED, report))
     elif user.registration is not None:
         found.extend(_from_registration(user.registration.methods_registered, found))
     if security_questions:
@@ -527,8 +529,10 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
     extra = []
     for name in registered:
         method = sspr_methods.REGISTRATION_METHODS.get(name)
-        if method is None or method == _SQ or (method in have and method != sspr_methods.MOBILE_APP):
-            continue  # each app keeps its own entry: each has its own policy
+        if method is None or method == _SQ or method in have:
+            continue
+        if method == sspr_methods.SOFTWARE_OATH and "microsoftAuthenticatorPush" in registered:
+            continue  # the report cannot tell the Authenticator's own code from a second app: counted once
         have.add(method)
         extra.append(UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})"))
     return extra

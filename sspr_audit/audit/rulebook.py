@@ -88,6 +88,13 @@ def change(key: str) -> Change:
     return _BY_KEY[key]
 
 
+def has_passed(day: str | None, as_of: str | None) -> bool:
+    """Whether the change that applies from ``day`` (YYYY-MM-DD) applies on ``as_of``; False when either is unknown."""
+    if not day or not as_of:
+        return False
+    return parse_day(as_of) >= parse_day(day)
+
+
 def parse_day(text: str) -> date:
     """``YYYY-MM-DD`` (or an ISO 8601 time, whose date is taken); ValueError otherwise."""
     return date.fromisoformat(text[:10])

@@ -1,22 +1,36 @@
 """The SSPR method vocabulary and how Graph data maps onto it.
 
-SSPR accepts five kinds of method. The portal lists the Authenticator app
-twice (notification and code) but a user cannot present both as two
-methods, so the audit counts the app once, as ``mobile_app``.
+The portal lists the Authenticator app twice (notification and code) but a
+user cannot present both as two methods, so the audit counts the app once, as
+``mobile_app``. A third-party software OATH app and a hardware OATH token are
+methods of their own, each governed by its own configuration of the
+authentication methods policy (concept-authentication-methods-manage).
 """
 
 from __future__ import annotations
 
 MOBILE_APP = "mobile_app"
+SOFTWARE_OATH = "software_oath"
+HARDWARE_OATH = "hardware_oath"
 MOBILE_PHONE = "mobile_phone"
 OFFICE_PHONE = "office_phone"
 EMAIL = "email"
 SECURITY_QUESTIONS = "security_questions"
 
-SSPR_METHODS: tuple[str, ...] = (MOBILE_APP, MOBILE_PHONE, OFFICE_PHONE, EMAIL, SECURITY_QUESTIONS)
+SSPR_METHODS: tuple[str, ...] = (
+    MOBILE_APP,
+    SOFTWARE_OATH,
+    HARDWARE_OATH,
+    MOBILE_PHONE,
+    OFFICE_PHONE,
+    EMAIL,
+    SECURITY_QUESTIONS,
+)
 
 METHOD_LABELS = {
-    MOBILE_APP: "Mobile app (Authenticator notification or code, OATH code)",
+    MOBILE_APP: "Mobile app (Microsoft Authenticator notification or code)",
+    SOFTWARE_OATH: "Software OATH token (a third-party authenticator app's code)",
+    HARDWARE_OATH: "Hardware OATH token",
     MOBILE_PHONE: "Mobile phone (SMS or voice call)",
     OFFICE_PHONE: "Office phone (voice call)",
     EMAIL: "Email",
@@ -25,6 +39,8 @@ METHOD_LABELS = {
 
 SHORT_LABELS = {
     MOBILE_APP: "Authenticator app",
+    SOFTWARE_OATH: "software OATH token",
+    HARDWARE_OATH: "hardware OATH token",
     MOBILE_PHONE: "mobile phone",
     OFFICE_PHONE: "office phone",
     EMAIL: "email",
@@ -32,8 +48,8 @@ SHORT_LABELS = {
 }
 
 # Methods SSPR offers when the tenant's setting cannot be read: the set
-# Microsoft's SSPR tutorial enables (app notification/code, email, mobile phone).
-DEFAULT_ENABLED: tuple[str, ...] = (MOBILE_APP, MOBILE_PHONE, EMAIL)
+# Microsoft's SSPR tutorial enables (app notification/code with OATH codes, email, mobile phone).
+DEFAULT_ENABLED: tuple[str, ...] = (MOBILE_APP, SOFTWARE_OATH, HARDWARE_OATH, MOBILE_PHONE, EMAIL)
 
 # Fixed ids of phone methods per phone type (Graph reference, phoneAuthenticationMethod).
 PHONE_METHOD_IDS = {
@@ -44,7 +60,8 @@ PHONE_METHOD_IDS = {
 
 # Graph @odata.type short names (without "#microsoft.graph." and
 # "AuthenticationMethod") that give an SSPR method regardless of detail.
-APP_METHOD_TYPES = frozenset({"microsoftAuthenticator", "softwareOath", "hardwareOath"})
+APP_METHODS = {"microsoftAuthenticator": MOBILE_APP, "softwareOath": SOFTWARE_OATH, "hardwareOath": HARDWARE_OATH}
+APP_METHOD_TYPES = frozenset(APP_METHODS)
 
 # Registered authentication method types that exist but are not SSPR methods.
 NON_SSPR_METHOD_TYPES = frozenset(
@@ -79,8 +96,8 @@ REGISTRATION_METHODS = {
     "officePhone": OFFICE_PHONE,
     "email": EMAIL,
     "microsoftAuthenticatorPush": MOBILE_APP,
-    "softwareOneTimePasscode": MOBILE_APP,
-    "hardwareOneTimePasscode": MOBILE_APP,
+    "softwareOneTimePasscode": SOFTWARE_OATH,  # the same app as the push when both are listed: see readiness
+    "hardwareOneTimePasscode": HARDWARE_OATH,
     "securityQuestion": SECURITY_QUESTIONS,
 }
 
@@ -101,8 +118,13 @@ def enabled_from_method_configurations(configs: tuple) -> tuple[str, ...]:
     """
     on = {c.id.lower(): c for c in configs if c.state == "enabled"}
     enabled = []
-    if {"microsoftauthenticator", "softwareoath", "hardwareoath"} & on.keys():
-        enabled.append(MOBILE_APP)
+    for config, method in (
+        ("microsoftauthenticator", MOBILE_APP),
+        ("softwareoath", SOFTWARE_OATH),
+        ("hardwareoath", HARDWARE_OATH),
+    ):
+        if config in on:
+            enabled.append(method)
     if {"sms", "voice"} & on.keys():
         enabled.append(MOBILE_PHONE)
     voice = on.get("voice")

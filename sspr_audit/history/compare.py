@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sspr_audit.audit.results import AuditResult, Finding, PolicySetting, Readiness, Severity, share
+from sspr_audit.audit.rulebook import has_passed
 from sspr_audit.errors import InputError
 
 NOT_READY_STATUSES = (Readiness.NOT_READY, Readiness.UNKNOWN)
@@ -271,8 +272,7 @@ def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, 
 def _slipped(was: StoredUser, now: StoredUser, as_of: str | None) -> str:
     """Why a user who could reset no longer can: a date Microsoft set passed, or their data changed."""
     text = f"Was {_words(was.status)}, now {_words(now.status)}."
-    dated = was.loses_sspr_on is not None and as_of is not None and was.loses_sspr_on <= as_of
-    if dated and now.status == Readiness.NOT_READY:
+    if has_passed(was.loses_sspr_on, as_of) and now.status == Readiness.NOT_READY:
         return f"{text} Lost SSPR on {was.loses_sspr_on} because Microsoft's rules changed: {was.loses_sspr_because}"
     return text
 

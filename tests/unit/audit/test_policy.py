@@ -23,7 +23,7 @@ def load(tmp_path, text: str):
 def test_defaults_without_file_or_tenant_settings():
     p = policy.resolve({}, b.tenant(settings=TenantSettings()))
     assert (p.scope, p.methods_required, p.include_guests, p.fail_on) == ("all", 1, False, None)
-    assert p.methods_enabled == ("mobile_app", "mobile_phone", "email")
+    assert p.methods_enabled == ("mobile_app", "software_oath", "hardware_oath", "mobile_phone", "email")
     assert p.email_domains == ("contoso.com", "contoso.onmicrosoft.com")
     origins = {s.name: s.origin for s in p.settings()}
     assert origins["Methods enabled"] == "default" and origins["Organisation email domains"] == "tenant"
@@ -87,7 +87,10 @@ fail_on = "medium"
         ("[sspr]\ncolour = 1\n", "[sspr] unknown key 'colour'; allowed keys: scope, groups, methods_required"),
         ("[sspr]\nmethods_required = 3\n", "[sspr] methods_required: 3 is not allowed; use 1 or 2"),
         ('[sspr]\nscope = "some"\n', "'some' is not allowed; use one of: all, selected, none"),
-        ('[sspr]\nmethods_enabled = ["sms"]\n', "'sms' is not allowed; use one of: mobile_app, mobile_phone"),
+        (
+            '[sspr]\nmethods_enabled = ["sms"]\n',
+            "'sms' is not allowed; use one of: mobile_app, software_oath, hardware_oath, mobile_phone",
+        ),
         ("[nope]\n", "unknown section [nope]; allowed sections:"),
         ('[phones]\ndefault_region = "XX"\n', "two-letter ISO country code"),
         ('[rules]\ndisable = ["XYZ999"]\n', "unknown rule id 'XYZ999'"),

@@ -86,11 +86,30 @@ def test_sspr003_near_miss_one_required():
     assert "SSPR003" not in rules and status == Readiness.READY
 
 
-def test_authenticator_counts_once_even_with_oath_code():
+def test_authenticator_app_and_a_third_party_oath_app_are_two_methods():
+    """Microsoft Authenticator, software OATH and hardware OATH are separate configurations of the
+    authentication methods policy (concept-authentication-methods-manage): separate methods."""
     oath = b.app()
     oath = type(oath)(id="oath", type="softwareOath", odata_type="#microsoft.graph.softwareOathAuthenticationMethod")
     rules, status, _ = one(b.user("app2", methods=(b.app(), oath)), sspr__methods_required=2)
+    assert "SSPR003" not in rules and status == Readiness.READY
+
+
+def test_one_apps_notification_and_code_count_once():
+    """The registration report lists the Authenticator's push and its code; the report cannot tell the code
+    from a second app, so they count once."""
+    u = b.user("app1", methods=None, registered=("microsoftAuthenticatorPush", "softwareOneTimePasscode"))
+    rules, status, _ = one(u, sspr__methods_required=2)
     assert "SSPR003" in rules and status == Readiness.NOT_READY
+
+
+def test_hardware_oath_counts_from_the_registration_report_even_when_methods_were_read():
+    """Graph v1.0 lists no hardware OATH token per user; the registration report's hardwareOneTimePasscode is
+    the only evidence (DOMAIN: concept-authentication-methods-manage)."""
+    u = b.user("token", methods=(b.app(),), registered=("microsoftAuthenticatorPush", "hardwareOneTimePasscode"))
+    _rules, status, result = one(u, sspr__methods_required=2)
+    assert status == Readiness.READY
+    assert {m.method for m in result.users[0].usable} == {"mobile_app", "hardware_oath"}
 
 
 # -- administrators ----------------------------------------------------------------------------------------------
