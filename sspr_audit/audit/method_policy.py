@@ -15,7 +15,7 @@ it about each user. The caller maps configurations to SSPR methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sspr_audit.snapshot.models import ALL_USERS, Group, MethodConfiguration, MethodTarget, SourceState, Tenant, User
@@ -46,17 +46,20 @@ class MethodAvailability:
     office_phone_allowed: bool | None = None  # Voice: isOfficePhoneAllowed
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UserMethods:
-    """Every method configuration of the policy, as it applies to one user, in the policy's order."""
+    """Every method configuration of the policy, as it applies to one user (and to everyone in the same
+    groups), in the policy's order."""
 
-    user_id: str
     methods: tuple[MethodAvailability, ...]
+    _by_id: dict[str, MethodAvailability] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {m.method.lower(): m for m in reversed(self.methods)})
 
     def get(self, method: str) -> MethodAvailability | None:
         """The answer for configuration ``method`` (any case); None when the policy has no such configuration."""
-        wanted = method.lower()
-        return next((m for m in self.methods if m.method.lower() == wanted), None)
+        return self._by_id.get(method.lower())
 
 
 def method_availability(tenant: Tenant, user: User) -> UserMethods | None:
@@ -71,6 +74,11 @@ class MethodPolicy:
     def __init__(self, configs: tuple[MethodConfiguration, ...], groups: tuple[Group, ...]) -> None:
         self._configs = configs
         self._groups = {g.id.lower(): g for g in groups}
+        targets = [t for c in configs for t in (*(c.include_targets or ()), *(c.exclude_targets or ()))]
+        self._named = frozenset(t.id.lower() for t in targets if t.target_type != "user")
+        self._by_user_target = any(t.target_type == "user" for t in targets)
+        # Users in the same named groups get the same answers: judged once per combination.
+        self._answers: dict[tuple[frozenset[str], str], UserMethods] = {}
 
     @classmethod
     def of(cls, tenant: Tenant) -> MethodPolicy | None:
@@ -87,8 +95,14 @@ class MethodPolicy:
 
     def for_user(self, user: User) -> UserMethods:
         """Each configuration's availability for ``user``."""
-        member_of = {g.lower() for g in user.groups}
-        return UserMethods(user.id, tuple(self._judge(c, user, member_of) for c in self._configs))
+        member_of = frozenset(g.lower() for g in user.groups) & self._named
+        key = (member_of, user.id.lower() if self._by_user_target else "")
+        answers = self._answers.get(key)
+        if answers is None:
+            answers = self._answers[key] = UserMethods(
+                tuple(self._judge(c, user, set(member_of)) for c in self._configs)
+            )
+        return answers
 
     def _judge(self, config: MethodConfiguration, user: User, member_of: set[str]) -> MethodAvailability:
         key = config.id.lower()

@@ -23,7 +23,7 @@ be read is ``unknown``, never "no methods".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
@@ -31,7 +31,7 @@ from sspr_audit.audit.method_policy import Availability, UserMethods
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
 from sspr_audit.audit.rulebook import DIRECTORY_DATA as DIRECTORY_CHANGE
-from sspr_audit.audit.rulebook import Change, Rulebook, change
+from sspr_audit.audit.rulebook import Change, Rulebook, change, touches
 from sspr_audit.audit.tenant_facts import TenantFacts
 from sspr_audit.snapshot.models import CollectionState, User
 
@@ -102,6 +102,7 @@ class Facts:
     legacy_applies: bool = False  # migration not complete: the legacy SSPR policy also enables methods
     blocked: str | None = None  # why the user cannot reset whatever their methods (no password writeback)
     office_phone_licensed: bool = True  # office phones need a paid subscription
+    policy_answers: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # method -> why not, unknown
 
     @property
     def is_admin(self) -> bool:
@@ -176,21 +177,22 @@ def assess(facts: Facts, policy: Policy, rulebook: Rulebook) -> Assessment:
     """Judge ``facts`` on the audit's day and on every announced change after it."""
     verdict = judge(facts, policy, rulebook)
     upcoming = rulebook.upcoming()
-    if not verdict.status.can_reset or not upcoming or not _dated(facts):
+    if not verdict.status.can_reset or not upcoming:
         return Assessment(facts, verdict, rulebook, timeline=(verdict.status.can_reset,) * len(upcoming))
-    later = [judge(facts, policy, Rulebook(c.effective)) for c in upcoming]
+    later: list[Verdict] = []
+    for c in upcoming:  # a change that touches none of the user's methods leaves the verdict as it was
+        touched = any(
+            touches(c, m.method, m.source is MethodSource.PREPOPULATED, facts.late_phone_retirement)
+            for m in facts.candidates
+        )
+        later.append(
+            judge(facts, policy, Rulebook(c.effective), explain=False) if touched else (later or [verdict])[-1]
+        )
     loss = next(
         (Loss(c, verdict, v, facts.required) for c, v in zip(upcoming, later, strict=True) if not v.status.can_reset),
         None,
     )
     return Assessment(facts, verdict, rulebook, loss, tuple(v.status.can_reset for v in later))
-
-
-def _dated(facts: Facts) -> bool:
-    """Whether any announced change can touch this user's candidates at all."""
-    return any(
-        m.method in _PHONE_METHODS or m.method == _SQ or m.source != MethodSource.REGISTERED for m in facts.candidates
-    )
 
 
 def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts:
@@ -208,7 +210,7 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         user.methods is not None or user.registration is not None
     )
     candidates, never = _candidates(user, phone_checks, emails, sq) if known else ((), ())
-    return Facts(
+    facts = Facts(
         index=index,
         user=user,
         admin_roles=admin_roles,
@@ -227,10 +229,14 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         blocked=_writeback_block(user, tenant),
         office_phone_licensed=not tenant.free_or_trial,
     )
+    return replace(facts, policy_answers=_policy_answers(facts, policy))
 
 
-def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
-    """The user's status on ``rulebook``'s day: which candidates count, and why each other one does not."""
+def judge(facts: Facts, policy: Policy, rulebook: Rulebook, explain: bool = True) -> Verdict:
+    """The user's status on ``rulebook``'s day: which candidates count, and why each other one does not.
+
+    ``explain=False`` leaves the reason empty: the timeline needs only the status.
+    """
     if facts.settled is not None:
         return Verdict(*facts.settled, (), ())
     if not facts.methods_known:
@@ -246,7 +252,7 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook) -> Verdict:
             continue
         item = UncountedMethod(_label(candidate), not_counted, candidate.method, candidate.field, candidate.value)
         (unsure if unknown else uncounted).append(item)
-    status, reason = _status(tuple(usable), tuple(uncounted), facts)
+    status, reason = _status(tuple(usable), tuple(uncounted), facts, explain)
     if facts.blocked and status.can_reset:
         status, reason = Readiness.NOT_READY, f"{facts.blocked} ({reason})"
     if status == Readiness.NOT_READY and unsure and _would_meet(usable, unsure, facts.required):
@@ -280,6 +286,18 @@ def _why_not(m: UsableMethod, facts: Facts, policy: Policy, book: Rulebook) -> t
 
 
 def _not_enabled(m: UsableMethod, facts: Facts, policy: Policy) -> tuple[str | None, bool]:
+    """Whether the authentication methods policy lets this user present ``m`` (answered once, in ``gather``)."""
+    return facts.policy_answers.get(m.method) or _policy_answer(m, facts, policy)
+
+
+def _policy_answers(facts: Facts, policy: Policy) -> dict[str, tuple[str | None, bool]]:
+    """Each candidate method's answer from the policies: it depends on the user, not on the day."""
+    if facts.is_admin:  # the administrator policy does not depend on the authentication methods policy
+        return {}
+    return {m.method: _policy_answer(m, facts, policy) for m in facts.candidates if m.method != _SQ}
+
+
+def _policy_answer(m: UsableMethod, facts: Facts, policy: Policy) -> tuple[str | None, bool]:
     """Whether the authentication methods policy (per user when read, else tenant-wide) and the legacy SSPR
     policy, while migration is not complete, let this user present ``m``."""
     if facts.methods is None or policy.methods_declared:
@@ -327,25 +345,36 @@ def _why_not_questions(facts: Facts, policy: Policy, book: Rulebook) -> str | No
 
 
 def _status(
-    usable: tuple[UsableMethod, ...], uncounted: tuple[UncountedMethod, ...], facts: Facts
+    usable: tuple[UsableMethod, ...], uncounted: tuple[UncountedMethod, ...], facts: Facts, explain: bool
 ) -> tuple[Readiness, str]:
+    """The status the methods that count give, and (when ``explain``) the sentence that says why."""
     counted = {m.method for m in usable}
     required = facts.required
-    need = _need(facts)
     if len(counted) < required:
-        return Readiness.NOT_READY, f"{need}; {_counts(counted)}.{_aside(uncounted, bool(counted))}"
-    registered = {m.method for m in usable if m.source == MethodSource.REGISTERED}
-    sound = {m.method for m in usable if not m.defective}
-    if len(sound) < required:
-        return Readiness.AT_RISK, f"{need}; meets it only by counting a number or address with a defect."
-    if len(registered) < required:
-        return Readiness.READY_UNVERIFIED, (
-            f"{need}; meets it only through directory contact data the user never registered, which SSPR accepts"
+        status = Readiness.NOT_READY
+    else:
+        registered = {m.method for m in usable if m.source is MethodSource.REGISTERED}
+        sound = {m.method for m in usable if not m.defective}
+        if len(sound) < required:
+            status = Readiness.AT_RISK
+        elif len(registered & sound) < required:
+            status = Readiness.READY_UNVERIFIED
+        else:
+            status = Readiness.READY
+    if not explain:
+        return status, ""
+    if status == Readiness.NOT_READY:
+        why = f"{_counts(counted)}.{_aside(uncounted, bool(counted))}"
+    elif status == Readiness.AT_RISK:
+        why = "meets it only by counting a number or address with a defect."
+    elif status == Readiness.READY_UNVERIFIED:
+        why = (
+            "meets it only or partly through directory contact data the user never registered, which SSPR accepts"
             f" until {change(DIRECTORY_CHANGE).when}."
         )
-    if len(registered & sound) < required:
-        return Readiness.READY_UNVERIFIED, f"{need}; meets it partly through directory contact data."
-    return Readiness.READY, f"{need}; {_counts(counted)}."
+    else:
+        why = f"{_counts(counted)}."
+    return status, f"{_need(facts)}; {why}"
 
 
 def _need(facts: Facts) -> str:

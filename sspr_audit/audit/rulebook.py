@@ -88,6 +88,19 @@ def change(key: str) -> Change:
     return _BY_KEY[key]
 
 
+_PHONE_METHODS = frozenset({"mobile_phone", "office_phone"})
+
+
+def touches(change: Change, method: str, directory_data: bool, late_phone_retirement: bool) -> bool:
+    """Whether ``change`` can stop a method of this kind from counting for this user."""
+    if change.key == DIRECTORY_DATA:
+        return directory_data
+    if change.key == SECURITY_QUESTIONS:
+        return method == "security_questions"
+    late = change.key == SMS_VOICE_LATE
+    return method in _PHONE_METHODS and late == late_phone_retirement
+
+
 def has_passed(day: str | None, as_of: str | None) -> bool:
     """Whether the change that applies from ``day`` (YYYY-MM-DD) applies on ``as_of``; False when either is unknown."""
     if not day or not as_of:
