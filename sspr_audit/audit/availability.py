@@ -42,7 +42,15 @@ class Answer:
 
 
 def answer(m: UsableMethod, methods: UserMethods, required: int) -> Answer:
-    """What the authentication methods policy says of candidate ``m`` for this user."""
+    """What the authentication methods policy says of candidate ``m`` for this user (once per group combination)."""
+    key = ("sspr", m.method, required)
+    found = methods.memo.get(key)
+    if not isinstance(found, Answer):
+        found = methods.memo[key] = _answer(m, methods, required)
+    return found
+
+
+def _answer(m: UsableMethod, methods: UserMethods, required: int) -> Answer:
     if m.method == sspr_methods.MOBILE_PHONE:
         return _either(methods, ("Sms", "Voice"))
     if m.method == sspr_methods.OFFICE_PHONE:

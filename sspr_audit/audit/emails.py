@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sspr_audit.audit.location import OTHER_MAILS, Location
 from sspr_audit.audit.results import MethodSource
 from sspr_audit.snapshot.models import User
 
@@ -18,11 +19,19 @@ _EMAIL = re.compile(
 class EmailCheck:
     """One alternate or authentication email address found on a user."""
 
-    field: str  # "otherMails[0]" or "authentication email"
+    location: Location
     address: str
-    source: MethodSource
     well_formed: bool
     organisation_domain: bool  # in one of the organisation's own domains
+
+    @property
+    def field(self) -> str:
+        """``otherMails[0]`` or ``authentication email``."""
+        return self.location.label
+
+    @property
+    def source(self) -> MethodSource:
+        return MethodSource.PREPOPULATED if self.location.is_directory else MethodSource.REGISTERED
 
 
 def email_well_formed(address: str) -> bool:
@@ -33,15 +42,15 @@ def email_well_formed(address: str) -> bool:
 def email_checks(user: User, org_domains: tuple[str, ...]) -> tuple[EmailCheck, ...]:
     """Every address on ``user``: ``otherMails`` first, then the authentication email."""
 
-    def check(field: str, address: str, source: MethodSource) -> EmailCheck:
+    def check(location: Location, address: str) -> EmailCheck:
         text = address.strip()
         domain = text.rpartition("@")[2].lower()
         org = any(domain == d or domain.endswith("." + d) for d in org_domains)
-        return EmailCheck(field, address, source, email_well_formed(text), org)
+        return EmailCheck(location, address, email_well_formed(text), org)
 
-    checks = [check(f"otherMails[{i}]", a, MethodSource.PREPOPULATED) for i, a in enumerate(user.other_mails)]
+    checks = [check(Location.directory(OTHER_MAILS, i), a) for i, a in enumerate(user.other_mails)]
     checks += [
-        check("authentication email", m.email_address, MethodSource.REGISTERED)
+        check(Location.registered("email"), m.email_address)
         for m in user.methods or ()
         if m.type == "email" and m.email_address is not None
     ]

@@ -106,6 +106,7 @@ def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Find
         value=hit.value,
         suggestion=hit.suggestion,
         advice=hit.advice or rule.advice,
+        location=hit.location,
     )
 
 

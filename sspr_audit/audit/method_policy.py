@@ -53,6 +53,8 @@ class UserMethods:
 
     methods: tuple[MethodAvailability, ...]
     _by_id: dict[str, MethodAvailability] = field(init=False, repr=False, compare=False)
+    # Answers derived from these, kept by whoever derives them: everyone in the same groups shares them.
+    memo: dict[object, object] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {m.method.lower(): m for m in reversed(self.methods)})

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
+from sspr_audit.audit.location import BUSINESS_PHONES, MOBILE_PHONE, Location
 from sspr_audit.audit.method_policy import Availability, UserMethods
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
@@ -55,10 +56,18 @@ REPORTED_ADMIN = "an administrator role (registration report: isAdmin)"
 class PhoneCheck:
     """One phone number found on a user, with its analysis."""
 
-    field: str  # "mobilePhone", "businessPhones[0]", "authentication phone (mobile)"
+    location: Location
     slot: str  # MOBILE_SLOT or OFFICE_SLOT
-    source: MethodSource
     analysis: phones.PhoneAnalysis
+
+    @property
+    def field(self) -> str:
+        """``mobilePhone``, ``businessPhones[0]``, ``authentication phone (mobile)``."""
+        return self.location.label
+
+    @property
+    def source(self) -> MethodSource:
+        return MethodSource.PREPOPULATED if self.location.is_directory else MethodSource.REGISTERED
 
     @property
     def usable(self) -> bool:
@@ -250,7 +259,9 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook, explain: bool = True
         if not_counted is None:
             usable.append(candidate)
             continue
-        item = UncountedMethod(_label(candidate), not_counted, candidate.method, candidate.field, candidate.value)
+        item = UncountedMethod(
+            _label(candidate), not_counted, candidate.method, candidate.field, candidate.value, candidate.location
+        )
         (unsure if unknown else uncounted).append(item)
     status, reason = _status(tuple(usable), tuple(uncounted), facts, explain)
     if facts.blocked and status.can_reset:
@@ -462,26 +473,18 @@ def _phone_checks(user: User, region: str | None) -> tuple[PhoneCheck, ...]:
     checks = []
     if _present(user.mobile_phone):
         checks.append(
-            PhoneCheck("mobilePhone", MOBILE_SLOT, MethodSource.PREPOPULATED, phones.analyze(user.mobile_phone, region))
+            PhoneCheck(Location.directory(MOBILE_PHONE), MOBILE_SLOT, phones.analyze(user.mobile_phone, region))
         )
     for i, number in enumerate(user.business_phones):
         if _present(number):
             checks.append(
-                PhoneCheck(
-                    f"businessPhones[{i}]", OFFICE_SLOT, MethodSource.PREPOPULATED, phones.analyze(number, region)
-                )
+                PhoneCheck(Location.directory(BUSINESS_PHONES, i), OFFICE_SLOT, phones.analyze(number, region))
             )
     for method in user.methods or ():
         if method.type == "phone" and _present(method.phone_number):
             slot = OFFICE_SLOT if method.phone_type == "office" else MOBILE_SLOT
-            checks.append(
-                PhoneCheck(
-                    f"authentication phone ({method.phone_type or 'unknown'})",
-                    slot,
-                    MethodSource.REGISTERED,
-                    phones.analyze(method.phone_number, region),
-                )
-            )
+            location = Location.registered("phone", method.phone_type)
+            checks.append(PhoneCheck(location, slot, phones.analyze(method.phone_number, region)))
     return tuple(checks)
 
 
@@ -503,10 +506,14 @@ def _candidates(
             )
             continue
         method = sspr_methods.MOBILE_PHONE if check.slot == MOBILE_SLOT else sspr_methods.OFFICE_PHONE
-        found.append(UsableMethod(method, check.source, check.field, check.analysis.raw, check.defective))
+        found.append(
+            UsableMethod(method, check.source, check.field, check.analysis.raw, check.defective, check.location)
+        )
     for e in emails:
         if e.well_formed:
-            found.append(UsableMethod(sspr_methods.EMAIL, e.source, e.field, e.address, e.organisation_domain))
+            found.append(
+                UsableMethod(sspr_methods.EMAIL, e.source, e.field, e.address, e.organisation_domain, e.location)
+            )
         else:
             never.append(
                 UncountedMethod(f"{e.field} {e.address}", "not a valid email address", None, e.field, e.address)
@@ -536,9 +543,9 @@ def _reported(user: User, name: str) -> bool:
 
 
 def _phone_never_counts(check: PhoneCheck) -> str | None:
-    if check.field.startswith("businessPhones[") and check.field != "businessPhones[0]":
+    if check.location.user_property == BUSINESS_PHONES and check.location.index:
         return "SSPR offers only the first office number"
-    if check.field == "authentication phone (alternateMobile)":
+    if check.location.phone_type == "alternateMobile":
         return "the alternate mobile phone is for MFA only; SSPR uses the primary mobile and the office phone"
     if not check.usable:
         blocking = next((d for d in check.analysis.format_defects if d in _BLOCKING_DEFECTS), "unknown_country_code")

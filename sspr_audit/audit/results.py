@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sspr_audit.audit.location import Location
 from sspr_audit.snapshot.models import Tenant, User
 
 
@@ -45,12 +46,16 @@ class Readiness(StrEnum):
     @property
     def in_scope(self) -> bool:
         """Judged at all: everyone but the excluded and those SSPR does not apply to (the denominator)."""
-        return self not in (Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE)
+        return self not in _NOT_JUDGED
 
     @property
     def can_reset(self) -> bool:
         """Counts as "can reset" in every headline and share."""
-        return self in (Readiness.READY, Readiness.READY_UNVERIFIED, Readiness.AT_RISK)
+        return self in _CAN_RESET
+
+
+_NOT_JUDGED = frozenset({Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE})
+_CAN_RESET = frozenset({Readiness.READY, Readiness.READY_UNVERIFIED, Readiness.AT_RISK})
 
 
 def tally(statuses: Iterable[Readiness]) -> tuple[int, int]:
@@ -83,6 +88,7 @@ class UsableMethod:
     field: str  # where it was found, e.g. "mobilePhone", "authentication phone (mobile)"
     value: str | None = None  # the number or address, when there is one
     defective: bool = False  # a format/validity defect that may stop it working
+    location: Location | None = None  # where on the user ``value`` was found
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,7 @@ class UncountedMethod:
     method: str | None = None  # the SSPR method it would be; None when it is not an SSPR method
     field: str | None = None
     value: str | None = None
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,7 @@ class Finding:
     value: str | None = None
     suggestion: str | None = None
     advice: str = ""  # what the person behind it should do, in one plain sentence
+    location: Location | None = None  # where ``value`` was found, when it is a number or an address
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,6 @@ Only users the audit judges (not excluded, in SSPR scope) are planned.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,8 +58,6 @@ _OTHER_MAILS_WHERE = (
     " by default; check your sync rules if they were customised)"
 )
 
-_CONTACT_FIELD = re.compile(r"(mobilePhone|businessPhones)(?:\[(\d+)\])?")
-_AUTH_PHONE_FIELD = re.compile(r"authentication phone \((\w+)\)")
 _BAD_VALIDITY = frozenset({"invalid", "impossible", "unknown_country_code"})
 
 
@@ -163,8 +160,8 @@ def _phone_item(user: User, check: PhoneCheck, sharers: Counter[str], policy: Po
         proposed=proposed,
         why=why,
     )
-    if contact := _CONTACT_FIELD.fullmatch(check.field):
-        attribute, index = contact.group(1), int(contact.group(2)) if contact.group(2) else None
+    attribute, index = check.location.user_property, check.location.index
+    if attribute is not None:
         where = f"on-premises AD: attribute `{AD_ATTRIBUTES[attribute]}`" if synced else "cloud: Update-MgUser"
         if proposed is None:
             return RemediationItem(
@@ -177,7 +174,7 @@ def _phone_item(user: User, check: PhoneCheck, sharers: Counter[str], policy: Po
             attribute=attribute,
             index=index,
         )
-    method = _auth_phone(user, check.field)
+    method = _auth_phone(user, check.location.phone_type)
     if proposed is None or method is None:
         return RemediationItem(**base, who=f"{WHO_DECIDE}; then {WHO_USER}", category=Category.DECIDE)
     phone_type, method_id = method
@@ -237,21 +234,20 @@ def _phone_why(an: phones.PhoneAnalysis, others: int, fixed_line: bool, held_bac
     return " ".join(parts)
 
 
-def _auth_phone(user: User, field: str) -> tuple[str, str] | None:
-    """Phone type and method id of the authentication phone behind ``field``."""
-    m = _AUTH_PHONE_FIELD.fullmatch(field)
-    if m is None:
+def _auth_phone(user: User, phone_type: str | None) -> tuple[str, str] | None:
+    """Phone type and method id of the user's authentication phone of ``phone_type``."""
+    if phone_type is None:
         return None
-    method = next((x for x in user.methods or () if x.type == "phone" and x.phone_type == m.group(1)), None)
+    method = next((x for x in user.methods or () if x.type == "phone" and x.phone_type == phone_type), None)
     return (method.phone_type, method.id) if method is not None and method.phone_type else None
 
 
 def _email_item(user: User, check: EmailCheck) -> RemediationItem | None:
     if check.well_formed and not check.organisation_domain:
         return None
-    other_mails = check.field.startswith("otherMails[")
+    other_mails = check.location.is_directory
     where = _OTHER_MAILS_WHERE if other_mails else WHO_USER
-    index = int(check.field[len("otherMails[") : -1]) if other_mails else None
+    index = check.location.index
     base: dict[str, Any] = dict(
         user_id=user.id,
         upn=user.user_principal_name,

@@ -33,6 +33,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sspr_audit.audit import phones
+from sspr_audit.audit.location import Location
 from sspr_audit.audit.results import AuditResult, Finding, UncountedMethod, UsableMethod
 from sspr_audit.snapshot.models import AuthMethod, SourceStatus, User
 
@@ -129,13 +130,20 @@ class _Table:
         self._remembered: dict[str, str] = {}  # each value seen, to its mask
         self._ordered: list[tuple[str, str]] | None = None
 
-    def evidence(self, field: str | None, value: str | None) -> None:
-        """Remember ``value`` when ``field`` says it is a phone number or an email address."""
-        if field and value:
-            if field.startswith(PHONE_FIELDS):
-                self.phone(value)
-            elif field.startswith(EMAIL_FIELDS):
-                self.email(value)
+    def evidence(self, field: str | None, value: str | None, location: Location | None = None) -> None:
+        """Remember ``value`` when its location (or, for a run read back from the history, which keeps only the
+        label, its field) says it is a phone number or an email address."""
+        if not value:
+            return
+        if location is not None:
+            phone, email = location.holds_phone, location.holds_email
+        else:
+            phone = bool(field and field.startswith(PHONE_FIELDS))
+            email = bool(field and field.startswith(EMAIL_FIELDS))
+        if phone:
+            self.phone(value)
+        elif email:
+            self.email(value)
 
     def phone(self, value: str | None) -> str | None:
         """Remember a phone number and its spellings; returns its mask."""
@@ -211,20 +219,20 @@ def _method(m: AuthMethod, table: _Table) -> AuthMethod:
 def _usable(m: UsableMethod, table: _Table) -> UsableMethod:
     if m.value is None:
         return m
-    table.evidence(m.field, m.value)
+    table.evidence(m.field, m.value, m.location)
     return replace(m, value=table.value(m.value))
 
 
 def _uncounted(m: UncountedMethod, table: _Table) -> UncountedMethod:
     if m.value is None:
         return m
-    table.evidence(m.field, m.value)
+    table.evidence(m.field, m.value, m.location)
     return replace(m, label=table.text(m.label), value=table.value(m.value), why=table.text(m.why))
 
 
 def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
     """A finding, or a finding as the run history stores it (no suggestion), with its values masked."""
-    table.evidence(f.field, f.value)
+    table.evidence(f.field, f.value, f.location if isinstance(f, Finding) else None)
     message, value = table.text(f.message), table.value(f.value)
     if isinstance(f, Finding):
         suggestion = table.value(f.suggestion)

@@ -33,6 +33,7 @@ def organisation_email(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
                 f"{check.field} {check.address} is in the organisation's own domain ({domain}); {use} is"
                 " unreachable when the user is locked out.",
                 field=check.field,
+                location=check.location,
                 value=check.address,
             )
 
@@ -56,6 +57,7 @@ def malformed_email(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(
                 f"{check.field} {check.address!r} is not a valid email address.",
                 field=check.field,
+                location=check.location,
                 value=check.address,
                 advice=f"Correct your email address at {MY_SECURITY_INFO}." if own else None,
             )

@@ -46,7 +46,7 @@ def _advice(a: Assessment, check: PhoneCheck, registered: str, contact: str, sug
     if _registered(check):
         form = f" (the right form is {suggestion})" if suggestion else ""
         return f"{registered.format(url=MY_SECURITY_INFO)}{form}."
-    number = next((name for prefix, name in _CONTACT_FIELDS.items() if check.field.startswith(prefix)), "number")
+    number = _CONTACT_FIELDS.get(check.location.user_property or "", "number")
     text = contact.format(number=number)
     if a.user.on_premises_sync_enabled:
         return f"{text}{_ON_PREMISES}."
@@ -77,6 +77,7 @@ def not_sspr_format(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(
                 f"{check.field} is not in SSPR format ({_where(check)}): {text}{note}",
                 field=check.field,
+                location=check.location,
                 value=check.analysis.raw,
                 suggestion=check.analysis.suggestion,
                 severity=_severity(check, Severity.MEDIUM),
@@ -114,6 +115,7 @@ def extension(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(
                 f"{check.field} carries extension {check.analysis.extension}; {consequence}.",
                 field=check.field,
+                location=check.location,
                 value=check.analysis.raw,
                 suggestion=check.analysis.suggestion,
                 severity=_severity(check, Severity.MEDIUM),
@@ -148,6 +150,7 @@ def invalid_number(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(
                 f"{check.field} {check.analysis.raw!r} ({_where(check)}): {phones.describe_validity(validity)}",
                 field=check.field,
+                location=check.location,
                 value=check.analysis.raw,
                 suggestion=check.analysis.suggestion,
                 severity=_severity(check, Severity.MEDIUM),
@@ -175,6 +178,7 @@ def fixed_line_in_mobile(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
                 f"{check.field} {check.analysis.raw!r} is a fixed-line number ({check.analysis.region}) in a mobile"
                 f" slot ({_where(check)}); SMS will not arrive.",
                 field=check.field,
+                location=check.location,
                 value=check.analysis.raw,
                 advice=_advice(
                     a,
@@ -214,14 +218,16 @@ def shared_number(ctx: AuditContext) -> Iterator[Hit]:
         group = holders[key]
         if len(group) < 2:
             continue
-        for a, check in group:
-            others = [o.user.user_principal_name for o, _ in group if o is not a]
-            listed = ", ".join(others[:_LISTED_SHARERS])
-            more = f" and {len(others) - _LISTED_SHARERS} more" if len(others) > _LISTED_SHARERS else ""
+        first = [o.user.user_principal_name for o, _ in group[: _LISTED_SHARERS + 1]]  # enough for any holder
+        count = len(group) - 1
+        more = f" and {count - _LISTED_SHARERS} more" if count > _LISTED_SHARERS else ""
+        for i, (a, check) in enumerate(group):
+            listed = ", ".join([upn for j, upn in enumerate(first) if j != i][:_LISTED_SHARERS])
             yield Hit(
-                f"{check.field} {key} is also on {len(others)} other user(s): {listed}{more}.",
+                f"{check.field} {key} is also on {count} other user(s): {listed}{more}.",
                 user_index=a.index,
                 field=check.field,
+                location=check.location,
                 value=check.analysis.raw,
                 severity=_severity(check, Severity.MEDIUM),
                 advice=_advice(

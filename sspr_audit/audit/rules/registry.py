@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sspr_audit.audit.location import Location
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import Assessment
 from sspr_audit.audit.results import Severity
@@ -58,6 +59,7 @@ class Hit:
     suggestion: str | None = None
     severity: Severity | None = None
     advice: str | None = None
+    location: Location | None = None  # where ``value`` was found, when it is a number or an address
 
 
 UserCheck = Callable[[Assessment, AuditContext], Iterable[Hit]]
