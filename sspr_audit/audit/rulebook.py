@@ -10,7 +10,7 @@ the judgement asks of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 AUTHENTICATION_DATA = "https://learn.microsoft.com/entra/identity/authentication/howto-sspr-authenticationdata"
 SMS_VOICE_RETIREMENT = "https://learn.microsoft.com/entra/identity/authentication/concept-sms-voice-retirement-faq"
@@ -115,9 +115,10 @@ def parse_day(text: str) -> date:
 
 @dataclass(frozen=True, slots=True)
 class Rulebook:
-    """The rules in force on ``as_of``."""
+    """The rules in force on ``as_of`` (less any ``waived``, to ask what a single change did)."""
 
     as_of: date
+    waived: frozenset[str] = frozenset()
 
     @property
     def day(self) -> str:
@@ -126,7 +127,7 @@ class Rulebook:
 
     def in_force(self, key: str) -> bool:
         """Whether change ``key`` applies on ``as_of``."""
-        return self.as_of >= _BY_KEY[key].effective
+        return key not in self.waived and self.as_of >= _BY_KEY[key].effective
 
     def directory_data_counts(self) -> bool:
         """Unregistered ``mobilePhone``, ``businessPhones`` and ``otherMails`` still count for SSPR."""
@@ -145,9 +146,9 @@ class Rulebook:
         """The changes still ahead of ``as_of``, in date order."""
         return tuple(c for c in sorted(CHANGES, key=lambda c: c.effective) if c.effective > self.as_of)
 
-    def before(self, key: str) -> Rulebook:
-        """The rules of the day before change ``key`` applied."""
-        return Rulebook(_BY_KEY[key].effective - timedelta(days=1))
+    def without(self, key: str) -> Rulebook:
+        """The same day's rules as if change ``key`` had not happened: did that change, alone, decide?"""
+        return Rulebook(self.as_of, self.waived | {key})
 
     def days_until(self, change: Change) -> int:
         """Days from ``as_of`` until ``change`` applies (negative once it does)."""

@@ -25,12 +25,12 @@ def _methods_text(a: Assessment) -> str:
 
 
 def _lost_to_directory_change(a: Assessment, ctx: AuditContext) -> bool:
-    """Not ready now, but ready on 4 October 2026, when directory contact data still counted."""
+    """Not ready now, and ready on the same day if directory contact data still counted: that change decided."""
     if a.status != Readiness.NOT_READY or a.is_admin:
         return False
     if not any(m.source == MethodSource.PREPOPULATED for m in a.facts.candidates):
         return False
-    return judge(a.facts, ctx.policy, a.rulebook.before(DIRECTORY_DATA)).status.can_reset
+    return judge(a.facts, ctx.policy, a.rulebook.without(DIRECTORY_DATA), explain=False).status.can_reset
 
 
 @rule(

@@ -213,3 +213,16 @@ def test_history_says_when_a_user_lost_sspr_because_a_date_passed(tmp_path):
     assert slipped.upn == "directory@contoso.com"
     assert slipped.detail.startswith("Was ready unverified, now not ready. Lost SSPR on 2026-10-05 because Microsoft")
     assert "directory properties mobilePhone, businessPhones and otherMails no longer count" in slipped.detail
+
+
+def test_sspr009_names_the_directory_change_only_when_it_alone_decided():
+    """A user with an authentication phone and the same number in mobilePhone is stranded on 2 February 2027
+    by the SMS retirement, not by the directory change: no SSPR009 (howto-sspr-authenticationdata,
+    concept-sms-voice-retirement-faq)."""
+    sms = b.user("sms", methods=(b.phone("+1 2065550124"),), mobile_phone="+1 2065550124")
+    directory = b.user("directory", methods=(), other_mails=("alex.home@example.org",))
+    snap = b.snapshot(sms, directory)
+    result = engine.run(snap, policy.resolve({}, snap.tenant), as_of="2027-02-02")
+    rules = {(f.upn, f.rule) for f in result.findings}
+    assert ("directory@contoso.com", "SSPR009") in rules and ("sms@contoso.com", "SSPR009") not in rules
+    assert ("sms@contoso.com", "SSPR001") in rules
