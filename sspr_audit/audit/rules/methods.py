@@ -15,7 +15,8 @@ from sspr_audit.audit.rulebook import DIRECTORY_DATA, SECURITY_QUESTIONS, change
 from sspr_audit.audit.rules import docs
 from sspr_audit.audit.rules.registry import MY_SECURITY_INFO, AuditContext, Hit, rule
 
-REGISTER = f"Register the Microsoft Authenticator app or an email address (or a mobile phone) at {MY_SECURITY_INFO}."
+# Methods no announced change retires: a phone would last only until SMS and voice end (1 February 2027).
+REGISTER = f"Register the Microsoft Authenticator app or a personal email address at {MY_SECURITY_INFO}."
 CRITICAL_WITHIN_DAYS = 30
 HIGH_WITHIN_DAYS = 90
 
@@ -54,8 +55,8 @@ def no_usable_method(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     title="Ready only through directory contact data",
     severity=Severity.LOW,
     doc_url=docs.PREPOPULATE,
-    advice=f"Register your phone number or email at {MY_SECURITY_INFO}: the ones in the directory stop working"
-    " for password reset on 5 October 2026.",
+    advice=f"Register the Microsoft Authenticator app or a personal email address at {MY_SECURITY_INFO}: the phone"
+    " number and email in the directory stop working for password reset on 5 October 2026.",
     why="""Until 5 October 2026 directory contact data (mobilePhone, businessPhones, otherMails) lets a user reset
       without registering, but nobody verified that it still reaches them, and from that day SSPR accepts only
       registered methods.""",
@@ -78,7 +79,8 @@ def prepopulated_only(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     title="Fewer usable methods than the policy requires",
     severity=Severity.HIGH,
     doc_url=docs.HOW_IT_WORKS,
-    advice=f"Register one more method (the Microsoft Authenticator app or an email address) at {MY_SECURITY_INFO}.",
+    advice=f"Register one more method (the Microsoft Authenticator app or a personal email address) at"
+    f" {MY_SECURITY_INFO}.",
     why="""When the policy requires two methods, a user with one cannot complete a reset.""",
     fix="""Ask the user to register a further method at https://aka.ms/mysecurityinfo (Authenticator app or an
       external email; SMS and voice end for SSPR on 1 February 2027 without a telephony provider).""",
@@ -154,8 +156,9 @@ def unrecognised_method(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     title="Relies on directory contact data that SSPR no longer accepts",
     severity=Severity.HIGH,
     doc_url=docs.PREPOPULATE,
-    advice=f"Register your phone number or email at {MY_SECURITY_INFO}: the ones in the directory no longer work"
-    " for password reset. If you cannot sign in, ask IT for a Temporary Access Pass.",
+    advice=f"Register the Microsoft Authenticator app or a personal email address at {MY_SECURITY_INFO}: the phone"
+    " number and email in the directory no longer work for password reset. If you cannot sign in, ask IT for a"
+    " Temporary Access Pass.",
     why="""Since 5 October 2026 SSPR accepts only explicitly registered methods: a mobilePhone, businessPhones or
       otherMails value that the user never registered no longer verifies a reset, so a user who relied on it
       cannot reset.""",

@@ -33,9 +33,7 @@ def test_every_rule_carries_one_sentence_of_advice():
 
 def test_no_method_tells_the_user_where_to_register():
     text = _advice("SSPR001", "methods", b.user("nomethods", methods=()))
-    assert text == (
-        f"Register the Microsoft Authenticator app or an email address (or a mobile phone) at {SECURITY_INFO}."
-    )
+    assert text == (f"Register the Microsoft Authenticator app or a personal email address at {SECURITY_INFO}.")
 
 
 def test_synced_user_contact_field_is_for_it_in_the_on_premises_directory():
