@@ -21,12 +21,15 @@ def _who(a: Assessment) -> str:
     severity=Severity.CRITICAL,
     doc_url=docs.ADMIN_POLICY,
     advice=f"As an administrator you need two methods: register two of the Microsoft Authenticator app, a"
-    f" mobile phone, an office phone and a personal email at {MY_SECURITY_INFO} (security questions do not count).",
+    f" personal email and an OATH token at {MY_SECURITY_INFO} (security questions do not count, and phones only"
+    " until SMS and voice end in 2027).",
     why="""Administrators face the two-gate policy whatever the tenant sets: two methods, never security
       questions. An administrator locked out of their account may be the one person able to fix an incident;
       PIM-eligible administrators fall under it as soon as they activate.""",
-    fix="""Have the administrator register two of: Authenticator app, mobile phone, office phone, external
-      email at https://aka.ms/mysecurityinfo. Security questions do not count.""",
+    fix="""Have the administrator register two of: Authenticator app, external email, a software or hardware
+      OATH token at https://aka.ms/mysecurityinfo. Security questions do not count; phones count only until
+      Microsoft-provided SMS and voice end (1 February 2027, 1 July 2027 for Global Administrators) unless the
+      tenant has a telephony provider.""",
 )
 def admin_two_gate(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     if a.is_admin and a.status == Readiness.NOT_READY:
