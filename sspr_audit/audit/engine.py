@@ -14,7 +14,15 @@ from pathlib import Path
 from sspr_audit.audit import policy as policy_file
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gather
-from sspr_audit.audit.results import AuditResult, Finding, Readiness, RuleInfo, TimelinePoint, UserResult
+from sspr_audit.audit.results import (
+    AuditResult,
+    Finding,
+    Readiness,
+    RuleInfo,
+    TimelinePoint,
+    UserResult,
+    finding_order,
+)
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
 from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP
@@ -88,8 +96,7 @@ def _findings(ctx: AuditContext, rules: tuple[Rule, ...]) -> list[Finding]:
             for hit in r.check(ctx):
                 who = ctx.assessments[hit.user_index] if hit.user_index is not None else None
                 findings.append(_finding(r, hit, who, ctx.policy))
-    order = {r.id: i for i, r in enumerate(rules)}
-    findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], (f.upn or "").casefold(), f.field or ""))
+    findings.sort(key=finding_order)
     return findings
 
 

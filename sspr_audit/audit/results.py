@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from sspr_audit.audit.location import Location
 from sspr_audit.snapshot.models import Tenant, User
@@ -139,6 +140,38 @@ class Finding:
     suggestion: str | None = None
     advice: str = ""  # what the person behind it should do, in one plain sentence
     location: Location | None = None  # where ``value`` was found, when it is a number or an address
+
+
+class Listed(Protocol):
+    """What a finding, or a finding read back from the run history, is listed by."""
+
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def upn(self) -> str | None: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+
+
+def finding_order(f: Listed) -> tuple[int, str, str, str, str, str, str]:
+    """The one order findings are listed in everywhere: most severe first, then rule, user, field, value."""
+    return (
+        -f.severity.rank,
+        f.rule,
+        (f.upn or "").casefold(),
+        f.user_id or "",
+        f.field or "",
+        f.value or "",
+        f.message,
+    )
 
 
 @dataclass(frozen=True, slots=True)

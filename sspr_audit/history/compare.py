@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sspr_audit.audit.results import AuditResult, Finding, PolicySetting, Readiness, Severity, share
+from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity, finding_order, share
 from sspr_audit.audit.rulebook import has_passed
 from sspr_audit.errors import InputError
 
@@ -250,19 +250,6 @@ def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], Sto
     for f in findings:
         keyed.setdefault(f.key, f)
     return keyed
-
-
-def finding_order(f: Finding | StoredFinding) -> tuple[int, str, str, str, str, str, str]:
-    """The order reports and comparisons list findings in: most severe first, then rule, user, field, value."""
-    return (
-        -f.severity.rank,
-        f.rule,
-        (f.upn or "").casefold(),
-        f.user_id or "",
-        f.field or "",
-        f.value or "",
-        f.message,
-    )
 
 
 def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:

@@ -10,8 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, TimelinePoint, UserResult, share, tally
-from sspr_audit.history.compare import finding_order
+from sspr_audit.audit.results import (
+    AuditResult,
+    Finding,
+    Readiness,
+    Severity,
+    TimelinePoint,
+    UserResult,
+    finding_order,
+    share,
+    tally,
+)
 from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus, User
 
 NO_DEPARTMENT = "(no department)"
