@@ -13,7 +13,7 @@ from typing import Any
 
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.collect.options import CollectOptions
-from sspr_audit.errors import InputError
+from sspr_audit.errors import InputError, Interrupted
 from sspr_audit.snapshot.models import Snapshot
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -122,17 +122,22 @@ def collect_to_file(
     from sspr_audit.collect.progress import progress_display
 
     path = snapshot_path or output / f"snapshot-{datetime.now(UTC):%Y%m%d-%H%M%S}.json.gz"
-    with progress_display(options.quiet) as progress:
-        asyncio.run(
-            run_collection(
-                options,
-                checkpoint=checkpoint or output / "collect.checkpoint",
-                resume=resume,
-                progress=progress,
-                output=path,
+    checkpoint = checkpoint or output / "collect.checkpoint"
+    try:
+        with progress_display(options.quiet) as progress:
+            asyncio.run(
+                run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path)
             )
-        )
+    except KeyboardInterrupt:
+        raise Interrupted(resume_hint(checkpoint)) from None
     return path
+
+
+def resume_hint(checkpoint: Path) -> str:
+    """What an interrupted collection leaves, and how to go on."""
+    if checkpoint.exists():
+        return f"what was read is kept in {checkpoint}: run the same command with --resume to continue"
+    return "no user had been read yet, so nothing was kept: run the same command to start again"
 
 
 def collect_demo(
@@ -151,7 +156,13 @@ def collect_demo(
 
     config = EmulatorConfig(latency_ms=DEMO_LATENCY_MS, seed=seed)
     with emulator_in_thread(generate_tenant(users=users, seed=seed), config) as emulator:
-        demo_options = replace(options, graph_url=emulator.url, access_token=config.token, cloud="global")
+        demo_options = replace(
+            options,
+            graph_url=emulator.url,
+            graph_label=f"sspr-audit demo tenant ({users} users, seed {seed})",
+            access_token=config.token,
+            cloud="global",
+        )
         return collect_to_file(
             demo_options,
             output,

@@ -56,9 +56,8 @@ def run(
     """
     from sspr_audit import snapshot
 
-    report = ReportOptions.take(params)
-    options = CollectOptions.from_params(params)
-    report = replace(report, quiet=options.quiet)
+    options = CollectOptions.from_params(params)  # before ReportOptions takes --quiet away
+    report = replace(ReportOptions.take(params), quiet=options.quiet)
     if demo:
         path = collect_demo(options, users, seed, report.output, snapshot_path, checkpoint, resume)
         report = replace(report, policy_path=report.policy_path or demo_policy_path())

@@ -101,7 +101,7 @@ def _open_checkpoint(
     if path is None:
         return None
     identity = {
-        "graph_endpoint": session.endpoint.root,
+        "graph_endpoint": options.graph_label or session.endpoint.root,
         "tenant_id": options.tenant_id,
         "client_id": options.client_id,
         "scope_groups": list(options.scope_groups),

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sspr_audit.cli.options import collect_options
 from sspr_audit.collect.batch import Outcome
-from sspr_audit.collect.checkpoint import Checkpoint
+from sspr_audit.collect.checkpoint import FORMAT, Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, OptionError
 from sspr_audit.collect.mapping import map_method, map_method_configurations, needs_methods
@@ -21,7 +21,14 @@ from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy, retry_after
 from sspr_audit.collect.roles import user_roles
-from sspr_audit.snapshot.models import MethodConfiguration, MethodTarget, RegistrationDetails, RoleAssignment
+from sspr_audit.snapshot.models import (
+    MethodConfiguration,
+    MethodTarget,
+    RegistrationDetails,
+    RoleAssignment,
+    SourceState,
+    SourceStatus,
+)
 from tests.builders import GLOBAL_ADMIN
 
 GA = GLOBAL_ADMIN[1]
@@ -150,9 +157,38 @@ def test_checkpoint_is_private_survives_a_torn_line_and_refuses_other_collection
 
 def test_checkpoint_lines_are_whole_json_records(tmp_path):
     path = tmp_path / "c.checkpoint"
-    Checkpoint.open(path, {"graph_endpoint": "x"}, resume=False).close()
+    checkpoint = Checkpoint.open(path, {"graph_endpoint": "x"}, resume=False)
+    checkpoint.record_methods([Outcome("u1", True, {"value": []})])
+    checkpoint.close()
     lines = path.read_bytes().split(b"\n")
     assert lines[-1] == b"" and json.loads(lines[0])["kind"] == "header"
+
+
+def test_checkpoint_is_written_only_once_a_user_is_read(tmp_path):
+    path = tmp_path / "c.checkpoint"
+    identity = {"graph_endpoint": "x", "tenant_id": "t"}
+    checkpoint = Checkpoint.open(path, identity, resume=False)
+    checkpoint.record_source(SourceStatus("organization", SourceState.READ), {"id": "t"})
+    checkpoint.record_methods([Outcome("u1", False, None, 503)])
+    checkpoint.close()
+    assert not path.exists()  # a failed start leaves nothing that would ask for --resume
+    checkpoint = Checkpoint.open(path, identity, resume=False)
+    checkpoint.record_source(SourceStatus("organization", SourceState.READ), {"id": "t"})
+    checkpoint.record_source(SourceStatus("users", SourceState.READ), [{"id": "u1"}])
+    checkpoint.close()
+    kinds = [json.loads(line)["kind"] for line in path.read_text().splitlines()]
+    assert kinds == ["header", "source", "source"]  # what came before the first user is kept too
+    assert Checkpoint.open(path, identity, resume=True).sources["organization"][1] == {"id": "t"}
+
+
+def test_a_checkpoint_holding_no_user_is_replaced_without_resume(tmp_path):
+    path = tmp_path / "c.checkpoint"
+    path.write_text(json.dumps({"kind": "header", "format": FORMAT, "graph_endpoint": "old"}) + "\n")
+    checkpoint = Checkpoint.open(path, {"graph_endpoint": "new"}, resume=False)
+    assert not path.exists()
+    checkpoint.record_methods([Outcome("u1", True, {"value": []})])
+    checkpoint.close()
+    assert json.loads(path.read_text().splitlines()[0])["graph_endpoint"] == "new"
 
 
 def test_roles_direct_group_and_eligible_are_sorted_and_skip_service_principals():
