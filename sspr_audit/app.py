@@ -125,9 +125,7 @@ def collect_to_file(
     checkpoint = checkpoint or output / "collect.checkpoint"
     try:
         with progress_display(options.quiet) as progress:
-            asyncio.run(
-                run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path)
-            )
+            asyncio.run(run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path))
     except KeyboardInterrupt:
         raise Interrupted(resume_hint(checkpoint)) from None
     return path
