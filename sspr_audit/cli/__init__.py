@@ -17,13 +17,14 @@ from sspr_audit import __version__
 from sspr_audit.app import EXIT_INPUT
 from sspr_audit.cli import audit, catalog, collect, history, remediate
 from sspr_audit.cli.crash import EXIT_CRASH, report_crash
+from sspr_audit.cli.help import WholeSummaries
 from sspr_audit.errors import InputError, Interrupted
 from sspr_audit.text import terminal_safe
 
 _MAX_USAGE = 300  # characters of a usage error shown
 
 
-class _Group(click.Group):
+class _Group(WholeSummaries):
     """Turns :class:`InputError` into one line and exit code 2, any other error into a crash log and code 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
