@@ -37,6 +37,7 @@ class ReportOptions:
     split_by: str | None = None  # "department" or "manager": one workbook per group too
     redact: bool = False  # mask phone numbers and email addresses in every output
     as_of: str | None = None  # YYYY-MM-DD whose SSPR rules apply; default: the snapshot's collection date
+    what_if: bool = False  # the policy differs from the one the snapshot's run used: kept out of the trend
 
     @classmethod
     def take(cls, params: dict[str, Any]) -> ReportOptions:
@@ -84,7 +85,9 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
 
         paths += write_split_workbooks(shown, report.output, report.split_by, default_stem(shown))
     if not report.no_history:  # the history keeps full values: a local, owner-only file
-        store.record_run(report.history_file, result, str(snapshot_path) if snapshot_path else None)
+        store.record_run(
+            report.history_file, result, str(snapshot_path) if snapshot_path else None, what_if=report.what_if
+        )
     if not report.quiet:
         from sspr_audit.cli.console import print_summary
 
