@@ -72,3 +72,56 @@ def test_ctrl_c_says_how_to_resume_and_the_demo_resumes_on_a_new_port(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == ""  # -q: neither the snapshot line nor the summary
     assert not checkpoint.exists() and (out / "demo-snapshot-3000-seed7.json.gz").exists()
+
+
+def test_output_to_a_pipe_keeps_long_paths_whole_and_draws_no_progress(tmp_path):
+    out = tmp_path / ("a-folder-name-long-enough-that-every-path-passes-eighty-columns-" * 2)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.system.fast_cli", "run", "--demo", "-o", str(out), "-f", "json,csv"],
+        capture_output=True,
+        text=True,
+        cwd=CHECKOUT,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"Snapshot: {out / 'demo-snapshot-250-seed7.json.gz'}" in lines
+    written = [line.removeprefix("Wrote ") for line in lines if line.startswith("Wrote ")]
+    assert len(written) == 2 and all(Path(p).is_file() for p in written)
+    assert "\x1b" not in done.stdout and "\r" not in done.stdout and "Methods" not in done.stdout
+
+
+@pytest.mark.slow
+def test_on_an_80_column_terminal_the_progress_fits_and_the_phase_line_goes(tmp_path):
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    command = [sys.executable, "-m", "tests.system.fast_cli", "run", "--demo", "-o", str(tmp_path / "r")]
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen(
+        [*command, "-f", "json", "--no-history"], stdout=follower, stderr=follower, cwd=CHECKOUT, env={**env}
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(timeout=120) == 0
+    os.close(leader)
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode()).split("Snapshot:")[0]
+    drawn = [part for line in screen.split("\n") for part in line.split("\r")]  # every redraw of the display
+    assert max(len(line.rstrip()) for line in drawn) <= 80
+    assert "Methods are read one by one for" in screen
+    final = screen.rstrip().split("\r")[-1].strip()
+    assert re.fullmatch(r"Methods ━+ +(\d+)/\1 users, done", final), final  # the phase line is gone

@@ -243,16 +243,27 @@ def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
     from sspr_audit.collect.progress import Progress, RichProgress, progress_display
 
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, width=120)
+    console = Console(file=out, force_terminal=True, width=80, color_system=None)
     display = progress_display(console=console)
     assert isinstance(display, RichProgress)
     with display:
-        display.users_listed(250)
+        display.stage("Listing users")
+        display.users_read(999)
+        display.users_read(251)
+        console.print(display._bar.get_renderable())
+        phase = out.getvalue()
         display.methods_planned(200, 40)
         display.methods_fetched(20)
-        display.retried(throttled=True)
+        display.waiting(2, 4.2)
+        console.print(display._bar.get_renderable())
     text = out.getvalue()
-    assert "60/200" in text and "1 retries, 1 throttled" in text
+    assert "Listing users" in phase and "1,250 users listed" in phase and "0/?" not in phase
+    words = " ".join(text.split())
+    assert "Methods are read one by one for 200 of 1,250 users; the registration report answers for the others" in words
+    methods_line = next(line for line in text.splitlines() if "60/200 users" in line)
+    assert methods_line.endswith("60/200 users, retrying 2 users, next try in 4 s")  # whole, at 80 columns
+    final = text.rsplit("\r", 1)[-1]  # the last redraw, as the display stops
+    assert "60/200" in final and "Listing users" not in final and "Reading" not in final  # the phase line is gone
     out.truncate(0)
     early = progress_display(console=console)
     with early:  # per-user calls start before the total is known
