@@ -13,7 +13,7 @@ from typing import Any
 
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.collect.options import CollectOptions
-from sspr_audit.errors import InputError
+from sspr_audit.errors import InputError, Interrupted
 from sspr_audit.snapshot.models import Snapshot
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -37,6 +37,7 @@ class ReportOptions:
     split_by: str | None = None  # "department" or "manager": one workbook per group too
     redact: bool = False  # mask phone numbers and email addresses in every output
     as_of: str | None = None  # YYYY-MM-DD whose SSPR rules apply; default: the snapshot's collection date
+    what_if: bool = False  # the policy differs from the one the snapshot's run used: kept out of the trend
 
     @classmethod
     def take(cls, params: dict[str, Any]) -> ReportOptions:
@@ -84,7 +85,9 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
 
         paths += write_split_workbooks(shown, report.output, report.split_by, default_stem(shown))
     if not report.no_history:  # the history keeps full values: a local, owner-only file
-        store.record_run(report.history_file, result, str(snapshot_path) if snapshot_path else None)
+        store.record_run(
+            report.history_file, result, str(snapshot_path) if snapshot_path else None, what_if=report.what_if
+        )
     if not report.quiet:
         from sspr_audit.cli.console import print_summary
 
@@ -122,17 +125,20 @@ def collect_to_file(
     from sspr_audit.collect.progress import progress_display
 
     path = snapshot_path or output / f"snapshot-{datetime.now(UTC):%Y%m%d-%H%M%S}.json.gz"
-    with progress_display(options.quiet) as progress:
-        asyncio.run(
-            run_collection(
-                options,
-                checkpoint=checkpoint or output / "collect.checkpoint",
-                resume=resume,
-                progress=progress,
-                output=path,
-            )
-        )
+    checkpoint = checkpoint or output / "collect.checkpoint"
+    try:
+        with progress_display(options.quiet) as progress:
+            asyncio.run(run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path))
+    except KeyboardInterrupt:
+        raise Interrupted(resume_hint(checkpoint)) from None
     return path
+
+
+def resume_hint(checkpoint: Path) -> str:
+    """What an interrupted collection leaves, and how to go on."""
+    if checkpoint.exists():
+        return f"what was read is kept in {checkpoint}: run the same command with --resume to continue"
+    return "no user had been read yet, so nothing was kept: run the same command to start again"
 
 
 def collect_demo(
@@ -151,7 +157,13 @@ def collect_demo(
 
     config = EmulatorConfig(latency_ms=DEMO_LATENCY_MS, seed=seed)
     with emulator_in_thread(generate_tenant(users=users, seed=seed), config) as emulator:
-        demo_options = replace(options, graph_url=emulator.url, access_token=config.token, cloud="global")
+        demo_options = replace(
+            options,
+            graph_url=emulator.url,
+            graph_label=f"sspr-audit demo tenant ({users} users, seed {seed})",
+            access_token=config.token,
+            cloud="global",
+        )
         return collect_to_file(
             demo_options,
             output,

@@ -17,3 +17,7 @@ class PolicyError(InputError):
 
 class OutputError(InputError):
     """An output that cannot be written (unwritable folder, full disk)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a collection; the message says what was kept and how to resume."""

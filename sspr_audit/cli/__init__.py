@@ -8,6 +8,7 @@ imported inside the commands that need them so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
@@ -16,13 +17,14 @@ from sspr_audit import __version__
 from sspr_audit.app import EXIT_INPUT
 from sspr_audit.cli import audit, catalog, collect, history, remediate
 from sspr_audit.cli.crash import EXIT_CRASH, report_crash
-from sspr_audit.errors import InputError
+from sspr_audit.cli.help import WholeSummaries
+from sspr_audit.errors import InputError, Interrupted
 from sspr_audit.text import terminal_safe
 
 _MAX_USAGE = 300  # characters of a usage error shown
 
 
-class _Group(click.Group):
+class _Group(WholeSummaries):
     """Turns :class:`InputError` into one line and exit code 2, any other error into a crash log and code 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -31,8 +33,9 @@ class _Group(click.Group):
         except InputError as exc:
             click.echo(terminal_safe(f"sspr-audit: error: {exc}"), err=True)
             ctx.exit(EXIT_INPUT)
-        except KeyboardInterrupt:
-            click.echo("sspr-audit: interrupted", err=True)
+        except KeyboardInterrupt as exc:
+            hint = f"; {exc}" if isinstance(exc, Interrupted) else ""
+            click.echo(terminal_safe(f"sspr-audit: interrupted{hint}"), err=True)
             ctx.exit(130)
         except click.ClickException as exc:  # a usage error: click prints it; a huge value is not echoed whole
             shown = exc.message if len(exc.message) <= _MAX_USAGE else exc.message[:_MAX_USAGE] + "…"
@@ -54,6 +57,19 @@ def main() -> None:
     judge every user against SSPR's rules, and write HTML, Excel, JSON and CSV
     reports.
     """
+    _silence_library_logs()
+
+
+# Libraries whose log lines would repeat, as a traceback or a second copy, what sspr-audit says in one line.
+_LIBRARY_LOGGERS = ("azure", "msal", "aiohttp", "httpx", "httpcore", "kiota_http", "msgraph_core")
+
+
+def _silence_library_logs() -> None:
+    """Keep libraries' warnings off the terminal: without a handler, Python prints them to stderr."""
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
 
 
 for command in (

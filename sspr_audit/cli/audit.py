@@ -27,12 +27,26 @@ from sspr_audit.demo import demo_policy_path
 def report(snapshot_path: Path, **params: Any) -> None:
     """Judge a collected SNAPSHOT and write the reports.
 
-    Rules run offline, so the same snapshot with another --policy answers
-    "who would be stuck if we switched this on" without collecting again.
+    The policy the run that wrote SNAPSHOT used (kept beside it) applies
+    unless --policy names another. Rules run offline, so the same snapshot
+    with another --policy answers "who would be stuck if we switched this on"
+    without collecting again: such a what-if is recorded as one, outside the
+    trend.
     """
     from sspr_audit import snapshot
+    from sspr_audit.snapshot import recorded_policy
 
-    sys.exit(audit_and_write(snapshot.read(snapshot_path), ReportOptions.take(params), snapshot_path))
+    report = ReportOptions.take(params)
+    snap = snapshot.read(snapshot_path)
+    what_if = recorded_policy.is_what_if(snapshot_path, report.policy_path)
+    policy = recorded_policy.policy_for(snapshot_path, report.policy_path)
+    report = replace(report, policy_path=policy, what_if=what_if)
+    if what_if and not report.quiet:
+        click.echo(
+            f"What-if: judged with {policy} instead of the policy its run used"
+            f" ({recorded_policy.recorded(snapshot_path)}); recorded as a what-if, outside the trend"
+        )
+    sys.exit(audit_and_write(snap, report, snapshot_path))
 
 
 @click.command()
@@ -52,18 +66,20 @@ def run(
 
     The demo starts the Graph emulator in-process on a free loopback port and
     collects through the real collector (batching, throttling, progress bar),
-    then writes every report into the output folder.
+    then writes every report into the output folder. The policy used is kept
+    beside the snapshot, so 'report SNAPSHOT' gives the same numbers.
     """
     from sspr_audit import snapshot
+    from sspr_audit.snapshot import recorded_policy
 
-    report = ReportOptions.take(params)
-    options = CollectOptions.from_params(params)
-    report = replace(report, quiet=options.quiet)
+    options = CollectOptions.from_params(params)  # before ReportOptions takes --quiet away
+    report = replace(ReportOptions.take(params), quiet=options.quiet)
     if demo:
         path = collect_demo(options, users, seed, report.output, snapshot_path, checkpoint, resume)
         report = replace(report, policy_path=report.policy_path or demo_policy_path())
     else:
         path = collect_to_file(options, report.output, snapshot_path, checkpoint, resume)
+    recorded_policy.record(path, report.policy_path)
     if not options.quiet:
         click.echo(f"Snapshot: {path}")
     sys.exit(audit_and_write(snapshot.read(path), report, path))
@@ -83,11 +99,13 @@ def demo(users: int, seed: int, **params: Any) -> None:
     """
     from sspr_audit import snapshot
     from sspr_audit.demo.tenant import generate_tenant
+    from sspr_audit.snapshot import recorded_policy
 
     report = ReportOptions.take(params)
     report = replace(report, policy_path=report.policy_path or demo_policy_path())
     truth = generate_tenant(users=users, seed=seed)
     path = snapshot.write(truth, report.output / f"demo-snapshot-{users}-seed{seed}.json.gz")
+    recorded_policy.record(path, report.policy_path)
     if not report.quiet:
         click.echo(f"Demo snapshot: {path}")
     sys.exit(audit_and_write(truth, report, path))

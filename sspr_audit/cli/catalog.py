@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sspr_audit.cli.help import WholeSummaries
 from sspr_audit.errors import InputError
 
 
@@ -13,12 +14,16 @@ from sspr_audit.errors import InputError
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True)
 def rules(fmt: str) -> None:
     """Print the rule catalog: ids, severities, why each matters and how to fix it."""
+    import shutil
+    import sys
+
     from sspr_audit.audit.rules import catalog
 
-    click.echo(catalog.render(fmt))
+    width = min(shutil.get_terminal_size().columns, 100) - 1 if sys.stdout.isatty() else None
+    click.echo(catalog.render(fmt, width))
 
 
-@click.group()
+@click.group(cls=WholeSummaries)
 def policy() -> None:
     """Work with policy files."""
 

@@ -17,13 +17,14 @@ DEFAULT_HISTORY = DEFAULT_OUTPUT / "history.sqlite"
 
 @click.command("history")
 @click.option("--tenant", "tenant_id", metavar="ID", help="Only this tenant (tenant id).")
+@click.option("--what-if", "what_ifs", is_flag=True, help="List what-if runs (another policy) too.")
 @history_file_option(DEFAULT_HISTORY)
-def history(tenant_id: str | None, history_path: Path) -> None:
+def history(tenant_id: str | None, what_ifs: bool, history_path: Path) -> None:
     """List recorded runs: date, tenant, users, ready share, findings by severity."""
     from sspr_audit.history import store
     from sspr_audit.render.changes import render_runs
 
-    click.echo(terminal_safe(render_runs(store.list_runs(history_path, tenant_id))), nl=False)
+    click.echo(terminal_safe(render_runs(store.list_runs(history_path, tenant_id, what_ifs))), nl=False)
 
 
 @click.command()
@@ -31,7 +32,7 @@ def history(tenant_id: str | None, history_path: Path) -> None:
 @click.argument("new", required=False)
 @click.option("--tenant", "tenant_id", metavar="ID", help="Tenant whose last two runs to compare.")
 @history_file_option(DEFAULT_HISTORY)
-@policy_option("Policy to judge snapshot arguments with.")
+@policy_option("Policy to judge snapshot arguments with; default: the policy each snapshot's run used.")
 @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 def diff(
@@ -86,8 +87,10 @@ def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None) -> 
     from sspr_audit.audit import engine
     from sspr_audit.history import store
     from sspr_audit.history.compare import run_from_result
+    from sspr_audit.snapshot.recorded_policy import policy_for
 
     if arg.isdigit() and not Path(arg).exists():
         return store.load_run(history_path, int(arg))
     snap = snapshot.read(Path(arg))
-    return run_from_result(engine.run(snap, engine.load_policy(policy_path, snap)), str(arg))
+    policy = engine.load_policy(policy_for(Path(arg), policy_path), snap)
+    return run_from_result(engine.run(snap, policy), str(arg))

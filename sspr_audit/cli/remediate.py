@@ -14,7 +14,9 @@ from sspr_audit.text import terminal_safe
 @click.command()
 @click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path, dir_okay=False))
 @output_folder_option("Folder for remediation.csv and remediate.ps1.")
-@policy_option("Policy file (TOML); its default region reads national numbers.")
+@policy_option(
+    "Policy file (TOML); its default region reads national numbers. Default: the policy the snapshot's run used."
+)
 @region_option
 @quiet_option
 def remediate(
@@ -32,10 +34,12 @@ def remediate(
     from sspr_audit.audit.policy import with_overrides
     from sspr_audit.remediation.files import write_remediation
     from sspr_audit.remediation.plan import plan_remediation
+    from sspr_audit.snapshot.recorded_policy import policy_for
 
     check_region(default_region)
     snap = snapshot.read(snapshot_path)
-    plan = plan_remediation(snap, with_overrides(engine.load_policy(policy_path, snap), default_region=default_region))
+    policy = engine.load_policy(policy_for(snapshot_path, policy_path), snap)
+    plan = plan_remediation(snap, with_overrides(policy, default_region=default_region))
     paths = write_remediation(plan, output)
     if not quiet:
         click.echo(terminal_safe(plan.summary()))

@@ -9,11 +9,13 @@ tokens it hands out are added to the redactor before anyone can log them.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
 from sspr_audit.collect.errors import AuthenticationError, OptionError
 from sspr_audit.collect.redact import Redactor
+from sspr_audit.text import shorten
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
@@ -53,7 +55,7 @@ class WatchedCredential:
         try:
             result = await self._inner.get_token(*scopes, **kwargs)
         except Exception as exc:  # azure-identity raises many types; the message is what the operator needs
-            raise AuthenticationError(_sign_in_failure(exc, self._redactor)) from None
+            raise AuthenticationError(self._redactor.redact(sign_in_failure(exc))) from None
         self._redactor.add(result.token)
         return result
 
@@ -74,9 +76,31 @@ class ThreadedCredential:
         self._inner.close()
 
 
-def _sign_in_failure(exc: Exception, redactor: Redactor) -> str:
+NO_CREDENTIALS = (
+    "no credentials found (no Azure CLI login, managed identity or AZURE_* variables): run az login,"
+    " or pass --tenant-id and --client-id with --certificate PATH or AZURE_CLIENT_SECRET, or --access-token"
+)
+_CHAIN_FOUND_NOTHING = "failed to retrieve a token from the included credentials"
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
+
+
+def sign_in_failure(exc: Exception) -> str:
+    """One line for a failed sign-in: what azure-identity said, or the next step when it found nothing."""
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return redactor.redact(f"could not sign in to Microsoft Entra ID: {first_line[:300]}")
+    if _CHAIN_FOUND_NOTHING in first_line:
+        return f"could not sign in to Microsoft Entra ID: {NO_CREDENTIALS}"
+    return f"could not sign in to Microsoft Entra ID: {first_line[:300]}"
+
+
+def check_tenant_id(tenant_id: str) -> None:
+    """Refuse a tenant that is neither a directory id (GUID) nor a domain, before anyone is asked for a token."""
+    if not (_GUID.fullmatch(tenant_id) or _DOMAIN.fullmatch(tenant_id)):
+        raise OptionError(
+            f"--tenant-id {shorten(tenant_id, 60)} is neither a directory (tenant) id such as"
+            " 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.onmicrosoft.com;"
+            " copy the Directory (tenant) ID from the app registration's Overview page"
+        )
 
 
 def make_credential(options: CollectOptions, endpoint: GraphEndpoint, redactor: Redactor) -> WatchedCredential:
@@ -85,6 +109,8 @@ def make_credential(options: CollectOptions, endpoint: GraphEndpoint, redactor: 
 
 
 def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
+    if options.tenant_id:
+        check_tenant_id(options.tenant_id)
     if options.access_token:
         return StaticTokenCredential(options.access_token)
     chosen = [
@@ -124,6 +150,11 @@ def _build(options: CollectOptions, endpoint: GraphEndpoint) -> Any:
         if options.client_id:
             kwargs["client_id"] = options.client_id
         return ThreadedCredential(kind(**kwargs))
+    if options.tenant_id and options.client_id:
+        raise OptionError(
+            "--tenant-id and --client-id need the app's credential: pass --certificate PATH, set"
+            " AZURE_CLIENT_SECRET (or --client-secret), or add --device-code to sign in as a person"
+        )
     from azure.identity.aio import DefaultAzureCredential
 
     return DefaultAzureCredential(authority=authority)

@@ -79,6 +79,7 @@ class BatchRunner:
         self._closed = False
         self._changed = asyncio.Event()
         self._seq = itertools.count()
+        self._shown_waiting: tuple[int, float | None] = (0, None)
 
     def add(self, key: str, url: str) -> None:
         """Queue one more request; it goes out in the next batch a worker takes."""
@@ -118,12 +119,20 @@ class BatchRunner:
             now = self._clock()
             while self._waiting and self._waiting[0].not_before <= now:
                 self._ready.append(heapq.heappop(self._waiting))
+            self._show_waiting(now)
             if self._ready:
                 return [self._ready.popleft() for _ in range(min(MAX_BATCH, len(self._ready)))]
             timeout = self._waiting[0].not_before - now if self._waiting else None
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def _show_waiting(self, now: float) -> None:
+        """Tell the progress display how many users wait to be asked again, when that changes."""
+        first = self._waiting[0].not_before if self._waiting else None
+        if (len(self._waiting), first) != self._shown_waiting:
+            self._shown_waiting = (len(self._waiting), first)
+            self._session.progress.waiting(len(self._waiting), max(0.0, first - now) if first is not None else 0.0)
 
     def _later(self, item: _Item, wait: float) -> None:
         item.not_before = self._clock() + wait

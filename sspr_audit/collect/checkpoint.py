@@ -3,6 +3,9 @@
 The checkpoint is an append-only JSON-lines file (mode 0600): a header that
 says which collection it belongs to, one line per data source read, and one
 line per finished ``$batch`` with the methods of the users it returned.
+The file is created only once a user has been read: a run that fails
+before (a wrong token, no credentials, Graph unreachable) leaves nothing
+to resume, and a checkpoint holding no user is replaced without asking.
 Every line is fsynced before the collection moves on, so a crash, a
 Ctrl-C or a SIGKILL loses at most the batch in flight; a line torn by the
 kill is dropped when the file is opened again.
@@ -37,6 +40,7 @@ class Checkpoint:
         self.header = header
         self.sources: dict[str, tuple[SourceStatus, Any]] = {}
         self.methods: dict[str, list[Any]] = {}
+        self._pending: list[dict[str, Any]] = []  # records kept until the first user is read
 
     @classmethod
     def open(cls, path: Path, identity: dict[str, Any], resume: bool) -> Checkpoint:
@@ -44,32 +48,34 @@ class Checkpoint:
         path = Path(path)
         header = {"kind": "header", "format": FORMAT, **identity}
         if path.exists():
-            if not resume:
-                raise CheckpointError(
-                    f"{path} holds an unfinished collection: add --resume to continue it,"
-                    " or delete the file to start over"
-                )
-            return cls._reopen(path, header)
-        ensure_private_dir(path.parent)
+            records, good_length, length = _read(path)
+            if _holds_users(records):
+                if not resume:
+                    raise CheckpointError(
+                        f"{path} holds an unfinished collection: add --resume to continue it,"
+                        " or delete the file to start over"
+                    )
+                return cls._reopen(path, header, records, good_length if good_length < length else None)
+            _discard(path)  # nothing read worth keeping: start over
+        return cls(path, -1, header)
+
+    def _create(self) -> None:
+        """Write the file, its header and what was kept in memory until a user was read."""
+        ensure_private_dir(self.path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, FILE_MODE)
-            os.fchmod(fd, FILE_MODE)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, FILE_MODE)
+            os.fchmod(self._fd, FILE_MODE)
         except OSError as exc:
-            raise OutputError(f"{path}: cannot create the checkpoint ({exc.strerror})") from None
-        checkpoint = cls(path, fd, header)
-        checkpoint._append(header)
-        _sync_dir(path.parent)
-        return checkpoint
+            raise OutputError(f"{self.path}: cannot create the checkpoint ({exc.strerror})") from None
+        pending, self._pending = self._pending, []
+        for record in (self.header, *pending):
+            self._write(record)
+        _sync_dir(self.path.parent)
 
     @classmethod
-    def _reopen(cls, path: Path, header: dict[str, Any]) -> Checkpoint:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CheckpointError(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
-        records, good_length = _parse(path, raw)
-        if not records or records[0].get("format") != FORMAT:
-            raise CheckpointError(f"{path} is not an sspr-audit checkpoint; delete it or choose another path")
+    def _reopen(
+        cls, path: Path, header: dict[str, Any], records: list[dict[str, Any]], torn_at: int | None
+    ) -> Checkpoint:
         stored = records[0]
         if stored != header:
             differences = sorted(k for k in set(stored) | set(header) if stored.get(k) != header.get(k))
@@ -80,8 +86,8 @@ class Checkpoint:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             os.fchmod(fd, FILE_MODE)
-            if good_length < len(raw):
-                os.truncate(path, good_length)  # drop a line torn by a kill
+            if torn_at is not None:
+                os.truncate(path, torn_at)  # drop a line torn by a kill
         except OSError as exc:
             raise CheckpointError(f"{path}: cannot reopen the checkpoint ({exc.strerror})") from None
         checkpoint = cls(path, fd, header)
@@ -132,6 +138,14 @@ class Checkpoint:
             self._append({"kind": "methods", "users": users})
 
     def _append(self, record: dict[str, Any]) -> None:
+        if self._fd < 0:
+            if not _carries_users(record):
+                self._pending.append(record)
+                return
+            self._create()
+        self._write(record)
+
+    def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
             os.write(self._fd, encode(line))
@@ -150,6 +164,38 @@ class Checkpoint:
         self.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+def _read(path: Path) -> tuple[list[dict[str, Any]], int, int]:
+    """The records of the checkpoint at ``path``, the bytes they take and the file's size."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
+    records, good_length = _parse(path, raw)
+    if not records or records[0].get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an sspr-audit checkpoint; delete it or choose another path")
+    return records, good_length, len(raw)
+
+
+def _carries_users(record: dict[str, Any]) -> bool:
+    """Whether a record holds what a user read costs: the users list, or some user's methods."""
+    if record.get("kind") == "methods":
+        return bool(record.get("users"))
+    return record.get("kind") == "source" and record.get("name") == "users" and bool(record.get("data"))
+
+
+def _holds_users(records: list[dict[str, Any]]) -> bool:
+    return any(_carries_users(record) for record in records[1:])
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot replace the empty checkpoint ({exc.strerror})") from None
 
 
 def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:

@@ -101,7 +101,7 @@ def _open_checkpoint(
     if path is None:
         return None
     identity = {
-        "graph_endpoint": session.endpoint.root,
+        "graph_endpoint": options.graph_label or session.endpoint.root,
         "tenant_id": options.tenant_id,
         "client_id": options.client_id,
         "scope_groups": list(options.scope_groups),
@@ -173,7 +173,7 @@ class _Run:
             collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
         methods = _Methods(self)
         plan = MethodsPlan(methods.need)
-        self.progress.stage("Listing users and reading the registration report")
+        self.progress.stage("Listing users")
         async with asyncio.TaskGroup() as group:
             self._organization_read = group.create_task(self._organization())
             started = {source: group.create_task(self._source(source, reader)) for source, reader in readers.items()}
@@ -186,11 +186,11 @@ class _Run:
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
             collected.sources[Source.REGISTRATION_DETAILS] = await report
-            self.progress.stage("Reading authentication methods")
+            self.progress.stage("Reading methods")
             methods.planned(plan.needed)
             await fetching
             methods.store(collected)
-            self.progress.stage("Reading roles and policies")
+            self.progress.stage("Reading roles, policies")
             for task in others:
                 status, data = await task
                 collected.sources[status.source] = (status, data)
@@ -257,6 +257,7 @@ class _Run:
                 async for page in pages(self.session, self.session.url(USERS)):
                     users.extend(page)
                     plan.users(page)
+                    self.progress.users_read(len(page))
                 return users
 
             status, data = await read_source(Source.USERS, read)

@@ -35,6 +35,7 @@ class CollectOptions:
     access_token: str | None = field(default=None, repr=False)
     cloud: str = "global"
     graph_url: str | None = None
+    graph_label: str | None = None  # names the Graph in a checkpoint when its address changes (the demo's port)
     scope_groups: tuple[str, ...] = ()  # names or object ids of SSPR scope groups
     concurrency: int = DEFAULT_CONCURRENCY  # upper bound; lowered on throttling
     quiet: bool = False

@@ -45,6 +45,8 @@ class RunSummary:
     users_ready: int
     severity_counts: tuple[int, ...]  # findings per severity, in Severity order (critical first)
     as_of: str | None = None  # YYYY-MM-DD whose SSPR rules the run followed; None for runs recorded before
+    collected_at: str | None = None  # when its snapshot was read from the tenant; None for runs recorded before
+    what_if: bool = False  # judged with a policy other than the one its snapshot's run used
 
     @property
     def ready_percent(self) -> float | None:
@@ -170,7 +172,9 @@ def policy_hash(settings: Iterable[PolicySetting]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_id: int | None = None) -> StoredRun:
+def run_from_result(
+    result: AuditResult, snapshot_path: str | None = None, run_id: int | None = None, *, what_if: bool = False
+) -> StoredRun:
     """An audit result in the form the history stores, so it compares like a recorded run."""
     users = tuple(
         StoredUser(
@@ -202,6 +206,8 @@ def run_from_result(result: AuditResult, snapshot_path: str | None = None, run_i
         users_ready=sum(1 for u in users if u.status.can_reset),
         severity_counts=severity_counts(f.severity for f in findings),
         as_of=result.as_of,
+        collected_at=tenant.collected_at,
+        what_if=what_if,
     )
     return StoredRun(summary, users, findings)
 

@@ -36,14 +36,14 @@ from sspr_audit.history.compare import (
 )
 from sspr_audit.text import shorten, writable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
 LOCK_WAIT_S = 120.0  # how long a run waits for another that holds the history
 
 _RUN_COLUMNS = (
     "id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, users_total, users_in_scope, users_ready,"
-    " as_of"
+    " as_of, collected_at, what_if"
 )
 
 
@@ -105,18 +105,31 @@ def _to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE users ADD COLUMN loses_sspr_because TEXT")
 
 
+def _to_v4(conn: sqlite3.Connection) -> None:
+    """When each run's snapshot was collected, and whether the run was a what-if.
+
+    A what-if judges a snapshot with a policy other than the one its run used: it answers a question
+    about a rollout, not about the tenant, so it stays out of the trend and of "since the last run".
+    Runs recorded before this version keep NULL (unknown) and count as real runs.
+    """
+    conn.execute("ALTER TABLE runs ADD COLUMN collected_at TEXT")
+    conn.execute("ALTER TABLE runs ADD COLUMN what_if INTEGER NOT NULL DEFAULT 0")
+
+
 # The migration that brings a file to each version, applied in order from the file's own version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4}
 
 
-def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | None = None) -> int:
+def record_run(
+    db_path: Path, result: AuditResult, snapshot_path: str | Path | None = None, *, what_if: bool = False
+) -> int:
     """Record one audit (its users and findings) in one transaction; returns the run id."""
-    run = run_from_result(result, str(snapshot_path) if snapshot_path is not None else None)
+    run = run_from_result(result, str(snapshot_path) if snapshot_path is not None else None, what_if=what_if)
     s = run.summary
     with _database(db_path, create=True) as conn, _transaction(conn, Path(db_path)):
         cursor = conn.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
                 writable(s.tenant_id),
                 writable(s.tenant_name),
@@ -127,6 +140,8 @@ def record_run(db_path: Path, result: AuditResult, snapshot_path: str | Path | N
                 s.users_in_scope,
                 s.users_ready,
                 s.as_of,
+                s.collected_at,
+                int(s.what_if),
             ),
         )
         run_id = cursor.lastrowid
@@ -174,11 +189,13 @@ def _text(value: str | None) -> str | None:
     return None if value is None else writable(value)
 
 
-def list_runs(db_path: Path, tenant_id: str | None = None) -> list[RunSummary]:
-    """Recorded runs, newest first: of one tenant, or of every tenant when ``tenant_id`` is None."""
+def list_runs(db_path: Path, tenant_id: str | None = None, what_ifs: bool = False) -> list[RunSummary]:
+    """Recorded runs, newest first: of one tenant (every tenant when ``tenant_id`` is None); what-ifs when asked."""
     if not Path(db_path).exists():
         return []
-    where, params = ("WHERE tenant_id = ?", (tenant_id,)) if tenant_id is not None else ("", ())
+    where, params = ("WHERE tenant_id = ?", (tenant_id,)) if tenant_id is not None else ("WHERE 1", ())
+    if not what_ifs:
+        where += " AND what_if = 0"
     with _database(db_path) as conn:
         rows = conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY generated_at DESC, id DESC", params
@@ -251,13 +268,14 @@ def previous_run(db_path: Path, tenant_id: str, before: RunSummary | None = None
 
 
 def last_runs(db_path: Path, tenant_id: str, n: int, before: RunSummary | None = None) -> list[RunSummary]:
-    """The tenant's last ``n`` runs (before ``before``, when given), oldest first."""
+    """The tenant's last ``n`` real runs (before ``before``, when given), oldest first; what-ifs are left out."""
     if n <= 0 or not Path(db_path).exists():
         return []
     where, params = _before(before)
     with _database(db_path) as conn:
         rows = conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE tenant_id = ?{where} ORDER BY generated_at DESC, id DESC LIMIT ?",
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE tenant_id = ? AND what_if = 0{where}"
+            " ORDER BY generated_at DESC, id DESC LIMIT ?",
             (tenant_id, *params, n),
         ).fetchall()
         return _summaries(conn, rows[::-1], Path(db_path))
@@ -298,7 +316,10 @@ def _before(run: RunSummary | None) -> tuple[str, tuple]:
 
 
 _TEXT, _NUMBER, _MAYBE_TEXT = (str,), (int,), (str, type(None))
-_RUN_TYPES = (_NUMBER, _TEXT, _TEXT, _TEXT, _TEXT, _MAYBE_TEXT, _NUMBER, _NUMBER, _NUMBER, _MAYBE_TEXT)
+_RUN_TYPES = (
+    *(_NUMBER, _TEXT, _TEXT, _TEXT, _TEXT, _MAYBE_TEXT),
+    *(_NUMBER, _NUMBER, _NUMBER, _MAYBE_TEXT, _MAYBE_TEXT, _NUMBER),
+)
 _USER_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _TEXT, _NUMBER, _NUMBER, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT)
 _FINDING_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _TEXT)
 
@@ -333,7 +354,8 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple], path: Path) -> l
 
 def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary:
     """A run row (the columns of ``_RUN_COLUMNS``, in order) as a summary."""
-    run_id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, total, in_scope, ready, as_of = row
+    run_id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, total, in_scope, ready, *rest = row
+    as_of, collected_at, what_if = rest
     return RunSummary(
         run_id,
         tenant_id,
@@ -346,6 +368,8 @@ def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary
         ready,
         severity_counts,
         as_of,
+        collected_at,
+        bool(what_if),
     )
 
 

@@ -47,6 +47,8 @@ def render_text(changes: RunChanges) -> str:
     """The changes as plain text for a terminal or an e-mail."""
     lines = [f"{changes.new.tenant_name} (tenant {changes.new.tenant_id})", headline(changes), *notes(changes)]
     if changes.old is not None:
+        lines.append(f"  old: {collected(changes.old)}")
+        lines.append(f"  new: {collected(changes.new)}")
         lines.append(f"Ready: {percent(changes.old.ready_percent)} -> {percent(changes.new.ready_percent)}")
         for _, title, items in changes.sections():
             lines.append("")
@@ -57,6 +59,12 @@ def render_text(changes: RunChanges) -> str:
     return "\n".join(lines) + "\n"
 
 
+def collected(run: RunSummary) -> str:
+    """One side of a comparison, named by when its data was read from the tenant."""
+    when = run.collected_at or "at an unknown time (recorded by an older version)"
+    return f"{run.label}: data collected {when}{' (what-if policy)' if run.what_if else ''}"
+
+
 def render_runs(runs: Sequence[RunSummary]) -> str:
     """The run list of ``sspr-audit history`` as an aligned text table."""
     if not runs:
@@ -64,7 +72,7 @@ def render_runs(runs: Sequence[RunSummary]) -> str:
     header = ("Run", "Generated (UTC)", "Tenant", "Users", "Ready", *(s.value.capitalize() for s in Severity))
     rows = [
         (
-            str(r.id),
+            f"{r.id} what-if" if r.what_if else str(r.id),
             r.generated_at,
             f"{r.tenant_name} ({r.tenant_id})",
             f"{r.users_total:,}",

@@ -146,10 +146,18 @@ def read(path: Path) -> Snapshot:
     return from_dict(data, source=str(path))
 
 
+_REPORT_KEYS = frozenset({"generator", "summary", "rules", "findings"})  # what the JSON report has at the top
+
+
 def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
     """Build a :class:`Snapshot` from parsed JSON, checking every field."""
     if not isinstance(data, dict):
         raise SnapshotError(f"{source}: expected a JSON object at the top, got {_kind(data)}")
+    if data.keys() >= _REPORT_KEYS:
+        raise SnapshotError(
+            f"{source}: this is an sspr-audit report, not a snapshot; pass the snapshot the run wrote"
+            " (*snapshot*.json.gz in the same folder, printed as 'Snapshot:' by collect and run)"
+        )
     version = data.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise SnapshotError(f"{source}: schema_version is missing or not a number; is this a snapshot file?")

@@ -10,11 +10,13 @@ from click.testing import CliRunner
 
 from sspr_audit import snapshot
 from sspr_audit.audit.rules import catalog
+from sspr_audit.audit.rules.registry import all_rules
 from sspr_audit.cli import main
 from tests.builders import CHECKOUT
 from tests.builders import snapshots as b
 
 ROOT = CHECKOUT
+RULES = {r.id: r for r in all_rules()}
 
 
 def invoke(*args: str):
@@ -39,11 +41,45 @@ def test_python_dash_m_works():
 
 def test_rules_catalog_formats():
     table = invoke("rules")
-    assert table.exit_code == 0 and "SSPR004  critical" in table.output
+    assert table.exit_code == 0
+    entry = table.output.split("\n\n")[3].splitlines()  # not a terminal: whole lines, never wrapped
+    assert entry == [
+        "SSPR004  critical  Administrator without two usable methods",
+        f"  Why:  {RULES['SSPR004'].why}",
+        f"  Fix:  {RULES['SSPR004'].fix}",
+        f"  More: {RULES['SSPR004'].doc_url}",
+    ]
+    wrapped = catalog.render("table", width=60).split("\n\n")[3].splitlines()
+    assert max(len(line) for line in wrapped if not line.startswith("  More:")) <= 60
+    assert (
+        " ".join(line[8:] for line in wrapped[1:-1] if line.startswith(("  Why:", "        ")))[:40]
+        == (RULES["SSPR004"].why[:40])
+    )
     data = json.loads(invoke("rules", "--format", "json").output)
     assert [r["id"] for r in data][:3] == ["SSPR001", "SSPR002", "SSPR003"] and len(data) == 19
     assert all(r["why"] and r["fix"] and r["doc_url"].startswith("https://") for r in data)
     assert invoke("rules", "--format", "markdown").output.startswith("| id | severity |")
+
+
+def test_help_shows_whole_command_summaries():
+    help_text = CliRunner().invoke(main, ["--help"], terminal_width=80).output
+    commands = " ".join(help_text.split("Commands:")[1].split())
+    assert "..." not in commands
+    assert "demo Write a demo tenant's ground-truth snapshot and every report, offline." in commands
+    assert "run Collect and report in one go; with --demo, from the built-in demo tenant." in commands
+
+
+def test_a_report_given_as_snapshot_is_named_for_what_it_is(tmp_path):
+    snap = tmp_path / "s.json"
+    snapshot.write(b.snapshot(b.user("alex")), snap)
+    assert invoke("report", snap, "-o", tmp_path, "-f", "json", "--no-history", "-q").exit_code == 0
+    (written,) = tmp_path.glob("sspr-audit_*.json")
+    for command in ("report", "remediate"):
+        result = CliRunner().invoke(main, [command, str(written), "-o", str(tmp_path / "x")])
+        assert result.exit_code == 2
+        assert result.output.startswith(
+            f"sspr-audit: error: {written}: this is an sspr-audit report, not a snapshot; pass the snapshot"
+        )
 
 
 def test_readme_rule_table_is_generated_from_the_catalog():

@@ -225,3 +225,26 @@ def test_secrets_never_reach_logs_errors_or_files(tmp_path, caplog, monkeypatch)
     assert not [t for t in texts if sentinel in t]
     assert any("***" in r.getMessage() for r in caplog.records)
     assert json.loads(output.read_text())["tenant"]["id"] == truth.tenant.id
+
+
+class Watching(Progress):
+    def __init__(self) -> None:
+        self.waits: list[tuple[int, float]] = []
+        self.listed = 0
+
+    def users_read(self, count: int) -> None:
+        self.listed += count
+
+    def waiting(self, users: int, seconds: float) -> None:
+        self.waits.append((users, seconds))
+
+
+def test_the_display_hears_of_users_waiting_for_a_retry_and_of_their_end():
+    truth = tenant()
+    watching = Watching()
+    with emulator_in_thread(truth, EmulatorConfig(throttle="off")) as emulator:
+        snapshot, stats = run(emulator.url, progress=watching)
+    assert stats.users_failed == 2  # the demo's users whose method calls fail on purpose
+    assert watching.listed == len(snapshot.users)
+    assert any(users > 0 and seconds > 0 for users, seconds in watching.waits)
+    assert watching.waits[-1] == (0, 0.0)  # nobody waits once the last retry is answered

@@ -174,11 +174,12 @@ def test_a_tampered_value_gives_one_line_naming_the_run(tmp_path: Path, tamper: 
 def test_a_crafted_checkpoint_gives_one_line_not_a_traceback(tmp_path: Path, record: dict) -> None:
     identity = {"graph_endpoint": "http://127.0.0.1:1", "tenant_id": None, "client_id": None, "scope_groups": []}
     path = tmp_path / "collect.checkpoint"
-    lines = [{"kind": "header", "format": FORMAT, **identity}, record]
+    read = {"kind": "methods", "users": {"u0": []}}  # a user was read: the checkpoint is worth resuming
+    lines = [{"kind": "header", "format": FORMAT, **identity}, read, record]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     with pytest.raises(CheckpointError) as caught:
         Checkpoint.open(path, identity, resume=True)
     assert str(caught.value) == (
-        f"{path}: line 2 is not what sspr-audit writes (crafted or from another tool); delete the checkpoint"
+        f"{path}: line 3 is not what sspr-audit writes (crafted or from another tool); delete the checkpoint"
         " and collect again"
     )

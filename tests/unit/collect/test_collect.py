@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sspr_audit.cli.options import collect_options
 from sspr_audit.collect.batch import Outcome
-from sspr_audit.collect.checkpoint import Checkpoint
+from sspr_audit.collect.checkpoint import FORMAT, Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, OptionError
 from sspr_audit.collect.mapping import map_method, map_method_configurations, needs_methods
@@ -21,7 +21,14 @@ from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy, retry_after
 from sspr_audit.collect.roles import user_roles
-from sspr_audit.snapshot.models import MethodConfiguration, MethodTarget, RegistrationDetails, RoleAssignment
+from sspr_audit.snapshot.models import (
+    MethodConfiguration,
+    MethodTarget,
+    RegistrationDetails,
+    RoleAssignment,
+    SourceState,
+    SourceStatus,
+)
 from tests.builders import GLOBAL_ADMIN
 
 GA = GLOBAL_ADMIN[1]
@@ -150,9 +157,38 @@ def test_checkpoint_is_private_survives_a_torn_line_and_refuses_other_collection
 
 def test_checkpoint_lines_are_whole_json_records(tmp_path):
     path = tmp_path / "c.checkpoint"
-    Checkpoint.open(path, {"graph_endpoint": "x"}, resume=False).close()
+    checkpoint = Checkpoint.open(path, {"graph_endpoint": "x"}, resume=False)
+    checkpoint.record_methods([Outcome("u1", True, {"value": []})])
+    checkpoint.close()
     lines = path.read_bytes().split(b"\n")
     assert lines[-1] == b"" and json.loads(lines[0])["kind"] == "header"
+
+
+def test_checkpoint_is_written_only_once_a_user_is_read(tmp_path):
+    path = tmp_path / "c.checkpoint"
+    identity = {"graph_endpoint": "x", "tenant_id": "t"}
+    checkpoint = Checkpoint.open(path, identity, resume=False)
+    checkpoint.record_source(SourceStatus("organization", SourceState.READ), {"id": "t"})
+    checkpoint.record_methods([Outcome("u1", False, None, 503)])
+    checkpoint.close()
+    assert not path.exists()  # a failed start leaves nothing that would ask for --resume
+    checkpoint = Checkpoint.open(path, identity, resume=False)
+    checkpoint.record_source(SourceStatus("organization", SourceState.READ), {"id": "t"})
+    checkpoint.record_source(SourceStatus("users", SourceState.READ), [{"id": "u1"}])
+    checkpoint.close()
+    kinds = [json.loads(line)["kind"] for line in path.read_text().splitlines()]
+    assert kinds == ["header", "source", "source"]  # what came before the first user is kept too
+    assert Checkpoint.open(path, identity, resume=True).sources["organization"][1] == {"id": "t"}
+
+
+def test_a_checkpoint_holding_no_user_is_replaced_without_resume(tmp_path):
+    path = tmp_path / "c.checkpoint"
+    path.write_text(json.dumps({"kind": "header", "format": FORMAT, "graph_endpoint": "old"}) + "\n")
+    checkpoint = Checkpoint.open(path, {"graph_endpoint": "new"}, resume=False)
+    assert not path.exists()
+    checkpoint.record_methods([Outcome("u1", True, {"value": []})])
+    checkpoint.close()
+    assert json.loads(path.read_text().splitlines()[0])["graph_endpoint"] == "new"
 
 
 def test_roles_direct_group_and_eligible_are_sorted_and_skip_service_principals():
@@ -207,16 +243,27 @@ def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
     from sspr_audit.collect.progress import Progress, RichProgress, progress_display
 
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, width=120)
+    console = Console(file=out, force_terminal=True, width=80, color_system=None)
     display = progress_display(console=console)
     assert isinstance(display, RichProgress)
     with display:
-        display.users_listed(250)
+        display.stage("Listing users")
+        display.users_read(999)
+        display.users_read(251)
+        console.print(display._bar.get_renderable())
+        phase = out.getvalue()
         display.methods_planned(200, 40)
         display.methods_fetched(20)
-        display.retried(throttled=True)
+        display.waiting(2, 4.2)
+        console.print(display._bar.get_renderable())
     text = out.getvalue()
-    assert "60/200" in text and "1 retries, 1 throttled" in text
+    assert "Listing users" in phase and "1,250 users listed" in phase and "0/?" not in phase
+    words = " ".join(text.split())
+    assert "Methods are read one by one for 200 of 1,250 users; the registration report answers for the others" in words
+    methods_line = next(line for line in text.splitlines() if "60/200 users" in line)
+    assert methods_line.endswith("60/200 users, retrying 2 users, next try in 4 s")  # whole, at 80 columns
+    final = text.rsplit("\r", 1)[-1]  # the last redraw, as the display stops
+    assert "60/200" in final and "Listing users" not in final and "Reading" not in final  # the phase line is gone
     out.truncate(0)
     early = progress_display(console=console)
     with early:  # per-user calls start before the total is known
