@@ -140,7 +140,7 @@ def _bare_write(result, path: Path) -> dict:
 def _workbook_cells(result) -> list[tuple[str, list[list]]]:
     """The plain values of every row our workbook writes, recorded through the renderer's own sheet code."""
     from sspr_audit.render import xlsx
-    from sspr_audit.render.summary import ordered_users, summarize
+    from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_users, summarize
 
     class Recorder:
         def __init__(self, title: str) -> None:
@@ -156,8 +156,14 @@ def _workbook_cells(result) -> list[tuple[str, list[list]]]:
         def number(self, value, number_format: str):
             return value
 
-        def filled(self, value: str, colours: dict) -> str:
-            return value
+        def status(self, value) -> str:
+            return STATUS_LABELS[value]
+
+        def severity(self, value) -> str:
+            return SEVERITY_LABELS[value]
+
+        def fit(self, rows: list) -> None:
+            pass
 
         def close(self) -> None:
             pass

@@ -13,7 +13,7 @@ from sspr_audit.text import terminal_safe
 
 @click.command()
 @click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path, dir_okay=False))
-@output_folder_option("Folder for remediation.csv and remediate.ps1.")
+@output_folder_option("Folder for remediation.csv, remediation.xlsx and remediate.ps1.")
 @policy_option(
     "Policy file (TOML); its default region reads national numbers. Default: the policy the snapshot's run used."
 )
@@ -24,8 +24,9 @@ def remediate(
 ) -> None:
     """Propose corrections for malformed contact data in SNAPSHOT.
 
-    Writes remediation.csv (every proposed change, who can make it, and what
-    a person must decide) and remediate.ps1, a Microsoft Graph PowerShell
+    Writes remediation.csv and remediation.xlsx (every proposed change, who
+    can make it, and what a person must decide; the workbook's cells are text)
+    and remediate.ps1, a Microsoft Graph PowerShell
     script for cloud-only users that changes nothing unless run with -Apply.
     Synced users are listed for correction in on-premises AD instead.
     """

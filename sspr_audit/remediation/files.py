@@ -1,7 +1,9 @@
-"""Write a remediation plan: ``remediation.csv`` for people, ``remediate.ps1`` for Microsoft Graph PowerShell.
+"""Write a remediation plan: ``remediation.csv`` and ``remediation.xlsx`` for people, ``remediate.ps1`` for Graph.
 
-The CSV lists every item, whoever must act on it; the script holds only the
-``script`` items (cloud-only users, unambiguous corrections).
+The CSV and the workbook list every item, whoever must act on it; the script
+holds only the ``script`` items (cloud-only users, unambiguous corrections).
+The workbook's cells are text, so a proposed number is copied as it is,
+without the ``'`` the CSV puts before a value that starts with ``+``.
 
 Values reach the script only through :func:`ps_quote`, and the template's
 ``finalize`` hook refuses anything else, so a value from the directory
@@ -23,6 +25,7 @@ from sspr_audit.remediation.plan import Category, RemediationItem, RemediationPl
 from sspr_audit.render.csv_report import neutralise
 
 CSV_NAME = "remediation.csv"
+XLSX_NAME = "remediation.xlsx"
 SCRIPT_NAME = "remediate.ps1"
 TEMPLATE = "remediate.ps1.j2"
 COLUMNS = (
@@ -70,9 +73,29 @@ def ps_quote(value: str) -> PsCode:
 
 
 def write_remediation(plan: RemediationPlan, out_dir: Path) -> list[Path]:
-    """Write ``remediation.csv`` and ``remediate.ps1`` into ``out_dir`` atomically (owner-only)."""
+    """Write ``remediation.csv``, ``remediation.xlsx`` and ``remediate.ps1`` into ``out_dir`` (owner-only)."""
     out_dir = Path(out_dir)
-    return [write_csv(plan, out_dir / CSV_NAME), write_atomic(out_dir / SCRIPT_NAME, render_script(plan))]
+    return [
+        write_csv(plan, out_dir / CSV_NAME),
+        write_workbook(plan, out_dir / XLSX_NAME),
+        write_atomic(out_dir / SCRIPT_NAME, render_script(plan)),
+    ]
+
+
+def write_workbook(plan: RemediationPlan, path: Path) -> Path:
+    """Every item of the plan, one per row, every cell text (never a formula, never a number)."""
+    from sspr_audit.render import xlsx
+
+    widths = (12, 34, 38, 26, 28, 24, 24, 70, 50)
+    return xlsx.render_table(
+        path,
+        f"SSPR remediation: tenant {plan.tenant_id}",
+        "Remediation",
+        tuple(zip(COLUMNS, widths, strict=True)),
+        (_row(i) for i in plan.items),
+        plan.collected_at,
+        as_text=True,
+    )
 
 
 def write_csv(plan: RemediationPlan, path: Path) -> Path:
@@ -82,9 +105,12 @@ def write_csv(plan: RemediationPlan, path: Path) -> Path:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for i in plan.items:
-            row = (i.category.value, i.upn, i.user_id, i.display_name, i.field, i.current, i.proposed, i.why, i.who)
-            writer.writerow([neutralise(v) for v in row])
+            writer.writerow([neutralise(v) for v in _row(i)])
     return Path(path)
+
+
+def _row(i: RemediationItem) -> tuple[str | None, ...]:
+    return (i.category.value, i.upn, i.user_id, i.display_name, i.field, i.current, i.proposed, i.why, i.who)
 
 
 @dataclass(frozen=True)

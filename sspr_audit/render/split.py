@@ -11,6 +11,11 @@ hash of the group's key when it was cut or when it would clash with another
 group's file name ignoring case (two departments ``R&D`` and ``R/D``, or two
 managers with the same name, stay in two files). People without a department
 or manager land in one clearly named file.
+
+By manager, only managers whose people have something to do (a finding, or a
+status other than ready) get a workbook, in a folder of its own beside the
+index; the others are listed in the index as "nothing to do". The index's
+file names are relative hyperlinks to the files.
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult, regroup_timeline, share, tally
+from sspr_audit.audit.results import (
+    AuditResult,
+    Finding,
+    Readiness,
+    Severity,
+    UserResult,
+    regroup_timeline,
+    share,
+    tally,
+)
 from sspr_audit.errors import InputError
 from sspr_audit.files import ensure_private_dir, is_windows_device_name
 from sspr_audit.render import check_stem, default_stem
@@ -37,16 +51,20 @@ _REHASH_ROUNDS = 8  # a clash after this many salted hashes is a bug, not a name
 _BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-manager", NO_MANAGER)}
 _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
-_INDEX_COLUMNS = (
-    ("Group", 34),
-    ("Manager id", 38),
+NOTHING_TO_DO = "nothing to do"
+_SETTLED = frozenset({Readiness.READY, Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE})
+_COUNT_COLUMNS = (
     ("Users", 10),
     ("In SSPR scope", 12),
     ("Ready", 10),
-    ("Ready (%)", 10),
+    ("Ready (%)", 12),
     *((s.value.capitalize(), 10) for s in Severity),
     ("File", 60),
 )
+_INDEX_COLUMNS = {
+    "department": (("Group", 34), *_COUNT_COLUMNS),
+    "manager": (("Group", 34), ("Manager id", 38), *_COUNT_COLUMNS),
+}
 
 
 @dataclass
@@ -65,36 +83,46 @@ class _Group:
 
 
 def write_split_workbooks(result: AuditResult, out_dir: Path, by: str, stem: str | None = None) -> list[Path]:
-    """Write ``<stem>_<group>.xlsx`` per department or manager and ``<stem>_index.xlsx``; returns index first."""
+    """Write ``<stem>_<group>.xlsx`` per department or manager and ``<stem>_index.xlsx``; returns index first.
+
+    Manager workbooks go into ``<stem>_managers/``, and only for managers whose people have something to do.
+    """
     from sspr_audit.render import xlsx
 
     if by not in SPLIT_BY:
         raise InputError(f"cannot split by {by!r}; choose {' or '.join(SPLIT_BY)}")
     stem = default_stem(result) if stem is None else check_stem(stem)
     out_dir = ensure_private_dir(Path(out_dir))
+    folder = f"{stem}_managers" if by == "manager" else ""
     groups = _groups(result.users, by)
     _name_files(groups, by)
     findings = _findings_by_user(result.findings)
-    paths = []
+    paths: list[Path] = []
     rows = []
     for g in groups:
-        path = out_dir / f"{stem}_{g.part}.xlsx"
         own = tuple(f for u in g.users for f in findings.get(u.user.id, ()))
+        if by == "manager" and not _something_to_do(g, own):
+            rows.append(_index_row(g, own, by, None))
+            continue
+        name = f"{stem}_{g.part}.xlsx"
+        if not paths and folder:
+            ensure_private_dir(out_dir / folder)
+        path = out_dir / folder / name
+        relative = f"{folder}/{name}" if folder else name
         people = tuple(g.users)
         timeline = regroup_timeline(result.timeline, people)
         xlsx.render_group(replace(result, users=people, findings=own, timeline=timeline), path, (_LABELS[by], g.name))
         paths.append(path)
-        rows.append(_index_row(g, own, path.name))
+        rows.append(_index_row(g, own, by, relative))
     index = out_dir / f"{stem}_index.xlsx"
-    xlsx.render_table(
-        index,
-        f"SSPR readiness by {by}: {result.tenant.label}",
-        "Groups",
-        _INDEX_COLUMNS,
-        rows,
-        result.generated_at,
-    )
+    title = f"SSPR readiness by {by}: {result.tenant.label}"
+    xlsx.render_table(index, title, "Groups", _INDEX_COLUMNS[by], rows, result.generated_at)
     return [index, *paths]
+
+
+def _something_to_do(g: _Group, findings: tuple[Finding, ...]) -> bool:
+    """Whether the group's people have a finding, or one of them is not plainly ready."""
+    return bool(findings) or any(r.status not in _SETTLED for r in g.users)
 
 
 def safe_name(name: str, key: str | None = None) -> str:
@@ -162,12 +190,16 @@ def _findings_by_user(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return by_user
 
 
-def _index_row(g: _Group, findings: tuple[Finding, ...], file_name: str) -> list:
+def _index_row(g: _Group, findings: tuple[Finding, ...], by: str, file: str | None) -> list:
+    """The group's counts; its share of users in scope as the main workbook shows it; a link to its file."""
+    from sspr_audit.render.sheet import Link, Percent
+
     in_scope, ready = tally(r.status for r in g.users)
     severities = Counter(f.severity for f in findings)
-    percent = share(ready, in_scope)
-    shown: str | float = "n/a" if percent is None else percent
-    return [g.name, g.manager_id, len(g.users), in_scope, ready, shown, *(severities[s] for s in Severity), file_name]
+    shown = Link(file.rpartition("/")[2], file) if file else NOTHING_TO_DO
+    head = [g.name, g.manager_id] if by == "manager" else [g.name]
+    counts = [len(g.users), in_scope, ready, Percent(share(ready, in_scope))]
+    return [*head, *counts, *(severities[s] for s in Severity), shown]
 
 
 def _fold(part: str) -> str:

@@ -1,27 +1,34 @@
 """The Excel report: Summary, Findings, Users, Admins and Rules sheets.
 
 Written with openpyxl's write-only workbook so memory stays flat for large
-tenants. Directory data is never trusted as a formula: every string cell is
-forced to the string type, so a display name such as ``=HYPERLINK(...)`` is
-shown as text, not evaluated.
+tenants; :mod:`sspr_audit.render.sheet` keeps every cell safe, styled and
+printable. Statuses and severities are shown in words on their colour.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from sspr_audit.audit.results import AuditResult, UserResult
-from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges, StoredFinding
 from sspr_audit.render.changes import headline, notes
+from sspr_audit.render.sheet import (
+    EXCEL_CELL_LIMIT,
+    SEVERITY_FILLS,
+    STATUS_FILLS,
+    TRUNCATED,
+    Percent,
+    Sheet,
+    abandon,
+    excel_datetime,
+    label,
+    save,
+    workbook,
+)
 from sspr_audit.render.summary import (
+    SEVERITY_LABELS,
     Summary,
     department,
     ordered_findings,
@@ -30,27 +37,20 @@ from sspr_audit.render.summary import (
     summarize,
     timeline_line,
 )
-from sspr_audit.text import xml_writable
 
-EXCEL_CELL_LIMIT = 32_767
-TRUNCATED = " … [truncated: see the JSON report]"
-DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
-
-SEVERITY_FILLS = {"critical": "FF9B9B", "high": "FFC7CE", "medium": "FFEB9C", "low": "DDEBF7", "info": "EDEDED"}
-STATUS_FILLS = {
-    "ready": "C6EFCE",
-    "ready_unverified": "E2EFDA",
-    "at_risk": "FFEB9C",
-    "not_ready": "FFC7CE",
-    "unknown": "D9D2E9",
-    "excluded": "EDEDED",
-    "out_of_scope": "EDEDED",
-}
-_HEADER_FILL = "1F3864"
-_NOT_PLAIN_TEXT = frozenset("=#")
+__all__ = [
+    "EXCEL_CELL_LIMIT",
+    "SEVERITY_FILLS",
+    "SHEETS",
+    "STATUS_FILLS",
+    "TRUNCATED",
+    "render",
+    "render_group",
+    "render_table",
+]
 
 SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
-    "Summary": (("Item", 36), ("Value", 28), ("Detail", 100)),
+    "Summary": (("Item", 24), ("Value", 16), ("Detail", 60)),
     "Findings": (
         ("Rule", 12),
         ("Severity", 10),
@@ -140,132 +140,25 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
 }
 
 
-class _Sheet:
-    """A write-only sheet with a styled, frozen, filtered header and safe cells."""
-
-    def __init__(self, wb: Any, title: str, columns: Sequence[tuple[str, int]] | None = None) -> None:
-        from openpyxl.styles import Font, PatternFill
-        from openpyxl.utils import get_column_letter
-
-        self.ws = wb.create_sheet(title)
-        columns = SHEETS[title] if columns is None else columns
-        self.last_column = get_column_letter(len(columns))
-        for i, (_, width) in enumerate(columns, 1):
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.freeze_panes = "A2"
-        self._fills: dict[str, str] = {}  # colour -> named style
-        header_font = Font(bold=True, color="FFFFFF")
-        header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        header = []
-        for name, _ in columns:
-            cell = self.text(name)
-            cell.font = header_font
-            cell.fill = header_fill
-            header.append(cell)
-        self.ws.append(header)
-        self.rows = 1
-
-    def append(self, values: list[Any]) -> None:
-        self.ws.append([self.cell(v) for v in values])
-        self.rows += 1
-
-    def close(self) -> None:
-        self.ws.auto_filter.ref = f"A1:{self.last_column}{self.rows}"
-
-    def cell(self, value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        if type(value) is str:  # the common case first: most cells are plain text
-            value = safe_text(value)
-            # openpyxl reads a plain string as a formula when it starts with "=" and as an error
-            # value when it is "#N/A" and the like; only those need a cell forced to text.
-            return self.text(value) if value[:1] in _NOT_PLAIN_TEXT else value
-        if isinstance(value, Cell):
-            return value
-        if isinstance(value, str):
-            return self.cell(str(value))
-        if isinstance(value, bool):
-            return self.text("yes" if value else "no")
-        if isinstance(value, datetime):
-            return self.number(value, DATE_FORMAT)
-        return value
-
-    def number(self, value: float | datetime, number_format: str) -> Any:
-        """A number or date cell shown with ``number_format``."""
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = number_format
-        return cell
-
-    def text(self, value: str) -> Any:
-        """A string cell that Excel can never read as a formula."""
-        cell = WriteOnlyCell(self.ws, value=safe_text(value))
-        cell.data_type = "s"
-        return cell
-
-    def filled(self, value: str, colours: dict[str, str]) -> Any:
-        """A text cell with the background colour of its severity or status.
-
-        The colour is a named style registered once per workbook: assigning a
-        fill object to each cell makes openpyxl hash it every time, which
-        cost more than writing the cell.
-        """
-        cell = self.text(value)
-        colour = colours.get(value)
-        if colour:
-            cell.style = self._fill_style(colour)
-        return cell
-
-    def _fill_style(self, colour: str) -> str:
-        name = self._fills.get(colour)
-        if name is None:
-            from openpyxl.styles import NamedStyle, PatternFill
-
-            name = self._fills[colour] = f"sspr-audit fill {colour}"
-            workbook = self.ws.parent
-            if name not in workbook.named_styles:
-                workbook.add_named_style(NamedStyle(name=name, fill=PatternFill("solid", fgColor=colour)))
-        return name
-
-
-def safe_text(value: str) -> str:
-    """``value`` without characters XML forbids, cut to Excel's cell limit with a visible marker."""
-    if not value.isprintable():  # printable text holds no control character: skip the regex
-        value = xml_writable(ILLEGAL_CHARACTERS_RE.sub("", value))
-    if len(value) > EXCEL_CELL_LIMIT:
-        value = value[: EXCEL_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
-    return value
-
-
-def excel_datetime(iso: str) -> datetime | str:
-    """An ISO 8601 timestamp as a naive UTC datetime (Excel has no time zones); text when unparseable."""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
 def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the workbook to ``path`` atomically (owner-only)."""
     path = Path(path)
     summary = summarize(result)
     users = ordered_users(result)
-    wb = _workbook(f"SSPR readiness: {summary.tenant_name}", result.generated_at)
+    wb = workbook(f"SSPR readiness: {summary.tenant_name}", result.generated_at)
     try:
-        _summary_sheet(_Sheet(wb, "Summary"), result, summary)
+        _summary_sheet(_sheet(wb, "Summary"), result, summary)
         if changes is not None:
-            _changes_sheet(_Sheet(wb, "Changes"), changes)
+            _changes_sheet(_sheet(wb, "Changes"), changes)
         if result.timeline:
-            _timeline_sheet(_Sheet(wb, "Timeline"), result, users)
-        _findings_sheet(_Sheet(wb, "Findings"), result, users)
-        _users_sheet(_Sheet(wb, "Users"), users)
-        _admins_sheet(_Sheet(wb, "Admins"), summary, users)
-        _rules_sheet(_Sheet(wb, "Rules"), result, summary)
-        _save(wb, path)
+            _timeline_sheet(_sheet(wb, "Timeline"), result, users)
+        _findings_sheet(_sheet(wb, "Findings"), result, users)
+        _users_sheet(_sheet(wb, "Users"), users)
+        _admins_sheet(_sheet(wb, "Admins"), summary, users)
+        _rules_sheet(_sheet(wb, "Rules"), result, summary)
+        save(wb, path)
     except BaseException:
-        _abandon(wb)
+        abandon(wb)
         raise
     return path
 
@@ -279,16 +172,14 @@ def render_group(result: AuditResult, path: Path, group: tuple[str, str]) -> Pat
     path = Path(path)
     summary = summarize(result)
     users = ordered_users(result)
-    wb = _workbook(f"SSPR readiness: {group[1]}", result.generated_at)
+    wb = workbook(f"SSPR readiness: {group[1]}", result.generated_at)
     try:
-        sheet = _Sheet(wb, "Summary")
-        sheet.append([group[0], group[1], None])
-        _summary_sheet(sheet, result, summary)
-        _findings_sheet(_Sheet(wb, "Findings"), result, users)
-        _users_sheet(_Sheet(wb, "Users"), users)
-        _save(wb, path)
+        _summary_sheet(_sheet(wb, "Summary"), result, summary, [group[0], group[1], None])
+        _findings_sheet(_sheet(wb, "Findings"), result, users)
+        _users_sheet(_sheet(wb, "Users"), users)
+        save(wb, path)
     except BaseException:
-        _abandon(wb)
+        abandon(wb)
         raise
     return path
 
@@ -300,47 +191,43 @@ def render_table(
     columns: Sequence[tuple[str, int]],
     rows: Iterable[Sequence[Any]],
     generated_at: str,
+    *,
+    as_text: bool = False,
 ) -> Path:
-    """Write a one-sheet workbook of ``rows`` under ``columns`` (name, width), with the same safe cells."""
+    """Write a one-sheet workbook of ``rows`` under ``columns`` (name, width), with the same safe cells.
+
+    Rows may hold :class:`~sspr_audit.render.sheet.Percent` and
+    :class:`~sspr_audit.render.sheet.Link` values; ``as_text`` formats every
+    string cell as Text, so a value such as ``+14255550100`` is copied as it is.
+    """
     path = Path(path)
-    wb = _workbook(title, generated_at)
+    wb = workbook(title, generated_at)
     try:
-        sheet = _Sheet(wb, sheet_title, columns)
+        sheet = Sheet(wb, sheet_title, columns, as_text=as_text)
         for row in rows:
             sheet.append(list(row))
         sheet.close()
-        _save(wb, path)
+        save(wb, path)
     except BaseException:
-        _abandon(wb)
+        abandon(wb)
         raise
     return path
 
 
-def _workbook(title: str, generated_at: str) -> Any:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "sspr-audit"
-    wb.properties.title = safe_text(title)
-    created = excel_datetime(generated_at)
-    if isinstance(created, datetime):
-        wb.properties.created = created
-    return wb
+def _sheet(wb: Any, title: str) -> Sheet:
+    return Sheet(wb, title, SHEETS[title])
 
 
-def _save(wb: Any, path: Path) -> None:
-    with atomic_writer(path, "wb") as out:
-        wb.save(out)
+def _summary_sheet(sheet: Sheet, result: AuditResult, s: Summary, first: list[Any] | None = None) -> None:
+    """The tenant, the counts and the sources (after ``first``); columns as wide as their longest label."""
+    rows = ([first] if first else []) + _summary_rows(sheet, result, s)
+    sheet.fit(rows)
+    for row in rows:
+        sheet.append(row)
+    sheet.close()
 
 
-def _abandon(wb: Any) -> None:
-    """Close the sheets of a workbook that will not be saved, so none is left writing to a closed file."""
-    for ws in wb.worksheets:
-        with contextlib.suppress(Exception):
-            ws.close()
-
-
-def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
+def _summary_rows(sheet: Sheet, result: AuditResult, s: Summary) -> list[list[Any]]:
     t = result.tenant
     rows: list[list[Any]] = [
         ["Tenant", s.tenant_name, f"Tenant id {t.id}"],
@@ -354,41 +241,22 @@ def _summary_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
         ["Users", s.users_total, None],
         ["Users in SSPR scope", s.users_in_scope, "Excluded and out-of-scope users are not counted."],
         ["Users ready", s.users_ready, "Ready, ready on unverified contact data, or at risk."],
+        ["Ready (%)", Percent(s.ready_percent), s.ready_label],
     ]
-    for row in rows:
-        sheet.append(row)
-    if s.ready_percent is None:
-        percent = sheet.text("n/a (nobody in scope)")
-    else:
-        percent = sheet.number(s.ready_percent / 100, "0.0%")
-    sheet.append(["Ready (%)", percent, s.ready_label])
-    for point in result.timeline:
-        sheet.append([f"Can reset from {point.when}", _share(sheet, point.share), timeline_line(point)])
-    for assumption in result.assumptions:
-        sheet.append(["Assumed", None, assumption])
-    for status in s.status_counts:
-        sheet.append([sheet.filled(status.status.value, STATUS_FILLS), status.count, status.label])
-    sheet.append(["Findings", s.findings_total, None])
-    for severity in s.severity_counts:
-        sheet.append(
-            [sheet.filled(severity.severity.value, SEVERITY_FILLS), severity.count, f"{severity.label} findings"]
-        )
-    sheet.append(
-        ["Administrators", len(s.admins), f"{sum(1 for a in s.admins if a.status.can_reset)} of them could reset today"]
-    )
-    sheet.append(["Users whose data could not be read", len(s.failures), None])
-    for src in s.sources:
-        sheet.append([f"Source: {src.label}", src.state, src.notice or "read"])
-    for p in result.policy:
-        sheet.append([f"Policy: {p.name}", p.value, f"from {p.origin}"])
-    sheet.close()
+    rows += [[f"Can reset from {p.when}", Percent(p.share), timeline_line(p)] for p in result.timeline]
+    rows += [["Assumed", None, assumption] for assumption in result.assumptions]
+    rows += [[sheet.status(c.status), c.count, "users"] for c in s.status_counts]
+    rows.append(["Findings", s.findings_total, None])
+    rows += [[sheet.severity(c.severity), c.count, "findings"] for c in s.severity_counts]
+    could_reset = sum(1 for a in s.admins if a.status.can_reset)
+    rows.append(["Administrators", len(s.admins), f"{could_reset} of them could reset today"])
+    rows.append(["Users whose data could not be read", len(s.failures), None])
+    rows += [[f"Source: {src.label}", label(src.state), src.notice or "read"] for src in s.sources]
+    rows += [[f"Policy: {p.name}", p.value, f"from {p.origin}"] for p in result.policy]
+    return rows
 
 
-def _share(sheet: _Sheet, value: float | None) -> Any:
-    return sheet.text("n/a (nobody in scope)") if value is None else sheet.number(value / 100, "0.0%")
-
-
-def _timeline_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
+def _timeline_sheet(sheet: Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
     """Each announced change: a row with its counts, then one row per user who loses SSPR on that day."""
     for p in result.timeline:
         sheet.append(
@@ -397,7 +265,7 @@ def _timeline_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
                 p.change,
                 p.users_in_scope,
                 p.users_ready,
-                _share(sheet, p.share),
+                Percent(p.share),
                 p.users_losing,
                 None,
                 None,
@@ -428,7 +296,7 @@ def _timeline_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
     sheet.close()
 
 
-def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
+def _findings_sheet(sheet: Sheet, result: AuditResult, users: tuple[UserResult, ...]) -> None:
     by_id = {u.user.id: u for u in users}
     titles = {r.id: r.title for r in result.rules}
     for f in ordered_findings(result):
@@ -436,8 +304,8 @@ def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
         sheet.append(
             [
                 f.rule,
-                sheet.filled(f.severity.value, SEVERITY_FILLS),
-                sheet.filled(u.status.value, STATUS_FILLS) if u else None,
+                sheet.severity(f.severity),
+                sheet.status(u.status) if u else None,
                 f.upn or (u.user.user_principal_name if u else None),
                 f.display_name or (u.user.display_name if u else None),
                 u.user.department if u else None,
@@ -454,7 +322,7 @@ def _findings_sheet(sheet: _Sheet, result: AuditResult, users: tuple[UserResult,
     sheet.close()
 
 
-def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
+def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
     for r in users:
         u = r.user
         methods = "; ".join(
@@ -471,7 +339,7 @@ def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
                 u.user_type,
                 _admin(r),
                 ", ".join(role_text(u)),
-                sheet.filled(r.status.value, STATUS_FILLS),
+                sheet.status(r.status),
                 r.reason,
                 r.usable_count,
                 r.required,
@@ -480,7 +348,7 @@ def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
                 r.loses_sspr_on,
                 r.loses_sspr_because,
                 _yes_no(u.on_premises_sync_enabled),
-                u.collection.state.value,
+                label(u.collection.state),
                 u.collection.reason,
                 u.id,
             ]
@@ -488,7 +356,7 @@ def _users_sheet(sheet: _Sheet, users: tuple[UserResult, ...]) -> None:
     sheet.close()
 
 
-def _admins_sheet(sheet: _Sheet, s: Summary, users: tuple[UserResult, ...]) -> None:
+def _admins_sheet(sheet: Sheet, s: Summary, users: tuple[UserResult, ...]) -> None:
     for a in s.admins:
         r = users[a.index]
         sheet.append(
@@ -498,7 +366,7 @@ def _admins_sheet(sheet: _Sheet, s: Summary, users: tuple[UserResult, ...]) -> N
                 department(r.user),
                 ", ".join(a.roles),
                 a.eligible_only,
-                sheet.filled(a.status.value, STATUS_FILLS),
+                sheet.status(a.status),
                 a.usable_count,
                 a.required,
                 r.reason,
@@ -507,15 +375,15 @@ def _admins_sheet(sheet: _Sheet, s: Summary, users: tuple[UserResult, ...]) -> N
     sheet.close()
 
 
-def _rules_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
+def _rules_sheet(sheet: Sheet, result: AuditResult, s: Summary) -> None:
     counts = {c.rule: c.count for c in s.rule_counts}
     for r in sorted(result.rules, key=lambda r: r.id):
         sheet.append(
             [
                 r.id,
                 r.title,
-                sheet.filled(r.severity.value, SEVERITY_FILLS),
-                r.default_severity.value,
+                sheet.severity(r.severity),
+                SEVERITY_LABELS[r.default_severity],
                 r.enabled,
                 counts.get(r.id, 0),
                 r.why,
@@ -526,7 +394,7 @@ def _rules_sheet(sheet: _Sheet, result: AuditResult, s: Summary) -> None:
     sheet.close()
 
 
-def _changes_sheet(sheet: _Sheet, changes: RunChanges) -> None:
+def _changes_sheet(sheet: Sheet, changes: RunChanges) -> None:
     """What changed since the tenant's last recorded run: one row per item, the comparison first."""
     sheet.append(
         [
@@ -549,7 +417,7 @@ def _changes_sheet(sheet: _Sheet, changes: RunChanges) -> None:
                 sheet.append(
                     [
                         title,
-                        sheet.filled(i.severity.value, SEVERITY_FILLS),
+                        sheet.severity(i.severity),
                         i.rule,
                         i.upn,
                         None,
@@ -571,8 +439,8 @@ def _changes_sheet(sheet: _Sheet, changes: RunChanges) -> None:
                         i.display_name,
                         None,
                         None,
-                        sheet.filled(i.before, STATUS_FILLS) if i.before else None,
-                        sheet.filled(i.after, STATUS_FILLS) if i.after else None,
+                        sheet.status(i.before) if i.before else None,
+                        sheet.status(i.after) if i.after else None,
                         i.detail,
                         i.user_id,
                     ]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sspr_audit.audit.policy import Exclusion, Policy
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.remediation import files as remediation_files
-from sspr_audit.remediation.files import ps_quote, render_script, write_remediation
+from sspr_audit.remediation.files import COLUMNS, ps_quote, render_script, write_remediation
 from sspr_audit.remediation.plan import Category, plan_remediation
 from tests.builders import snapshots as b
 
@@ -350,11 +350,11 @@ Set-AuthenticationPhone -UserId 'cccccccc-0000-0000-0000-000000000003' -Upn 'cy@
 def test_script_golden_text_for_a_small_plan():
     script = render_script(small_plan())
     assert script.startswith("#Requires -Modules Microsoft.Graph.Users, Microsoft.Graph.Identity.SignIns\n<#\n")
-    assert "[CmdletBinding()]\nparam(\n    [switch]$Apply,\n" in script
+    assert "[CmdletBinding(SupportsShouldProcess)]\nparam(\n    [switch]$Apply,\n" in script
     assert "$TenantId = '11111111-2222-3333-4444-555555555555'\n$AuditedAt = '2026-11-20T09:00:00Z'\n" in script
     assert "    Changes in this script: 3.\n" in script
     assert "    Synced users left to on-premises AD (see remediation.csv): 1.\n" in script
-    assert script.split('Outcomes are logged in $LogPath"\n\n')[1] == GOLDEN_CALLS
+    assert script.split('Outcomes are logged in $LogPath"\n\n')[1].split("$Summary = ")[0] == GOLDEN_CALLS
     assert script.isascii()
 
 
@@ -373,6 +373,37 @@ def test_no_change_cmdlet_outside_an_apply_guard():
     }
     for fragment, stack in changes:
         assert "if ($Apply)" in stack, f"{fragment.strip()!r} runs without -Apply (blocks: {stack})"
+
+
+def test_each_change_asks_should_process_once_and_nothing_else_prompts():
+    script = render_script(small_plan())
+    changes = [(f, stack) for f, stack in code_and_blocks(script) if CHANGE_CMDLET.search(f)]
+    for fragment, stack in changes:
+        assert any(h.startswith("if (Confirm-Change ") for h in stack), fragment
+    body = script.split("function Confirm-Change {")[1].split("\n}\n")[0]
+    assert "$PSCmdlet.ShouldProcess(" in body and "declined at the confirmation" in body
+    code = " ".join(f for f, _ in code_and_blocks(script))
+    assert code.count("-Confirm:$false") == 4  # three change calls and the log
+    assert "Export-Csv -LiteralPath $LogPath -Append -NoTypeInformation -Encoding UTF8 -WhatIf:$false" in script
+
+
+def test_a_session_without_the_scopes_signs_in_again_with_them():
+    script = render_script(small_plan())
+    connect = script.split("$Context = Get-MgContext\n")[1].split('Write-Host "Values')[0]
+    assert "Test-Scope -Granted @($Context.Scopes)" in connect
+    assert "if ($null -eq $Context -or $Missing.Count -gt 0) {" in connect
+    assert connect.rstrip().endswith("Connect-MgGraph -TenantId $TenantId -Scopes $Scopes\n}")
+    assert "$Context.AuthType -eq 'AppOnly'" in connect
+    assert "($Scope -replace '\\.Read\\.', '.ReadWrite.')" in script
+
+
+def test_the_script_ends_with_a_count_of_outcomes():
+    script = render_script(small_plan())
+    assert "$Outcomes = [ordered]@{ 'changed' = 0; 'would change' = 0; 'skipped' = 0; 'failed' = 0 }" in script
+    assert "$Outcomes[$Outcome] += 1" in script.split("function Write-RemediationLog {")[1].split("\n}\n")[0]
+    tail = script.rsplit("$Summary = ", 1)[1]
+    assert 'Write-Host "Done: $Summary. Outcomes are in $LogPath"' in tail
+    assert "if ($Outcomes['failed'] -gt 0) {\n    exit 1\n}" in tail
 
 
 def test_the_guard_check_catches_an_unguarded_change():
@@ -449,15 +480,15 @@ def test_pwsh_parses_the_script(tmp_path):
 
 def test_write_remediation_writes_csv_and_script_owner_only(tmp_path):
     paths = write_remediation(small_plan(), tmp_path / "out")
-    assert [p.name for p in paths] == ["remediation.csv", "remediate.ps1"]
+    assert [p.name for p in paths] == ["remediation.csv", "remediation.xlsx", "remediate.ps1"]
     for p in paths:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600
-    assert paths[1].read_text(encoding="ascii") == render_script(small_plan())
+    assert paths[2].read_text(encoding="ascii") == render_script(small_plan())
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 
 def test_csv_rows_columns_and_neutralised_formulas(tmp_path):
-    (csv_path, _) = write_remediation(small_plan(), tmp_path)
+    (csv_path, _, _) = write_remediation(small_plan(), tmp_path)
     raw = csv_path.read_bytes()
     assert raw.startswith(
         b"\xef\xbb\xbfcategory,upn,user_id,display_name,field,current_value,proposed_value,why,who_can_fix\r\n"
@@ -498,6 +529,23 @@ def test_csv_rows_columns_and_neutralised_formulas(tmp_path):
 
 def test_csv_neutralises_a_hostile_display_name(tmp_path):
     u = b.user("eve", mobile_phone="(425) 555-0140", display_name='=HYPERLINK("http://x")')
-    (csv_path, _) = write_remediation(plan_remediation(b.snapshot(u), Policy()), tmp_path)
+    (csv_path, _, _) = write_remediation(plan_remediation(b.snapshot(u), Policy()), tmp_path)
     (row,) = csv.DictReader(csv_path.open(encoding="utf-8-sig", newline=""))
     assert row["display_name"] == '\'=HYPERLINK("http://x")'
+
+
+def test_workbook_cells_are_text_so_a_proposed_number_copies_as_it_is(tmp_path):
+    import openpyxl
+
+    hostile = replace(b.user("eve", mobile_phone="+1 425.555.0123"), display_name='=HYPERLINK("http://x")')
+    plan = plan_remediation(b.snapshot(hostile), Policy())
+    (_, xlsx_path, _) = write_remediation(plan, tmp_path)
+    ws = openpyxl.load_workbook(xlsx_path)["Remediation"]
+    assert [c.value for c in ws[1]] == list(COLUMNS)
+    row = {h: c for h, c in zip(COLUMNS, ws[2], strict=True)}
+    assert (row["current_value"].value, row["proposed_value"].value) == ("+1 425.555.0123", "+1 4255550123")
+    assert row["display_name"].value == '=HYPERLINK("http://x")'
+    for cell in ws[2]:
+        if cell.value is not None:
+            assert (cell.data_type, cell.number_format, cell.font.name) == ("s", "@", "Calibri"), cell.coordinate
+    assert ws.page_setup.orientation == "landscape"

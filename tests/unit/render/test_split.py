@@ -158,6 +158,10 @@ def test_what_to_do_is_filled_for_every_finding_row(by_department):
         assert row["What to do"] and row["What to do"] == finding.advice
 
 
+def _ready(name, **changes):
+    return b.user(name, methods=(b.app(), b.email(f"{name}@example.org")), **changes)
+
+
 def test_managers_with_one_name_stay_apart(tmp_path):
     users = [
         b.user("a1", manager_id="m-1", manager_name="Megan Bowen"),
@@ -177,10 +181,58 @@ def test_managers_with_one_name_stay_apart(tmp_path):
     files = {r["Manager id"]: r["File"] for r in index}
     assert files[None] == "audit_no-manager.xlsx"
     assert files["m-1"] != files["m-2"] and files["m-1"].startswith("audit_Megan-Bowen-")
-    assert sorted(u["UPN"] for u in _sheet_rows(tmp_path / files["m-1"], "Users")) == [
+    assert sorted(u["UPN"] for u in _sheet_rows(tmp_path / "audit_managers" / files["m-1"], "Users")) == [
         "a1@contoso.com",
         "a2@contoso.com",
     ]
+
+
+def test_managers_with_nothing_to_do_get_no_workbook(tmp_path):
+    users = [
+        _ready("r1", manager_id="m-1", manager_name="Ready Manager"),
+        _ready("r2", manager_id="m-1", manager_name="Ready Manager"),
+        _ready("r3", manager_id="m-2", manager_name="Busy Manager"),
+        b.user("n1", manager_id="m-2", manager_name="Busy Manager"),
+    ]
+    paths = write_split_workbooks(_result(users), tmp_path, "manager", "audit")
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
+        "audit_index.xlsx",
+        "audit_managers/audit_Busy-Manager.xlsx",
+    ]
+    assert stat.S_IMODE((tmp_path / "audit_managers").stat().st_mode) == 0o700
+    index = {r["Group"]: r for r in _sheet_rows(paths[0], "Groups")}
+    assert index["Ready Manager"]["File"] == split.NOTHING_TO_DO
+    assert (index["Ready Manager"]["Users"], index["Ready Manager"]["Ready (%)"]) == (2, 1.0)
+    assert (index["Busy Manager"]["File"], index["Busy Manager"]["Ready (%)"]) == ("audit_Busy-Manager.xlsx", 0.5)
+    ws = openpyxl.load_workbook(paths[0])["Groups"]
+    file = [c.value for c in ws[1]].index("File")
+    cells = [r[file] for r in ws.iter_rows(min_row=2)]
+    links = {c.value: c.hyperlink.target for c in cells if c.hyperlink}
+    assert links == {"audit_Busy-Manager.xlsx": "audit_managers/audit_Busy-Manager.xlsx"}
+    linked = next(c for c in cells if c.hyperlink)
+    assert linked.font.underline == "single" and linked.font.name == "Calibri"
+
+
+def test_index_links_files_and_shows_shares_as_the_main_workbook(by_department, tmp_path):
+    result, out, paths = by_department
+    ws = openpyxl.load_workbook(paths[0])["Groups"]
+    names = [c.value for c in ws[1]]
+    assert "Manager id" not in names
+    file, ready = names.index("File"), names.index("Ready (%)")
+    rows = list(ws.iter_rows(min_row=2))
+    assert [r[file].hyperlink.target for r in rows] == [r[file].value for r in rows]
+    assert all((out / r[file].hyperlink.target).is_file() for r in rows)
+    assert not any(c.data_type == "f" for r in rows for c in r)
+    shares = []
+    for r in rows:
+        group = openpyxl.load_workbook(out / r[file].value)["Summary"]
+        own = next(row[1] for row in group.iter_rows() if row[0].value == "Ready (%)")
+        assert (r[ready].value, r[ready].number_format) == (own.value, own.number_format), r[0].value
+        shares.append(r[ready].value)
+    assert all(isinstance(v, int | float) for v in shares)
+    whole = openpyxl.load_workbook(xlsx.render(result, tmp_path / "all.xlsx"))["Summary"]
+    total = next(row[1] for row in whole.iter_rows() if row[0].value == "Ready (%)")
+    assert total.number_format == rows[0][ready].number_format == "0.0%"
 
 
 def test_each_group_is_written_once(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 
 from sspr_audit.audit.results import Severity
 from sspr_audit.render import xlsx
+from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS
 from tests.builders.results import FORMULAS, audit_result, finding, sample_result, user, user_result
 
 SHEETS = ["Summary", "Timeline", "Findings", "Users", "Admins", "Rules"]
@@ -66,11 +67,11 @@ def test_sheets_headers_and_one_row_per_finding(workbook):
     result = sample_result()
     found = rows(findings)
     assert len(found) == len(result.findings)
-    assert found[0]["Severity"] == "critical" and found[-1]["Severity"] == "info"
+    assert found[0]["Severity"] == "Critical" and found[-1]["Severity"] == "Info"
     megan = next(r for r in found if r["UPN"] == "megan.bowen@contoso.example")
     assert (megan["Rule"], megan["Status"], megan["Field"], megan["Value"], megan["Rule title"]) == (
         "SSPR002",
-        "not_ready",
+        "Not ready",
         "methods",
         "1",
         "Admin has fewer than two methods",
@@ -102,11 +103,66 @@ def test_dates_are_real_datetimes(workbook):
     assert summary["Ready (%)"] == pytest.approx(0.5)
 
 
-def test_severity_cells_are_coloured(workbook):
+def test_statuses_and_severities_are_words_on_their_colour(workbook):
     _, wb = workbook
+    severities = {label: xlsx.SEVERITY_FILLS[s.value] for s, label in SEVERITY_LABELS.items()}
+    statuses = {label: xlsx.STATUS_FILLS[s.value] for s, label in STATUS_LABELS.items()}
+    seen = set()
     for row in wb["Findings"].iter_rows(min_row=2):
-        severity = row[1]
-        assert severity.fill.fgColor.rgb.endswith(xlsx.SEVERITY_FILLS[severity.value])
+        severity, status = row[1], row[2]
+        assert severity.fill.fgColor.rgb == "00" + severities[severity.value]
+        if status.value is not None:  # a tenant-wide finding has no user
+            assert status.fill.fgColor.rgb == "00" + statuses[status.value]
+            seen.add(status.value)
+    assert {"Not ready", "Ready"} <= seen
+    users = wb["Users"]
+    column = header(users).index("Status")
+    for row in users.iter_rows(min_row=2):
+        assert row[column].value in statuses and "_" not in row[column].value
+        assert row[column].fill.fgColor.rgb == "00" + statuses[row[column].value]
+    summary = {r[0].value: r for r in wb["Summary"].iter_rows(min_row=2)}
+    assert summary["Not ready"][0].fill.fgColor.rgb == "00" + xlsx.STATUS_FILLS["not_ready"]
+    assert summary["Critical"][0].fill.fgColor.rgb == "00" + xlsx.SEVERITY_FILLS["critical"]
+    assert "not_ready" not in summary and "critical" not in summary
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header(workbook):
+    _, wb = workbook
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+
+
+def test_every_cell_names_its_font(workbook):
+    _, wb = workbook
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.font.name == "Calibri", f"{ws.title}!{cell.coordinate}"
+    assert wb["Findings"]["A1"].font.bold and wb["Findings"]["A1"].font.color.rgb == "00FFFFFF"
+
+
+def test_text_longer_than_a_wide_column_wraps(workbook):
+    _, wb = workbook
+    wrapped = 0
+    for ws in wb:
+        for column in ws.iter_cols(min_row=2):
+            width = ws.column_dimensions[column[0].column_letter].width
+            for cell in column:
+                long = isinstance(cell.value, str) and len(cell.value) > width
+                assert bool(cell.alignment.wrap_text) == (long and width >= 40), f"{ws.title}!{cell.coordinate}"
+                wrapped += long and width >= 40
+    assert wrapped > 5
+
+
+def test_summary_labels_fit_their_columns(workbook):
+    _, wb = workbook
+    ws = wb["Summary"]
+    for column in ("A", "B"):
+        longest = max(len(str(c.value)) for c in ws[column] if c.value is not None and not isinstance(c.value, float))
+        assert ws.column_dimensions[column].width >= min(longest, 100), column
 
 
 def test_no_formula_from_directory_data(workbook):
