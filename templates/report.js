@@ -26,11 +26,32 @@
     return el("span", pair[1], "badge " + kind + "-" + pair[0]);
   }
 
+  /* A value that wraps only after ", ", before "@" or "#EXT#", or between a field and its value: never inside
+     a name, a domain or a phone number. */
+  function unbroken(text) {
+    const box = el("span");
+    text.split(/(?<=, )|(?=@)|(?=#EXT#)|(?<=\] )|(?<=[A-Za-z] )(?=[+\d])/).forEach((part, i) => {
+      if (i) box.appendChild(document.createElement("wbr"));
+      box.appendChild(el("span", part, "nw"));
+    });
+    return box;
+  }
+
   function userButton(u) {
-    const b = el("button", str(D.u[u][U.upn]), "link");
+    const b = el("button", null, "link");
+    b.appendChild(unbroken(str(D.u[u][U.upn])));
     b.type = "button";
     b.dataset.user = String(u);
     return b;
+  }
+
+  /* The user cell of a wide table: the UPN, and below it the columns that collapse on narrow pages. */
+  function userCell(u, extra) {
+    const box = document.createDocumentFragment();
+    box.appendChild(userButton(u));
+    const more = extra.filter(Boolean).join(" · ");
+    if (more) box.appendChild(el("span", more, "sub"));
+    return box;
   }
 
   function ruleLink(r) {
@@ -45,6 +66,9 @@
   const findingName = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.name]) : str(D.f[i][F.name]));
   const findingDept = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.dept]) : "");
   const findingStatus = (i) => (findingUser(i) >= 0 ? D.u[findingUser(i)][U.status] : -1);
+  const notRead = (u) => D.st[D.u[u][U.status]][0] === "unknown";
+  /* "not read" for a user whose methods could not be read: never "0 / 2". */
+  const usableText = (u) => (notRead(u) ? "not read" : D.u[u][U.usable] + " / " + D.u[u][U.required]);
   const adminText = (u) => ["", "yes", "PIM eligible"][D.u[u][U.admin]];
 
   const byUser = new Map();
@@ -60,6 +84,7 @@
     const table = document.getElementById(cfg.id);
     const tbody = table.tBodies[0];
     const heads = Array.from(table.tHead.rows[0].cells);
+    const classes = heads.map((h) => h.className);
     const pager = document.getElementById(cfg.id + "-pager");
     const prev = pager.querySelector(".prev");
     const next = pager.querySelector(".next");
@@ -105,14 +130,14 @@
       const rows = document.createDocumentFragment();
       for (const i of view.slice(page * PAGE, (page + 1) * PAGE)) {
         const tr = document.createElement("tr");
-        for (const column of cfg.columns) {
+        cfg.columns.forEach((column, c) => {
           const td = document.createElement("td");
           const content = column.cell(i);
           if (content instanceof Node) td.appendChild(content);
           else td.textContent = content;
-          if (column.cls) td.className = column.cls;
+          if (classes[c]) td.className = classes[c];
           tr.appendChild(td);
-        }
+        });
         rows.appendChild(tr);
       }
       tbody.replaceChildren(rows);
@@ -159,12 +184,12 @@
     columns: [
       { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]) },
       { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]) },
-      { key: (i) => lower(findingUpn(i)), cell: (i) => (findingUser(i) >= 0 ? userButton(findingUser(i)) : findingUpn(i) || "(tenant)") },
+      { key: (i) => lower(findingUpn(i)), cell: (i) => (findingUser(i) >= 0 ? userCell(findingUser(i), [findingName(i), findingDept(i)]) : findingUpn(i) || "(tenant)") },
       { key: (i) => lower(findingName(i)), cell: findingName },
       { key: (i) => lower(findingDept(i)), cell: findingDept },
       { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : "") },
       { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]) },
-      { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => str(D.f[i][F.value]) },
+      { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => unbroken(str(D.f[i][F.value])) },
       { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]) },
       { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]) },
     ],
@@ -188,13 +213,13 @@
     text: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
       .concat(D.u[i][U.roles].map(str)).join("\n"),
     columns: [
-      { key: (i) => lower(str(D.u[i][U.upn])), cell: userButton },
+      { key: (i) => lower(str(D.u[i][U.upn])), cell: (i) => userCell(i, [str(D.u[i][U.name]), D.u[i][U.mgr] === null ? "" : "manager " + str(D.u[i][U.mgr])]) },
       { key: (i) => lower(str(D.u[i][U.name])), cell: (i) => str(D.u[i][U.name]) },
       { key: (i) => lower(str(D.u[i][U.dept])), cell: (i) => str(D.u[i][U.dept]) },
       { key: (i) => lower(str(D.u[i][U.mgr])), cell: (i) => str(D.u[i][U.mgr]) },
       { key: (i) => D.u[i][U.status], cell: (i) => badge("st", D.u[i][U.status]) },
       { key: (i) => -D.u[i][U.admin], cell: adminText },
-      { key: (i) => D.u[i][U.usable] - D.u[i][U.required], cell: (i) => D.u[i][U.usable] + " / " + D.u[i][U.required], cls: "n" },
+      { key: (i) => (notRead(i) ? -99 : D.u[i][U.usable] - D.u[i][U.required]), cell: usableText },
       { key: (i) => lower(str(D.u[i][U.reason])), cell: (i) => str(D.u[i][U.reason]) },
       { key: (i) => str(D.u[i][U.losesOn]) || "9", cell: (i) => str(D.u[i][U.losesOn]) },
       { key: (i) => str(D.u[i][U.coll]), cell: (i) => str(D.u[i][U.coll]) },
@@ -286,7 +311,7 @@
         ["User type", str(r[U.type])],
         ["Synced from on-premises", r[U.synced] === null ? "unknown" : r[U.synced] ? "yes" : "no"],
         ["Administrator", r[U.admin] ? adminText(u) + (roles ? ": " + roles : "") : "no"],
-        ["Methods usable / required", r[U.usable] + " / " + r[U.required]],
+        ["Methods usable / required", usableText(u)],
         ["Loses SSPR", r[U.losesOn] === null ? "not at any announced change" :
           str(r[U.losesOn]) + ": " + str(r[U.losesBecause])],
         ["Data collection", coll],
