@@ -58,6 +58,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "tenant": result.tenant,
         "s": summary,
         "endpoint": _host(result.tenant.graph_endpoint),
+        "policy_name": policy_name(result.policy_source),
         "csp": content_security_policy(css, js),
         "css": Markup(css),
         "js": Markup(js),
@@ -121,6 +122,17 @@ def severity_bars(summary: Summary) -> list[Segment]:
         Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
         for c in summary.severity_counts
     ]
+
+
+def policy_name(source: str | None) -> str:
+    """The policy file's name, never its local path (the report travels); the demo's policy said as such."""
+    from sspr_audit.demo import demo_policy_path
+
+    if source is None:
+        return "no policy file: defaults and tenant settings"
+    if Path(source) == demo_policy_path():
+        return "built-in demo policy"
+    return Path(source).name
 
 
 def _host(endpoint: str) -> str:
