@@ -253,3 +253,13 @@ def test_header_names_the_demo_policy_without_its_path(tmp_path):
     page, raw = render(replace(sample_result(), policy_source=str(demo_policy_path())), tmp_path)
     assert "built-in demo policy" in " ".join(page.text)
     assert str(demo_policy_path().parent) not in raw
+
+
+def test_small_counts_show_as_small_not_zero():
+    assert html.share_text(1, 10_000) == "<0.1%"
+    assert html.share_text(0, 10_000) == "0.0%"
+    assert html.share_text(5, 10_000) == "0.1%"
+    summary = html.summarize(sample_result())
+    counts = tuple(replace(c, count=[5_000, 1, 0, 0, 0][i]) for i, c in enumerate(summary.severity_counts))
+    bars = html.severity_bars(replace(summary, severity_counts=counts))
+    assert [b.width for b in bars] == [1000.0, html.MIN_BAR, 0.0, 0.0, 0.0]
