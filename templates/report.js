@@ -11,6 +11,35 @@
     losesBecause: 17 };
   const F = { rule: 0, sev: 1, user: 2, field: 3, value: 4, msg: 5, sugg: 6, upn: 7, name: 8 };
   const NO_DEPT = "(no department)";
+  /* Search ignores case and accents ("schroder" finds Schröder); a query of digits matches phone numbers
+     however they are spaced ("+44 7723 033442", "447723033442"). */
+  const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const PHONE_QUERY = /^[+\d\s().-]*\d{4}[+\d\s().-]*$/;
+  const digitsOf = (values) => values.map((v) => v.replace(/\D/g, "")).filter((v) => v.length >= 4).join("\n");
+
+  /* The CSV a spreadsheet opens safely: a field that starts like a formula gets a leading quote, as the
+     server-side CSV report does (leading blanks dropped, compatibility forms folded first). */
+  const FORMULA = /^[=+\-@\t\r]/;
+  function neutralise(value) {
+    const head = value.slice(0, 64).normalize("NFKC").replace(/^[\s\u200b-\u200f\u2060\ufeff]+/, "");
+    return FORMULA.test(value) || FORMULA.test(head) ? "'" + value : value;
+  }
+  const csvField = (value) => {
+    const text = neutralise(String(value));
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  };
+  function download(name, header, rows) {
+    const lines = [header, ...rows].map((r) => r.map(csvField).join(","));
+    const blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+    const a = el("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 0);
+  }
+
   const str = (i) => (i === null || i === undefined ? "" : S[i]);
   const num = (n) => n.toLocaleString("en-US");
 
@@ -26,11 +55,32 @@
     return el("span", pair[1], "badge " + kind + "-" + pair[0]);
   }
 
+  /* A value that wraps only after ", ", before "@" or "#EXT#", or between a field and its value: never inside
+     a name, a domain or a phone number. */
+  function unbroken(text) {
+    const box = el("span");
+    text.split(/(?<=, )|(?=@)|(?=#EXT#)|(?<=\] )|(?<=[A-Za-z] )(?=[+\d])/).forEach((part, i) => {
+      if (i) box.appendChild(document.createElement("wbr"));
+      box.appendChild(el("span", part, "nw"));
+    });
+    return box;
+  }
+
   function userButton(u) {
-    const b = el("button", str(D.u[u][U.upn]), "link");
+    const b = el("button", null, "link");
+    b.appendChild(unbroken(str(D.u[u][U.upn])));
     b.type = "button";
     b.dataset.user = String(u);
     return b;
+  }
+
+  /* The user cell of a wide table: the UPN, and below it the columns that collapse on narrow pages. */
+  function userCell(u, extra) {
+    const box = document.createDocumentFragment();
+    box.appendChild(userButton(u));
+    const more = extra.filter(Boolean).join(" · ");
+    if (more) box.appendChild(el("span", more, "sub"));
+    return box;
   }
 
   function ruleLink(r) {
@@ -45,6 +95,9 @@
   const findingName = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.name]) : str(D.f[i][F.name]));
   const findingDept = (i) => (findingUser(i) >= 0 ? str(D.u[findingUser(i)][U.dept]) : "");
   const findingStatus = (i) => (findingUser(i) >= 0 ? D.u[findingUser(i)][U.status] : -1);
+  const notRead = (u) => D.st[D.u[u][U.status]][0] === "unknown";
+  /* "not read" for a user whose methods could not be read: never "0 / 2". */
+  const usableText = (u) => (notRead(u) ? "not read" : D.u[u][U.usable] + " / " + D.u[u][U.required]);
   const adminText = (u) => ["", "yes", "PIM eligible"][D.u[u][U.admin]];
 
   const byUser = new Map();
@@ -60,6 +113,7 @@
     const table = document.getElementById(cfg.id);
     const tbody = table.tBodies[0];
     const heads = Array.from(table.tHead.rows[0].cells);
+    const classes = heads.map((h) => h.className);
     const pager = document.getElementById(cfg.id + "-pager");
     const prev = pager.querySelector(".prev");
     const next = pager.querySelector(".next");
@@ -72,10 +126,11 @@
     let sortColumn = -1;
     let sortDirection = 1;
     const hay = new Array(cfg.size);
-    const haystack = (i) => (hay[i] === undefined ? (hay[i] = cfg.text(i).toLowerCase()) : hay[i]);
+    const haystack = (i) => (hay[i] === undefined ? (hay[i] = fold(cfg.text(i)) + "\n" + digitsOf(cfg.phones(i))) : hay[i]);
 
     function apply() {
-      const q = search.value.trim().toLowerCase();
+      const typed = search.value.trim();
+      const q = PHONE_QUERY.test(typed) ? typed.replace(/\D/g, "") : fold(typed);
       const keep = cfg.filter();
       view = order.filter((i) => keep(i) && (!q || haystack(i).includes(q)));
       page = 0;
@@ -105,14 +160,14 @@
       const rows = document.createDocumentFragment();
       for (const i of view.slice(page * PAGE, (page + 1) * PAGE)) {
         const tr = document.createElement("tr");
-        for (const column of cfg.columns) {
+        cfg.columns.forEach((column, c) => {
           const td = document.createElement("td");
           const content = column.cell(i);
           if (content instanceof Node) td.appendChild(content);
           else td.textContent = content;
-          if (column.cls) td.className = column.cls;
+          if (classes[c]) td.className = classes[c];
           tr.appendChild(td);
-        }
+        });
         rows.appendChild(tr);
       }
       tbody.replaceChildren(rows);
@@ -133,6 +188,9 @@
     let timer = 0;
     search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 200); });
     cfg.selects.forEach((s) => s.addEventListener("change", apply));
+    document.getElementById(cfg.id + "-csv").addEventListener("click", () =>
+      download(cfg.file, cfg.columns.map((c, j) => heads[j].textContent.trim()), view.map((i) =>
+        cfg.columns.map((c) => c.csv(i)))));
     apply();
   }
 
@@ -145,6 +203,8 @@
   explorer({
     id: "ft",
     noun: "findings",
+    file: "sspr-audit-findings.csv",
+    phones: (i) => [str(D.f[i][F.value])],
     size: D.f.length,
     selects: ["ft-sev", "ft-rule", "ft-st"].map((id) => document.getElementById(id)),
     filter() {
@@ -157,22 +217,24 @@
     text: (i) => [D.r[D.f[i][F.rule]][0], D.r[D.f[i][F.rule]][1], findingUpn(i), findingName(i), findingDept(i),
       str(D.f[i][F.field]), str(D.f[i][F.value]), str(D.f[i][F.msg]), str(D.f[i][F.sugg])].join("\n"),
     columns: [
-      { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]) },
-      { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]) },
-      { key: (i) => lower(findingUpn(i)), cell: (i) => (findingUser(i) >= 0 ? userButton(findingUser(i)) : findingUpn(i) || "(tenant)") },
-      { key: (i) => lower(findingName(i)), cell: findingName },
-      { key: (i) => lower(findingDept(i)), cell: findingDept },
-      { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : "") },
-      { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]) },
-      { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => str(D.f[i][F.value]) },
-      { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]) },
-      { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]) },
+      { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]), csv: (i) => D.sv[D.f[i][F.sev]][1] },
+      { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]), csv: (i) => D.r[D.f[i][F.rule]][0] },
+      { key: (i) => lower(findingUpn(i)), cell: (i) => (findingUser(i) >= 0 ? userCell(findingUser(i), [findingName(i), findingDept(i)]) : findingUpn(i) || "(tenant)"), csv: findingUpn },
+      { key: (i) => lower(findingName(i)), cell: findingName, csv: findingName },
+      { key: (i) => lower(findingDept(i)), cell: findingDept, csv: findingDept },
+      { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : ""), csv: (i) => (findingStatus(i) >= 0 ? D.st[findingStatus(i)][1] : "") },
+      { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]), csv: (i) => str(D.f[i][F.field]) },
+      { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => unbroken(str(D.f[i][F.value])), csv: (i) => str(D.f[i][F.value]) },
+      { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]), csv: (i) => str(D.f[i][F.msg]) },
+      { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]), csv: (i) => str(D.f[i][F.sugg]) },
     ],
   });
 
   explorer({
     id: "ut",
     noun: "users",
+    file: "sspr-audit-users.csv",
+    phones: (i) => D.u[i][U.methods].map((m) => str(m[3])).concat(D.u[i][U.uncounted].map((m) => str(m[0]))),
     size: D.u.length,
     selects: ["ut-st", "ut-admin", "ut-coll", "ut-loses"].map((id) => document.getElementById(id)),
     filter() {
@@ -186,18 +248,19 @@
         (loses === null || (loses === "any" ? D.u[i][U.losesOn] !== null : str(D.u[i][U.losesOn]) === loses));
     },
     text: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
-      .concat(D.u[i][U.roles].map(str)).join("\n"),
+      .concat(D.u[i][U.roles].map(str), D.u[i][U.methods].map((m) => str(m[3])), D.u[i][U.uncounted].map((m) => str(m[0])))
+      .join("\n"),
     columns: [
-      { key: (i) => lower(str(D.u[i][U.upn])), cell: userButton },
-      { key: (i) => lower(str(D.u[i][U.name])), cell: (i) => str(D.u[i][U.name]) },
-      { key: (i) => lower(str(D.u[i][U.dept])), cell: (i) => str(D.u[i][U.dept]) },
-      { key: (i) => lower(str(D.u[i][U.mgr])), cell: (i) => str(D.u[i][U.mgr]) },
-      { key: (i) => D.u[i][U.status], cell: (i) => badge("st", D.u[i][U.status]) },
-      { key: (i) => -D.u[i][U.admin], cell: adminText },
-      { key: (i) => D.u[i][U.usable] - D.u[i][U.required], cell: (i) => D.u[i][U.usable] + " / " + D.u[i][U.required], cls: "n" },
-      { key: (i) => lower(str(D.u[i][U.reason])), cell: (i) => str(D.u[i][U.reason]) },
-      { key: (i) => str(D.u[i][U.losesOn]) || "9", cell: (i) => str(D.u[i][U.losesOn]) },
-      { key: (i) => str(D.u[i][U.coll]), cell: (i) => str(D.u[i][U.coll]) },
+      { key: (i) => lower(str(D.u[i][U.upn])), cell: (i) => userCell(i, [str(D.u[i][U.name]), D.u[i][U.mgr] === null ? "" : "manager " + str(D.u[i][U.mgr])]), csv: (i) => str(D.u[i][U.upn]) },
+      { key: (i) => lower(str(D.u[i][U.name])), cell: (i) => str(D.u[i][U.name]), csv: (i) => str(D.u[i][U.name]) },
+      { key: (i) => lower(str(D.u[i][U.dept])), cell: (i) => str(D.u[i][U.dept]), csv: (i) => str(D.u[i][U.dept]) },
+      { key: (i) => lower(str(D.u[i][U.mgr])), cell: (i) => str(D.u[i][U.mgr]), csv: (i) => str(D.u[i][U.mgr]) },
+      { key: (i) => D.u[i][U.status], cell: (i) => badge("st", D.u[i][U.status]), csv: (i) => D.st[D.u[i][U.status]][1] },
+      { key: (i) => -D.u[i][U.admin], cell: adminText, csv: adminText },
+      { key: (i) => (notRead(i) ? -99 : D.u[i][U.usable] - D.u[i][U.required]), cell: usableText, csv: usableText },
+      { key: (i) => lower(str(D.u[i][U.reason])), cell: (i) => str(D.u[i][U.reason]), csv: (i) => str(D.u[i][U.reason]) },
+      { key: (i) => str(D.u[i][U.losesOn]) || "9", cell: (i) => str(D.u[i][U.losesOn]), csv: (i) => str(D.u[i][U.losesOn]) },
+      { key: (i) => str(D.u[i][U.coll]), cell: (i) => str(D.u[i][U.coll]), csv: (i) => str(D.u[i][U.coll]) },
     ],
   });
 
@@ -286,7 +349,7 @@
         ["User type", str(r[U.type])],
         ["Synced from on-premises", r[U.synced] === null ? "unknown" : r[U.synced] ? "yes" : "no"],
         ["Administrator", r[U.admin] ? adminText(u) + (roles ? ": " + roles : "") : "no"],
-        ["Methods usable / required", r[U.usable] + " / " + r[U.required]],
+        ["Methods usable / required", usableText(u)],
         ["Loses SSPR", r[U.losesOn] === null ? "not at any announced change" :
           str(r[U.losesOn]) + ": " + str(r[U.losesBecause])],
         ["Data collection", coll],

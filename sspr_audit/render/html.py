@@ -28,6 +28,7 @@ from sspr_audit.render.trend import history_view
 from sspr_audit.text import capped
 
 FAILURES_SHOWN = 50  # the Users table filters the rest
+MIN_BAR = 20.0  # the shortest bar drawn for a non-zero count, in the 0..1000 viewBox (2% of its width)
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,13 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "tenant": result.tenant,
         "s": summary,
         "endpoint": _host(result.tenant.graph_endpoint),
+        "policy_name": policy_name(result.policy_source),
         "csp": content_security_policy(css, js),
         "css": Markup(css),
         "js": Markup(js),
         "data": Markup(script_json(data)),
         "status_bar": status_bar(summary),
+        "status_shares": [share_text(c.count, summary.users_total) for c in summary.status_counts],
         "severity_bars": severity_bars(summary),
         "department_bars": [
             bar(zip(summary.status_counts, d.counts, strict=True), d.total) for d in summary.departments
@@ -109,18 +112,39 @@ def bar(parts: Iterable[tuple[StatusCount, int]], total: int) -> list[Segment]:
     return segments
 
 
+def share_text(count: int, total: int) -> str:
+    """``count`` as a share of ``total``; a count too small for one decimal is "<0.1%", never "0.0%"."""
+    if not total:
+        return "n/a"
+    value = 100.0 * count / total
+    return "<0.1%" if count and value < 0.05 else f"{value:.1f}%"
+
+
 def status_bar(summary: Summary) -> list[Segment]:
     """The readiness bar over every user."""
     return bar(((c, c.count) for c in summary.status_counts), summary.users_total)
 
 
 def severity_bars(summary: Summary) -> list[Segment]:
-    """One bar per severity, as long as its share of the largest count."""
+    """One bar per severity, as long as its share of the largest count; a count of one stays visible."""
     top = max((c.count for c in summary.severity_counts), default=0)
     return [
-        Segment(c.severity.value, c.label, c.count, 0.0, round(1000.0 * c.count / top, 2) if top else 0.0)
+        Segment(
+            c.severity.value, c.label, c.count, 0.0, max(round(1000.0 * c.count / top, 2), MIN_BAR) if c.count else 0.0
+        )
         for c in summary.severity_counts
     ]
+
+
+def policy_name(source: str | None) -> str:
+    """The policy file's name, never its local path (the report travels); the demo's policy said as such."""
+    from sspr_audit.demo import demo_policy_path
+
+    if source is None:
+        return "no policy file: defaults and tenant settings"
+    if Path(source) == demo_policy_path():
+        return "built-in demo policy"
+    return Path(source).name
 
 
 def _host(endpoint: str) -> str:

@@ -159,6 +159,7 @@ class SourceRow:
     permission: str | None
     detail: str | None  # HTTP status, error code and message when not read
     notice: str | None  # None when the source was read
+    by_design: bool = False  # unreadable by design (writeback under app-only sign-in): a note, not a warning
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,16 @@ class Summary:
     def notices(self) -> tuple[SourceRow, ...]:
         """The data sources refused or failed; those not attempted were not needed for this run."""
         return tuple(s for s in self.sources if s.notice and s.state != SourceState.NOT_ATTEMPTED.value)
+
+    @property
+    def warnings(self) -> tuple[SourceRow, ...]:
+        """The :attr:`notices` worth a warning above the headline: not those unreadable by design."""
+        return tuple(s for s in self.notices if not s.by_design)
+
+    @property
+    def design_notes(self) -> tuple[SourceRow, ...]:
+        """The data sources that cannot be read by design: stated plainly, they change nothing to act on."""
+        return tuple(s for s in self.sources if s.by_design)
 
 
 def percent(value: float | None) -> str:
@@ -345,4 +356,9 @@ def _source_row(status: SourceStatus) -> SourceRow:
         detail = "; ".join(p for p in parts if p) or None
         if status.permission:
             notice += f" Reading it needs {status.permission}."
-    return SourceRow(status.source, label, status.state.value, status.permission, detail, notice)
+    return SourceRow(status.source, label, status.state.value, status.permission, detail, notice, _by_design(status))
+
+
+def _by_design(status: SourceStatus) -> bool:
+    """Password writeback has no application permission: refused under app-only sign-in, always."""
+    return status.source == Source.ON_PREMISES_SYNC and status.state == SourceState.NOT_PERMITTED

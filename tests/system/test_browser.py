@@ -9,8 +9,11 @@ Skipped when Playwright or a Chromium executable is missing.
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import shutil
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
+from sspr_audit.render.csv_report import neutralise
 from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
 
 USERS = 10_000
@@ -45,7 +49,8 @@ WATCH_CSP = (
     "document.addEventListener('securitypolicyviolation',"
     " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
 )
-ROW_TEXT = "rows => rows.map((r) => Array.from(r.cells, (c) => c.textContent))"
+# A user cell's text is its UPN button's: the display name below it shows only on narrow pages.
+ROW_TEXT = "rows => rows.map((r) => Array.from(r.cells, (c) => (c.querySelector('button.link') || c).textContent))"
 SEV, RULE, UPN, FIELD, VALUE, MESSAGE = 0, 1, 2, 6, 7, 8  # columns of the findings table
 
 
@@ -304,10 +309,83 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
     assert report.errors == []
 
 
-def test_header_row_stays_in_view_while_the_table_scrolls(report: Report) -> None:
+def test_header_row_stays_in_view_while_the_page_scrolls(report: Report) -> None:
     page = report.page
-    box = page.locator("#ft").locator("xpath=..")
-    box.evaluate("(e) => { e.scrollIntoView(); e.scrollTop = 3000; }")
-    assert box.evaluate("(e) => e.scrollTop") > 0, "the findings table should scroll inside its own box"
+    table = page.locator("#ft")
+    table.evaluate("(e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY + 1500)")
+    assert table.evaluate("(e) => e.getBoundingClientRect().top") < -1000, "the page should scroll into the table"
     header_top = page.locator("#ft thead th").first.evaluate("(e) => e.getBoundingClientRect().top")
-    assert abs(header_top - box.evaluate("(e) => e.getBoundingClientRect().top")) < 1
+    assert abs(header_top) < 1
+    scroll_boxes = table.evaluate(
+        "(e) => { const boxes = []; for (let a = e.parentElement; a; a = a.parentElement)"
+        " if (getComputedStyle(a).overflowY !== 'visible') boxes.push(a.tagName); return boxes; }"
+    )
+    assert scroll_boxes == [], "the table scrolls with the page, not inside a box of its own"
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_findings_and_users_fit_the_page_and_values_stay_whole(report: Report, width: int) -> None:
+    page = report.page
+    page.set_viewport_size({"width": width, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for table in ("#ft", "#ut"):
+        assert page.locator(table).evaluate("(e) => e.getBoundingClientRect().right") <= width
+        # Every UPN, value and phone number is drawn unbroken: one box per piece, never two lines.
+        broken = page.eval_on_selector_all(
+            f"{table} tbody span.nw",
+            "spans => spans.filter((s) => s.getClientRects().length > 1).map((s) => s.textContent)",
+        )
+        assert broken == []
+    message = page.locator("#ft thead th").nth(MESSAGE)
+    suggestion = page.locator("#ft thead th").nth(MESSAGE + 1)
+    assert message.evaluate("(e) => e.getBoundingClientRect().width") >= 250
+    assert suggestion.evaluate("(e) => e.getBoundingClientRect().right") <= width
+    names_shown = page.locator("#ft thead th").nth(3).is_visible()
+    assert names_shown == (width >= 1600)
+    assert page.locator("#ft tbody tr").first.locator(".sub").is_visible() == (not names_shown)
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+
+
+def test_user_search_ignores_accents_and_finds_phone_numbers(report: Report, demo: tuple[AuditResult, Path]) -> None:
+    result, _ = demo
+    page = report.page
+    accented = next(u for u in result.users if fold(u.user.display_name or "") != (u.user.display_name or "").lower())
+    page.fill("#ut-q", fold(accented.user.display_name or ""))
+    expect(page.locator("#ut tbody button.link").first).to_be_visible()
+    expect(page.locator("#ut tbody")).to_contain_text(accented.user.user_principal_name)
+
+    phoned = next(u for u in result.users if any(m.value and m.value.startswith("+") for m in u.usable))
+    number = next(m.value for m in phoned.usable if m.value and m.value.startswith("+"))
+    page.fill("#ut-q", re.sub(r"\D", "", number))  # typed without "+" or spaces
+    expect(page.locator("#ut-count")).to_have_text(re.compile(r"^\d{1,2} of .* users match$"))
+    expect(page.locator("#ut tbody")).to_contain_text(phoned.user.user_principal_name)
+
+
+def test_csv_button_downloads_the_filtered_findings_neutralised(
+    report: Report, demo: tuple[AuditResult, Path], tmp_path: Path
+) -> None:
+    result, _ = demo
+    upns = upn_of(result)
+    page = report.page
+    target = next(
+        u
+        for u in result.users
+        if any(f.user_id == u.user.id and (f.value or "").startswith("+") for f in result.findings)
+    )
+    theirs = [f for f in result.findings if f.user_id == target.user.id]
+    page.fill("#ft-q", target.user.user_principal_name)
+    expect(page.locator("#ft-count")).to_have_text(expected_count(len(theirs), len(result.findings)))
+    with page.expect_download() as job:
+        page.click("#ft-csv")
+    saved = tmp_path / "findings.csv"
+    job.value.save_as(saved)
+    assert report.requests == [report.requests[0]], "the download is built in the page, nothing is fetched"
+    header, *rows = list(csv.reader(saved.read_text(encoding="utf-8-sig").splitlines()))
+    assert header[:3] == ["Severity", "Rule", "User"] and header[MESSAGE] == "Message"
+    assert sorted((r[SEV], r[RULE], r[UPN], r[FIELD], r[VALUE], r[MESSAGE]) for r in rows) == sorted(
+        (*row_key(f, upns)[:4], neutralise(f.value), f.message) for f in theirs
+    )
+    assert any(r[VALUE].startswith("'+") for r in rows)

@@ -190,7 +190,7 @@ def test_summary_sections_show_counts_admins_notices_policy_and_rules(tmp_path):
     assert "Helpdesk Administrator (eligible, via group Helpdesk admins)" in text
     for setting in result.policy:
         assert f"{setting.name} {setting.value} {setting.origin}" in text
-    assert result.policy_source in text
+    assert Path(result.policy_source).name in text and result.policy_source not in text  # no local path
     for r in RULES:
         assert f"rule-{r.id}" in page.ids
         assert r.why in text and r.fix in text
@@ -234,3 +234,32 @@ def test_generated_at_comes_from_the_result(tmp_path, generated_at):
 def test_file_is_owner_only(tmp_path):
     path = html.render(sample_result(), tmp_path / "r.html")
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_writeback_unreadable_by_design_is_a_note_not_a_warning(tmp_path):
+    _, raw = render(sample_result(), tmp_path)
+    warning, rest = raw.split('<section id="readiness"', 1)
+    coverage = rest.split('<section id="coverage"', 1)[1].split("</section>", 1)[0]
+    assert "Registration report (userRegistrationDetails)" in warning  # a source that matters still warns
+    assert "password writeback" not in warning.split("<main", 1)[1]
+    assert "<strong>On-premises synchronization (password writeback)</strong> cannot be read by design" in coverage
+    (row,) = [r for r in coverage.split("<tr")[1:] if "(password writeback)</th>" in r]
+    assert not row.startswith(' class="unread"')
+
+
+def test_header_names_the_demo_policy_without_its_path(tmp_path):
+    from sspr_audit.demo import demo_policy_path
+
+    page, raw = render(replace(sample_result(), policy_source=str(demo_policy_path())), tmp_path)
+    assert "built-in demo policy" in " ".join(page.text)
+    assert str(demo_policy_path().parent) not in raw
+
+
+def test_small_counts_show_as_small_not_zero():
+    assert html.share_text(1, 10_000) == "<0.1%"
+    assert html.share_text(0, 10_000) == "0.0%"
+    assert html.share_text(5, 10_000) == "0.1%"
+    summary = html.summarize(sample_result())
+    counts = tuple(replace(c, count=[5_000, 1, 0, 0, 0][i]) for i, c in enumerate(summary.severity_counts))
+    bars = html.severity_bars(replace(summary, severity_counts=counts))
+    assert [b.width for b in bars] == [1000.0, html.MIN_BAR, 0.0, 0.0, 0.0]
