@@ -80,7 +80,9 @@ def test_collection_equals_truth_through_pages_throttling_and_faults():
         served = emulator.stats
     assert_matches_truth(snapshot, truth)
     assert served.by_route and served.max_batch_size <= 20 and served.batches >= 5
-    assert served.throttled > 0 and stats.throttled == served.throttled
+    # Every 429 the collector saw was served; a 429 inside a batch whose connection the emulator then reset
+    # never reaches it, and which batches those are depends on timing.
+    assert served.throttled > 0 and 0 < stats.throttled <= served.throttled
     assert served.faults > 0 and stats.retries > 0
     assert len(snapshot.users) > 100  # more than one page of users with $expand=manager
     assert snapshot.tenant.collected_at == NOW and snapshot.tenant.graph_endpoint == emulator.url
