@@ -158,8 +158,9 @@ class Sheet:
             cell.style = name
             self._styles[style] = copy(cell._style)
         else:
-            # The style's index array, as ``cell.style = name`` sets it, without looking the name up per cell.
-            cell._style = copy(array)
+            # The style's index array, as ``cell.style = name`` sets it, without looking the name up per cell;
+            # one array shared by every such cell: a write-only cell's style is never changed once written.
+            cell._style = array
         return cell
 
     def status(self, status: Readiness | str) -> Any:
