@@ -151,7 +151,7 @@ def collect_demo(
     resume: bool,
 ) -> Path:
     """Collect the demo tenant from an in-process emulator through the real collector."""
-    from sspr_audit.demo.tenant import generate_tenant
+    from sspr_audit.demo.tenant import SCOPE_GROUP, generate_tenant
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.server import emulator_in_thread
 
@@ -163,6 +163,7 @@ def collect_demo(
             graph_label=f"sspr-audit demo tenant ({users} users, seed {seed})",
             access_token=config.token,
             cloud="global",
+            scope_groups=options.scope_groups or (SCOPE_GROUP,),  # the demo policy's SSPR scope
         )
         return collect_to_file(
             demo_options,
