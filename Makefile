@@ -6,7 +6,7 @@
 check: test lint types  ## everything CI runs
 
 test:  ## the whole suite, two workers
-	pytest -n 2
+	pytest -n 4
 
 lint:  ## ruff's rules and formatting
 	ruff check .

@@ -1,4 +1,4 @@
-"""The HTML report of a 10,000-user demo, driven in a real headless Chromium.
+"""The HTML report of a 3,000-user demo, driven in a real headless Chromium.
 
 The parser-level tests (test_render_html.py) prove what the file holds; these
 prove the report works where it is read: its script runs under its own
@@ -29,7 +29,7 @@ from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.csv_report import neutralise
 from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
 
-USERS = 10_000
+USERS = 3_000  # enough for several pages of findings and users; the 100,000-user report is in bench/browser.py
 SEED = 7
 PAGE_ROWS = 100  # report.js shows this many rows a page
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -90,7 +90,7 @@ class Report:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
-    """The audit of the 10,000-user demo tenant and its HTML report (built once: it takes seconds)."""
+    """The audit of the 3,000-user demo tenant and its HTML report (built once: it takes seconds)."""
     from sspr_audit.audit import engine
     from sspr_audit.demo import demo_policy_path
     from sspr_audit.demo.tenant import generate_tenant

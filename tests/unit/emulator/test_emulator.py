@@ -534,7 +534,7 @@ def test_limit_percentage_appears_above_80_percent() -> None:
 
 @pytest.mark.slow  # waits out Graph's Retry-After for real
 def test_burst_gets_429_with_retry_after_and_only_waiting_helps() -> None:
-    limits = ThrottleLimits(bucket_ru=4, bucket_window_s=4.0)  # refills 1 RU/s: slow enough for a loaded machine
+    limits = ThrottleLimits(bucket_ru=4, bucket_window_s=2.0)  # refills 2 RU/s: slow enough for a loaded machine
     with emulator_in_thread(small_tenant(), EmulatorConfig(limits=limits)) as running, _client(running.url) as client:
         answers = [client.get("/organization?$select=id") for _ in range(6)]
         assert [a.status_code for a in answers[:4]] == [200] * 4
