@@ -53,6 +53,33 @@ def _advice(a: Assessment, check: PhoneCheck, registered: str, contact: str, sug
     return f"{text} to {suggestion}." if suggestion else f"{text}."
 
 
+def _hit(
+    a: Assessment,
+    check: PhoneCheck,
+    message: str,
+    advice: tuple[str, str],
+    suggestion: str | None = None,
+    *,
+    advise_suggestion: bool = True,
+    registered_severity: Severity = Severity.MEDIUM,
+) -> Hit:
+    """A finding about one number: its evidence, its severity by where it was found, and what the user does.
+
+    ``advice`` is (for a registered phone, for a directory number); see :func:`_advice`. The suggested form
+    goes into the advice unless ``advise_suggestion`` is off (an invalid number: only a person knows the real one).
+    """
+    return Hit(
+        message,
+        user_index=a.index,
+        field=check.field,
+        location=check.location,
+        value=check.analysis.raw,
+        suggestion=suggestion,
+        severity=_severity(check, registered_severity),
+        advice=_advice(a, check, *advice, suggestion if advise_suggestion else None),
+    )
+
+
 @rule(
     "PHN001",
     title="Phone number not in SSPR format",
@@ -74,20 +101,12 @@ def not_sspr_format(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
         if defects and not check.analysis.masked:
             text = " ".join(phones.describe_defect(d) for d in defects)
             note = f" {check.analysis.suggestion_note}" if check.analysis.suggestion_note else ""
-            yield Hit(
+            yield _hit(
+                a,
+                check,
                 f"{check.field} is not in SSPR format ({_where(check)}): {text}{note}",
-                field=check.field,
-                location=check.location,
-                value=check.analysis.raw,
-                suggestion=check.analysis.suggestion,
-                severity=_severity(check, Severity.MEDIUM),
-                advice=_advice(
-                    a,
-                    check,
-                    "Update your phone number at {url}",
-                    "Ask IT to correct your {number}",
-                    check.analysis.suggestion,
-                ),
+                ("Update your phone number at {url}", "Ask IT to correct your {number}"),
+                check.analysis.suggestion,
             )
 
 
@@ -112,20 +131,15 @@ def extension(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
                 if _registered(check)
                 else ("it is pre-filled when the user registers, and SSPR would drop it")
             )
-            yield Hit(
+            yield _hit(
+                a,
+                check,
                 f"{check.field} carries extension {check.analysis.extension}; {consequence}.",
-                field=check.field,
-                location=check.location,
-                value=check.analysis.raw,
-                suggestion=check.analysis.suggestion,
-                severity=_severity(check, Severity.MEDIUM),
-                advice=_advice(
-                    a,
-                    check,
+                (
                     "Replace your phone number with a direct number without an extension at {url}",
                     "Ask IT to replace your {number} with a direct number without an extension",
-                    check.analysis.suggestion,
                 ),
+                check.analysis.suggestion,
             )
 
 
@@ -147,16 +161,13 @@ def invalid_number(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     for check in a.phones:
         validity = check.analysis.validity
         if validity in ("invalid", "impossible", "unknown_country_code") and not check.analysis.masked:
-            yield Hit(
+            yield _hit(
+                a,
+                check,
                 f"{check.field} {check.analysis.raw!r} ({_where(check)}): {phones.describe_validity(validity)}",
-                field=check.field,
-                location=check.location,
-                value=check.analysis.raw,
-                suggestion=check.analysis.suggestion,
-                severity=_severity(check, Severity.MEDIUM),
-                advice=_advice(
-                    a, check, "Check your phone number and update it at {url}", "Ask IT to correct your {number}", None
-                ),
+                ("Check your phone number and update it at {url}", "Ask IT to correct your {number}"),
+                check.analysis.suggestion,
+                advise_suggestion=False,
             )
 
 
@@ -174,20 +185,17 @@ def fixed_line_in_mobile(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
         return
     for check in a.phones:
         if check.slot == MOBILE_SLOT and phones.fixed_line_in_mobile_slot(check.analysis):
-            yield Hit(
+            yield _hit(
+                a,
+                check,
                 f"{check.field} {check.analysis.raw!r} is a fixed-line number ({check.analysis.region}) in a mobile"
                 f" slot ({_where(check)}); SMS will not arrive.",
-                field=check.field,
-                location=check.location,
-                value=check.analysis.raw,
-                advice=_advice(
-                    a,
-                    check,
+                (
                     "Register your mobile number at {url} (the number registered is a landline, which cannot"
                     " receive text messages)",
                     "Ask IT to put your mobile number in place of the landline in your {number} field",
-                    None,
                 ),
+                registered_severity=Severity.LOW,
             )
 
 
@@ -223,18 +231,9 @@ def shared_number(ctx: AuditContext) -> Iterator[Hit]:
         more = f" and {count - _LISTED_SHARERS} more" if count > _LISTED_SHARERS else ""
         for i, (a, check) in enumerate(group):
             listed = ", ".join([upn for j, upn in enumerate(first) if j != i][:_LISTED_SHARERS])
-            yield Hit(
+            yield _hit(
+                a,
+                check,
                 f"{check.field} {key} is also on {count} other user(s): {listed}{more}.",
-                user_index=a.index,
-                field=check.field,
-                location=check.location,
-                value=check.analysis.raw,
-                severity=_severity(check, Severity.MEDIUM),
-                advice=_advice(
-                    a,
-                    check,
-                    "Register a phone number that only you use at {url}",
-                    "Ask IT to give you your own {number}",
-                    None,
-                ),
+                ("Register a phone number that only you use at {url}", "Ask IT to give you your own {number}"),
             )
