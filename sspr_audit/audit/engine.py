@@ -17,6 +17,7 @@ from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gathe
 from sspr_audit.audit.results import (
     AuditResult,
     Finding,
+    PolicySetting,
     Readiness,
     RuleInfo,
     TimelinePoint,
@@ -73,7 +74,7 @@ def run(
         users=tuple(_user_result(a) for a in assessments),
         findings=tuple(findings),
         rules=tuple(_rule_info(r, policy) for r in rules),
-        policy=policy.settings(),
+        policy=(*policy.settings(), _licence_setting(tenant)),
         policy_source=policy.source,
         generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fail_on=policy.fail_on,
@@ -170,6 +171,13 @@ def _assumptions(
             " registered them."
         )
     return tuple(said)
+
+
+def _licence_setting(tenant: TenantFacts) -> PolicySetting:
+    """The licence level the verdicts used, named in every output (free and trial tenants: no office phones)."""
+    if tenant.licence_level is None:
+        return PolicySetting("Licence level", "paid (assumed: the subscriptions were not read)", "default")
+    return PolicySetting("Licence level", tenant.licence_level, "tenant")
 
 
 def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], tenant: TenantFacts) -> list[str]:

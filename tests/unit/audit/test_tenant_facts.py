@@ -104,3 +104,12 @@ def test_licence_levels():
     assert licence_level(None) is None
     assert licence_level(()) == FREE and licence_level((expired,)) == FREE
     assert licence_level((trial,)) == TRIAL and licence_level((trial, P2)) == PAID
+
+
+def test_every_output_names_the_licence_level_used():
+    """The report names the licence level it assumed (issue: free and trial tenants lose office phones)."""
+    office = b.user("desk", methods=(b.phone("+1 4255550100", "office"),))
+    settings = {s.name: (s.value, s.origin) for s in judge(office, settings=TenantSettings(licences=(P2,))).policy}
+    assert settings["Licence level"] == ("paid", "tenant")
+    unread = {s.name: (s.value, s.origin) for s in judge(office).policy}
+    assert unread["Licence level"] == ("paid (assumed: the subscriptions were not read)", "default")
