@@ -27,6 +27,7 @@ from sspr_audit.emulator.graph_views import (
     method_json,
     organization_json,
     pick,
+    pick_user,
     registration_json,
     subscribed_sku_json,
     typed_user,
@@ -334,10 +335,10 @@ class GraphRoutes:
             if manager
             else {"@odata.type": USER_TYPE, "id": user.manager_id, "displayName": user.manager_name}
         )
-        return pick(body, select, USER_DEFAULT)
+        return pick_user(body, select)
 
     def _user_body(self, user: User, query: ODataQuery) -> dict[str, Any]:
-        body = pick(user_json(user), query.select, USER_DEFAULT)
+        body = pick_user(user_json(user), query.select)
         if query.expand == "manager":
             manager = self._manager(user, query.expand_select)
             if manager is not None:
@@ -470,7 +471,7 @@ class GraphRoutes:
             req,
             query,
             self.dir.member_ids[group.id.lower()],
-            lambda uid: pick(user_json(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
+            lambda uid: pick_user(user_json(self.dir.by_key[uid.lower()]), query.select),
             _context("users", query),
         )
 

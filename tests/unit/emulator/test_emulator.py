@@ -284,6 +284,59 @@ def test_select_returns_only_the_selected_properties_and_default_omits_account_e
     assert graph.get(f"/users/{CAROL}?$select=accountEnabled").json()["accountEnabled"] is False
 
 
+def _structural(typ: str) -> list[str]:
+    """Names of ``typ`` and its base types that are not navigation properties (value types: Edm, complex, enum)."""
+    names = []
+    for name, declared in (item for t in _chain(typ) for item in _METADATA[t]["properties"].items()):
+        inner = declared.removeprefix("Collection(").removesuffix(")")
+        if inner.startswith("Edm.") or _METADATA.get(inner, {}).get("kind") in ("complex", "enum"):
+            names.append(name)
+    return names
+
+
+USER_SCHEMA = _structural("user")
+
+
+def test_every_user_property_of_graph_v1_can_be_selected(graph: httpx.Client) -> None:
+    assert len(USER_SCHEMA) == 81 and {"deletedDateTime", "signInActivity", "onPremisesSamAccountName"} < set(
+        USER_SCHEMA
+    )
+    select = ",".join(USER_SCHEMA)
+    listed = _all_pages(graph, f"/users?$select={select}")
+    one = graph.get(f"/users/{ALICE}?$select={select}")
+    assert one.status_code == 200
+    alice = one.json()
+    assert alice == next(u for page in listed for u in page["value"] if u["id"] == ALICE) | {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(" + select + ")/$entity"
+    }
+    assert set(alice) == {"@odata.context", *USER_SCHEMA}
+    assert alice["mobilePhone"] == "+1 4255550101" and alice["businessPhones"] == ["+1 4255550100"]
+    assert alice["otherMails"] == ["alice@home.example"] and alice["accountEnabled"] is True
+    # No value in the demo: null, and [] for a collection, as Graph answers.
+    assert alice["signInActivity"] is None and alice["employeeId"] is None and alice["deletedDateTime"] is None
+    assert alice["proxyAddresses"] == [] and alice["identities"] == [] and alice["assignedLicenses"] == []
+    _check({k: v for k, v in alice.items() if k != "@odata.context"}, "user", "user", set())
+
+
+def test_select_matches_names_case_insensitively_and_answers_in_graph_spelling(graph: httpx.Client) -> None:
+    body = graph.get(f"/users/{ALICE}?$select=MOBILEPHONE,onpremisessamaccountname").json()
+    assert body == {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(mobilePhone,onPremisesSamAccountName)/$entity",
+        "id": ALICE,
+        "mobilePhone": "+1 4255550101",
+        "onPremisesSamAccountName": None,
+    }
+
+
+@pytest.mark.parametrize("name", ["noSuchProperty", "manager", "authentication", "phoneNumber"])
+def test_selecting_a_name_the_user_type_does_not_have_is_400(graph: httpx.Client, name: str) -> None:
+    response = graph.get(f"/users?$select=id,{name}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"] == f"Could not find a property named '{name}' on type 'microsoft.graph.user'."
+
+
 @pytest.mark.parametrize(
     ("url", "code"),
     [
