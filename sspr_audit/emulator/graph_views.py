@@ -362,6 +362,53 @@ def organization_json(tenant: Tenant) -> dict[str, Any]:
     }
 
 
+DOMAIN_PROPERTIES = properties(
+    "id",
+    "authenticationType",
+    "availabilityStatus",
+    "isAdminManaged",
+    "isDefault",
+    "isInitial",
+    "isRoot",
+    "isVerified",
+    "manufacturer",
+    "model",
+    "passwordNotificationWindowInDays",
+    "passwordValidityPeriodInDays",
+    "state",
+    "supportedServices",
+)
+NEVER_EXPIRES_DAYS = 2147483647  # passwordValidityPeriodInDays of a domain whose passwords never expire
+
+
+def domains_json(tenant: Tenant) -> list[dict[str, Any]]:
+    """``GET /domains``: the tenant's verified domains, as the organization object lists them."""
+    names = [d.lower() for d in tenant.verified_domains]
+    value = []
+    for entry in organization_json(tenant)["verifiedDomains"]:
+        name = entry["name"]
+        parent = any(name.lower().endswith("." + other) for other in names if other != name.lower())
+        value.append(
+            {
+                "authenticationType": entry["type"],
+                "availabilityStatus": None,
+                "id": name,
+                "isAdminManaged": True,
+                "isDefault": entry["isDefault"],
+                "isInitial": entry["isInitial"],
+                "isRoot": not parent,
+                "isVerified": True,
+                "manufacturer": None,
+                "model": None,
+                "passwordNotificationWindowInDays": 14,
+                "passwordValidityPeriodInDays": NEVER_EXPIRES_DAYS,
+                "state": None,
+                "supportedServices": entry["capabilities"].split(", "),
+            }
+        )
+    return value
+
+
 def authorization_policy_json(settings: TenantSettings) -> dict[str, Any]:
     """``policies/authorizationPolicy``; allowedToUseSSPR defaults to true, as in a new tenant."""
     allowed = True if settings.admins_allowed_sspr is None else settings.admins_allowed_sspr

@@ -16,6 +16,8 @@ from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
 from sspr_audit.emulator.directory import Directory, RoleGrant
 from sspr_audit.emulator.graph_views import (
     CONTEXT,
+    DOMAIN_PROPERTIES,
+    GRAPH,
     ORGANIZATION_PROPERTIES,
     REGISTRATION_PROPERTIES,
     USER_DEFAULT,
@@ -24,6 +26,7 @@ from sspr_audit.emulator.graph_views import (
     authentication_methods_policy_json,
     authorization_policy_json,
     company_subscription_json,
+    domains_json,
     method_json,
     organization_json,
     pick,
@@ -214,6 +217,32 @@ class GraphRoutes:
                 1,
             ),
             (
+                "/users/([^/]+)/authentication/phoneMethods",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.phone_methods,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/phoneMethods/([^/]+)",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.phone_method,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/emailMethods",
+                QuerySpec("microsoft.graph.emailAuthenticationMethod"),
+                self.email_methods,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/emailMethods/([^/]+)",
+                QuerySpec("microsoft.graph.emailAuthenticationMethod"),
+                self.email_method,
+                1,
+            ),
+            ("/domains", QuerySpec("microsoft.graph.domain", DOMAIN_PROPERTIES), self.domains, 1),
+            ("/domains/([^/]+)", QuerySpec("microsoft.graph.domain", DOMAIN_PROPERTIES), self.domain, 1),
+            (
                 "/reports/authenticationMethods/userRegistrationDetails",
                 QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
                 self.registration,
@@ -377,6 +406,51 @@ class GraphRoutes:
             self._methods_cache[user.id] = body
         self.stats.user_method_calls[user.id] += 1
         return Reply(200, body)
+
+    def _typed_methods(self, key: str, kind: str) -> tuple[User, list[dict[str, Any]]]:
+        """The user's methods of one Graph type, without @odata.type (the collection's declared type)."""
+        user = self._user(key)
+        if user.collection.state == CollectionState.FAILED:
+            raise GraphError(503, "serviceNotAvailable", "The authentication methods service is unavailable.")
+        bodies = [method_json(user.id, m) for m in user.methods or ()]
+        return user, [
+            {k: v for k, v in body.items() if k != "@odata.type"}
+            for body in bodies
+            if body["@odata.type"] == GRAPH + kind
+        ]
+
+    def _typed_list(self, key: str, kind: str, segment: str) -> Reply:
+        user, value = self._typed_methods(key, kind)
+        return json_reply({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/{segment}", "value": value})
+
+    def _typed_one(self, key: str, method_id: str, kind: str, segment: str) -> Reply:
+        user, value = self._typed_methods(key, kind)
+        found = next((m for m in value if m["id"].lower() == method_id.lower()), None)
+        if found is None:
+            raise not_found(method_id)
+        return json_reply({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/{segment}/$entity", **found})
+
+    def phone_methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_list(args[0], "phoneAuthenticationMethod", "phoneMethods")
+
+    def phone_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_one(args[0], args[1], "phoneAuthenticationMethod", "phoneMethods")
+
+    def email_methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_list(args[0], "emailAuthenticationMethod", "emailMethods")
+
+    def email_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_one(args[0], args[1], "emailAuthenticationMethod", "emailMethods")
+
+    def domains(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        value = [pick(d, query.select) for d in domains_json(self.dir.tenant)]
+        return json_reply({"@odata.context": _context("domains", query), "value": value})
+
+    def domain(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        found = next((d for d in domains_json(self.dir.tenant) if d["id"].lower() == args[0].lower()), None)
+        if found is None:
+            raise not_found(args[0])
+        return json_reply({"@odata.context": _context("domains", query) + "/$entity", **pick(found, query.select)})
 
     def registration(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         if self.config.unlicensed:

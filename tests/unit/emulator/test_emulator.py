@@ -717,3 +717,96 @@ def test_busy_port_is_an_input_error() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(EmulatorConfigError, match="cannot listen"), emulator_in_thread(small_tenant(), port=port):
             pass
+
+
+# -- typed method collections and domains ---------------------------------------------------------------------------
+
+MOBILE_ID = PHONE_METHOD_IDS["mobile"]
+
+
+def test_phone_methods_list_and_one_in_graph_shape(graph: httpx.Client) -> None:
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{ALICE}')/authentication/phoneMethods"
+    mobile = {
+        "id": MOBILE_ID,
+        "phoneNumber": "+1 4255550101",
+        "phoneType": "mobile",
+        "smsSignInState": "notAllowedByPolicy",
+    }
+    listed = graph.get(f"/users/{ALICE}/authentication/phoneMethods")
+    assert listed.status_code == 200
+    assert listed.json() == {"@odata.context": context, "value": [mobile]}
+    one = graph.get(f"/users/alice@contoso.example/authentication/phoneMethods/{MOBILE_ID.upper()}")
+    assert one.json() == {"@odata.context": context + "/$entity", **mobile}
+    _check(mobile, "phoneAuthenticationMethod", "phoneMethods", set())
+    assert graph.get(f"/users/{BOB}/authentication/phoneMethods").json()["value"] == []
+
+
+def test_email_methods_list_and_one_in_graph_shape(graph: httpx.Client) -> None:
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{ALICE}')/authentication/emailMethods"
+    email = {"id": "e1", "emailAddress": "alice@home.example"}
+    assert graph.get(f"/users/{ALICE}/authentication/emailMethods").json() == {
+        "@odata.context": context,
+        "value": [email],
+    }
+    assert graph.get(f"/users/{ALICE}/authentication/emailMethods/e1").json() == {
+        "@odata.context": context + "/$entity",
+        **email,
+    }
+    _check(email, "emailAuthenticationMethod", "emailMethods", set())
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        (f"/users/{ALICE}/authentication/phoneMethods/{PHONE_METHOD_IDS['office']}", 404, "Request_ResourceNotFound"),
+        (f"/users/{ALICE}/authentication/emailMethods/{MOBILE_ID}", 404, "Request_ResourceNotFound"),
+        ("/users/no-such-user/authentication/phoneMethods", 404, "Request_ResourceNotFound"),
+        (f"/users/{ERIN}/authentication/phoneMethods", 503, "serviceNotAvailable"),
+        (f"/users/{ERIN}/authentication/emailMethods", 503, "serviceNotAvailable"),
+        (f"/users/{ALICE}/authentication/phoneMethods?$select=phoneNumber", 400, "Request_UnsupportedQuery"),
+        ("/domains/nothere.example", 404, "Request_ResourceNotFound"),
+        ("/domains?$select=name", 400, "BadRequest"),
+    ],
+)
+def test_typed_methods_and_domains_refuse_what_graph_refuses(
+    graph: httpx.Client, url: str, status: int, code: str
+) -> None:
+    response = graph.get(url)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+def _domain(name: str, *, default: bool, initial: bool) -> dict:
+    return {
+        "authenticationType": "Managed",
+        "availabilityStatus": None,
+        "id": name,
+        "isAdminManaged": True,
+        "isDefault": default,
+        "isInitial": initial,
+        "isRoot": True,
+        "isVerified": True,
+        "manufacturer": None,
+        "model": None,
+        "passwordNotificationWindowInDays": 14,
+        "passwordValidityPeriodInDays": 2147483647,
+        "state": None,
+        "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+    }
+
+
+def test_domains_list_one_and_select(graph: httpx.Client) -> None:
+    context = "https://graph.microsoft.com/v1.0/$metadata#domains"
+    custom = _domain("contoso.example", default=True, initial=False)
+    initial = _domain("contosodemo.onmicrosoft.com", default=False, initial=True)
+    assert graph.get("/domains").json() == {"@odata.context": context, "value": [custom, initial]}
+    for domain in (custom, initial):
+        _check(domain, "domain", "domains", set())
+    assert graph.get("/domains/CONTOSO.example").json() == {"@odata.context": context + "/$entity", **custom}
+    assert graph.get("/domains?$select=isDefault").json() == {
+        "@odata.context": context + "(isDefault)",
+        "value": [
+            {"id": "contoso.example", "isDefault": True},
+            {"id": "contosodemo.onmicrosoft.com", "isDefault": False},
+        ],
+    }
