@@ -13,7 +13,7 @@ import random
 from urllib.parse import parse_qsl, urlsplit
 
 from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, bad_request, dumps, error_reply
-from sspr_audit.emulator.routes import GraphRequest
+from sspr_audit.emulator.routes import GraphRequest, is_eventual
 from sspr_audit.emulator.service import GraphService
 
 MAX_BATCH_REQUESTS = 20
@@ -48,13 +48,15 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
     headers = step.get("headers")
     if not isinstance(headers, dict):
         headers = {}
+    lowered = {str(k).lower(): v for k, v in headers.items()}
     request = GraphRequest(
         step["method"].upper(),
         "/" + parts.path.lstrip("/"),
         pairs,
         base_url,
         inner=True,
-        client_request_id=headers.get("client-request-id"),
+        client_request_id=lowered.get("client-request-id"),
+        eventual=is_eventual(lowered.get("consistencylevel")),
     )
     return await service.handle(request)
 

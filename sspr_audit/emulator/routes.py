@@ -41,13 +41,20 @@ from sspr_audit.emulator.odata import (
     ODataQuery,
     PageTokens,
     QuerySpec,
+    RowFilter,
     display_name_filter,
-    enabled_filter,
     properties,
+    row_filter,
 )
 from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, method_not_allowed, not_found
 from sspr_audit.snapshot.models import CollectionState, User
 
+# Names Graph documents for startswith() in $filter and for $orderby on users (List users, "Optional query parameters").
+USER_STARTSWITH = properties(
+    "displayName", "givenName", "surname", "mail", "userPrincipalName", "jobTitle", "mobilePhone"
+)
+USER_ORDERBY = properties("displayName", "userPrincipalName")
+REGISTRATION_STARTSWITH = properties("userPrincipalName", "userDisplayName")
 EXPANDED_PAGE_CAP = 100  # $expand on users caps pages at 100 (reported Graph behaviour)
 DEFAULT_PAGE = 100
 REPORT_PAGE = 1000
@@ -157,6 +164,12 @@ class GraphRequest:
     base_url: str  # service root the client used, for @odata.nextLink
     inner: bool = False
     client_request_id: str | None = None
+    eventual: bool = False  # ConsistencyLevel: eventual (Graph's advanced queries)
+
+
+def is_eventual(header: object) -> bool:
+    """Does a ``ConsistencyLevel`` header value ask for Graph's advanced queries?"""
+    return isinstance(header, str) and header.strip().lower() == "eventual"
 
 
 @dataclass(frozen=True)
@@ -203,11 +216,21 @@ class GraphRoutes:
 
     def _table(self) -> list[Route]:
         user = "microsoft.graph.user"
-        users_spec = QuerySpec(user, USER_PROPERTIES, enabled_filter, {"manager": USER_PROPERTIES}, paged=True)
+        user_filter = row_filter("User", USER_STARTSWITH, enabled=True)
+        users_spec = QuerySpec(
+            user,
+            USER_PROPERTIES,
+            user_filter,
+            {"manager": USER_PROPERTIES},
+            paged=True,
+            orderby=USER_ORDERBY,
+            countable=True,
+        )
         principal = {"principal": PRINCIPAL_PROPERTIES}
         entries = [
             ("/organization", QuerySpec("microsoft.graph.organization", ORGANIZATION_PROPERTIES), self.organization, 1),
             ("/users", users_spec, self.users, 2),
+            ("/users/\\$count", QuerySpec(user, filter=user_filter, raw_count=True), self.users_count, 1),
             ("/users/([^/]+)", QuerySpec(user, USER_PROPERTIES, expand={"manager": USER_PROPERTIES}), self.user, 1),
             ("/users/([^/]+)/manager", QuerySpec(user, USER_PROPERTIES), self.manager, 1),
             (
@@ -244,7 +267,12 @@ class GraphRoutes:
             ("/domains/([^/]+)", QuerySpec("microsoft.graph.domain", DOMAIN_PROPERTIES), self.domain, 1),
             (
                 "/reports/authenticationMethods/userRegistrationDetails",
-                QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
+                QuerySpec(
+                    "microsoft.graph.userRegistrationDetails",
+                    REGISTRATION_PROPERTIES,
+                    row_filter("UserRegistrationDetails", REGISTRATION_STARTSWITH, enabled=False),
+                    paged=True,
+                ),
                 self.registration,
                 1,
             ),
@@ -318,7 +346,7 @@ class GraphRoutes:
         ]
         routes = []
         for template, spec, handler, base_ru in entries:
-            name = "GET " + template.replace("([^/]+)", "{id}").replace("\\.", ".")
+            name = "GET " + template.replace("([^/]+)", "{id}").replace("\\.", ".").replace("\\$", "$")
             pattern = re.compile(template, re.IGNORECASE)
             routes.append(Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/")))
         return routes
@@ -340,7 +368,10 @@ class GraphRoutes:
         scope = f"{req.path}?{query.scope}"
         offset = self.tokens.offset(scope, query.skiptoken) if query.skiptoken else 0
         chunk = items[offset : offset + size]
-        body: dict[str, Any] = {"@odata.context": context, "value": [render(item) for item in chunk]}
+        body: dict[str, Any] = {"@odata.context": context}
+        if query.count:
+            body["@odata.count"] = len(items)
+        body["value"] = [render(item) for item in chunk]
         if len(chunk) == size:
             separator = "&" if query.encoded else ""
             token = self.tokens.issue(scope, offset + size)
@@ -380,8 +411,22 @@ class GraphRoutes:
         org = pick(organization_json(self.dir.tenant), query.select)
         return json_reply({"@odata.context": _context("organization", query), "value": [org]})
 
+    def _filtered_users(self, query: ODataQuery) -> Sequence[User]:
+        """The users ``$filter`` keeps, in ``$orderby`` order (else the directory's)."""
+        chosen: RowFilter = query.filter or RowFilter()
+        items: Sequence[User] = {True: self.dir.enabled, False: self._disabled, None: self.dir.users}[chosen.enabled]
+        if chosen.prefixes:
+            items = [u for u in items if chosen.matches(user_json(u))]
+        if query.orderby is not None:
+            name, descending = query.orderby
+            items = sorted(items, key=lambda u: (user_json(u)[name] or "").casefold(), reverse=descending)
+        return items
+
+    def users_count(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return Reply(200, str(len(self._filtered_users(query))).encode(), {"Content-Type": "text/plain;charset=utf-8"})
+
     def users(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
-        items = {True: self.dir.enabled, False: self._disabled, None: self.dir.users}[query.filter]
+        items = self._filtered_users(query)
         cap = EXPANDED_PAGE_CAP if query.expand else MAX_TOP
         return self._page(req, query, items, lambda u: self._user_body(u, query), _context("users", query), cap=cap)
 
@@ -460,10 +505,13 @@ class GraphRoutes:
                 "Tenant is not a B2C tenant and doesn't have premium license",
             )
         context = _context("reports/authenticationMethods/userRegistrationDetails", query)
+        rows: Sequence[User] = self.dir.registered
+        if query.filter is not None:
+            rows = [u for u in rows if u.registration and query.filter.matches(registration_json(u, u.registration))]
         return self._page(
             req,
             query,
-            self.dir.registered,
+            rows,
             lambda u: pick(registration_json(u, u.registration), query.select),
             context,
             REPORT_PAGE,

@@ -23,7 +23,7 @@ from sspr_audit.emulator.batch import run_batch
 from sspr_audit.emulator.config import DEFAULT_CONFIG, EmulatorConfig, EmulatorConfigError, EmulatorStats
 from sspr_audit.emulator.faults import Jitter
 from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, error_reply, method_not_allowed
-from sspr_audit.emulator.routes import GraphRequest
+from sspr_audit.emulator.routes import GraphRequest, is_eventual
 from sspr_audit.emulator.service import GraphService
 from sspr_audit.snapshot.models import Snapshot
 
@@ -83,7 +83,14 @@ class _Frontend:
             return await self._batch(request, base_url)
         pairs = list(request.query.items())
         return await self.service.handle(
-            GraphRequest(request.method, relative, pairs, base_url, client_request_id=client_request_id)
+            GraphRequest(
+                request.method,
+                relative,
+                pairs,
+                base_url,
+                client_request_id=client_request_id,
+                eventual=is_eventual(request.headers.get("ConsistencyLevel")),
+            )
         )
 
     async def _batch(self, request: web.Request, base_url: str) -> Reply:

@@ -82,7 +82,7 @@ class GraphService:
             self.stats.by_route["unmatched"] += 1
             raise
         self.stats.by_route[route.name] += 1
-        query = parse_query(req.pairs, route.spec)
+        query = parse_query(req.pairs, route.spec, req.eventual)
         if (stormed := self.storm_refusal()) is not None:
             raise stormed
         cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)

@@ -340,12 +340,15 @@ def test_selecting_a_name_the_user_type_does_not_have_is_400(graph: httpx.Client
 @pytest.mark.parametrize(
     ("url", "code"),
     [
-        ("/users?$filter=startswith(displayName,'a')", "Request_UnsupportedQuery"),
+        ("/users?$filter=startswith(department,'I')", "Request_UnsupportedQuery"),
+        ("/users?$filter=endswith(mail,'.example')", "Request_UnsupportedQuery"),
         ("/users?$top=0", "Request_UnsupportedQuery"),
         ("/users?$top=1000", "Request_UnsupportedQuery"),
         ("/users?$select=id,noSuchProperty", "BadRequest"),
         ("/users?$expand=memberOf", "BadRequest"),
-        ("/users?$orderby=displayName", "Request_UnsupportedQuery"),
+        ("/users?$orderby=department", "Request_UnsupportedQuery"),
+        ("/groups?$orderby=displayName", "Request_UnsupportedQuery"),
+        ("/users/$count?$top=5", "Request_UnsupportedQuery"),
         ("/roleManagement/directory/roleAssignments?$filter=principalId eq 'x'", "Request_UnsupportedQuery"),
         ("/groups?$filter=startswith(displayName,'S')", "Request_UnsupportedQuery"),
     ],
@@ -810,3 +813,141 @@ def test_domains_list_one_and_select(graph: httpx.Client) -> None:
             {"id": "contosodemo.onmicrosoft.com", "isDefault": False},
         ],
     }
+
+
+# -- $count, $orderby, startswith ----------------------------------------------------------------------------------
+
+EVENTUAL = {"ConsistencyLevel": "eventual"}
+NAMES = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace"]
+
+
+def _names(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> list[str]:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    return [u["displayName"] for u in response.json()["value"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("", "7"),
+        ("?$filter=accountEnabled eq true", "6"),
+        ("?$filter=startswith(displayName,'a')", "1"),
+        ("?$filter=startswith(userPrincipalName,'nobody')", "0"),
+    ],
+)
+def test_raw_count_of_users_with_consistency_level_eventual(graph: httpx.Client, query: str, count: str) -> None:
+    response = graph.get("/users/$count" + query, headers={"consistencylevel": "Eventual"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain;charset=utf-8"
+    assert response.text == count
+
+
+def test_count_without_consistency_level_is_graphs_400(graph: httpx.Client) -> None:
+    raw = graph.get("/users/$count")
+    assert raw.status_code == 400
+    assert raw.json()["error"]["code"] == "Request_UnsupportedQuery"
+    assert raw.json()["error"]["message"] == (
+        "Raw count (/$count) is not supported because the 'ConsistencyLevel:eventual' header is missing."
+        " Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+    )
+    inline = graph.get("/users?$count=true")
+    assert inline.status_code == 400
+    assert inline.json()["error"]["code"] == "Request_UnsupportedQuery"
+    assert inline.json()["error"]["message"] == (
+        "$count=true is not supported because the 'ConsistencyLevel:eventual' header is missing."
+        " Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+    )
+    assert graph.get("/users?$count=maybe", headers=EVENTUAL).json()["error"]["code"] == "BadRequest"
+    assert graph.get("/groups?$count=true", headers=EVENTUAL).status_code == 400
+
+
+def test_count_true_adds_odata_count_to_every_page(graph: httpx.Client) -> None:
+    first = graph.get("/users?$count=true&$top=4&$select=displayName", headers=EVENTUAL).json()
+    assert list(first) == ["@odata.context", "@odata.count", "value", "@odata.nextLink"]
+    assert first["@odata.count"] == 7 and [u["displayName"] for u in first["value"]] == NAMES[:4]
+    assert "$count=true" in first["@odata.nextLink"]
+    second = graph.get(first["@odata.nextLink"], headers=EVENTUAL).json()
+    assert second["@odata.count"] == 7 and [u["displayName"] for u in second["value"]] == NAMES[4:]
+    filtered = graph.get("/users?$count=true&$filter=accountEnabled eq false", headers=EVENTUAL).json()
+    assert filtered["@odata.count"] == 1 and [u["id"] for u in filtered["value"]] == [CAROL]
+    assert "@odata.count" not in graph.get("/users?$count=false").json()
+
+
+def test_orderby_display_name_and_user_principal_name(graph: httpx.Client) -> None:
+    assert _names(graph, "/users?$orderby=displayName desc&$select=displayName") == NAMES[::-1]
+    assert _names(graph, "/users?$orderby=DisplayName asc") == NAMES
+    upns = graph.get("/users?$orderby=userPrincipalName desc&$top=2&$select=userPrincipalName").json()
+    assert [u["userPrincipalName"] for u in upns["value"]] == ["grace@contoso.example", "frank@contoso.example"]
+    follow = graph.get(upns["@odata.nextLink"]).json()["value"]
+    assert [u["userPrincipalName"] for u in follow] == ["erin@contoso.example", "dave@contoso.example"]
+
+
+def test_orderby_with_filter_is_an_advanced_query(graph: httpx.Client) -> None:
+    url = "/users?$filter=accountEnabled eq true&$orderby=displayName desc"
+    refused = graph.get(url)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == refused.json()["error"] | {
+        "code": "Request_UnsupportedQuery",
+        "message": "Sorting not supported for current query.",
+    }
+    assert _names(graph, url, EVENTUAL) == ["Grace", "Frank", "Erin", "Dave", "Bob", "Alice"]
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "names"),
+    [
+        ("startswith(displayName,'a')", ["Alice"]),
+        ("startsWith(userPrincipalName, 'CA')", ["Carol"]),
+        ("startswith(userPrincipalName,'') and accountEnabled eq false", ["Carol"]),
+        ("accountEnabled eq true and startswith(userPrincipalName,'ca')", []),
+        ("startswith(mail,'alice@')", ["Alice"]),
+        ("startswith(displayName,'O''Brien')", []),
+        ("startswith(displayName,'') AND startswith(userPrincipalName,'f')", ["Frank"]),
+    ],
+)
+def test_startswith_filters_users(graph: httpx.Client, filter_text: str, names: list[str]) -> None:
+    assert _names(graph, f"/users?$filter={filter_text}") == names
+
+
+@pytest.mark.parametrize(
+    "filter_text",
+    [
+        "startswith(department,'I')",
+        "startswith(displayName,'a') or startswith(displayName,'b')",
+        "startswith(displayName,'a') and",
+        "accountEnabled eq true and accountEnabled eq false",
+        "startswith(displayName,a)",
+    ],
+)
+def test_startswith_filters_graph_does_not_take_are_400(graph: httpx.Client, filter_text: str) -> None:
+    response = graph.get(f"/users?$filter={filter_text}")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        f"Unsupported or invalid query filter clause specified for resource 'User': {filter_text}"
+    )
+
+
+def test_registration_report_filters_on_user_principal_name(graph: httpx.Client) -> None:
+    report = "/reports/authenticationMethods/userRegistrationDetails"
+    rows = graph.get(f"{report}?$filter=startswith(userPrincipalName,'F')").json()["value"]
+    assert [(r["id"], r["userPrincipalName"]) for r in rows] == [(FRANK, "frank@contoso.example")]
+    assert graph.get(f"{report}?$filter=startswith(userPrincipalName,'dave')").json()["value"] == []  # no row
+    refused = graph.get(f"{report}?$filter=accountEnabled eq true")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Unsupported or invalid query filter clause specified for resource 'UserRegistrationDetails':"
+        " accountEnabled eq true"
+    )
+
+
+def test_consistency_level_travels_per_request_inside_a_batch(graph: httpx.Client) -> None:
+    body = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": "/users/$count", "headers": {"ConsistencyLevel": "eventual"}},
+            {"id": "2", "method": "GET", "url": "/users/$count"},
+        ]
+    }
+    answers = {item["id"]: item for item in graph.post("/$batch", json=body).json()["responses"]}
+    assert answers["1"]["status"] == 200 and answers["1"]["body"] == 7
+    assert answers["2"]["status"] == 400 and answers["2"]["body"]["error"]["code"] == "Request_UnsupportedQuery"
