@@ -61,12 +61,21 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
     return await service.handle(request)
 
 
-async def run_batch(service: GraphService, payload: bytes, base_url: str) -> Reply:
-    """The batch answer: one 200 with every step's status, headers and body."""
+async def run_batch(
+    service: GraphService,
+    payload: bytes,
+    base_url: str,
+    client_request_id: str | None = None,
+    request_id: str | None = None,
+) -> Reply:
+    """The batch answer: one 200 with every step's status, headers and body (a bad payload: one 400).
+
+    ``client_request_id``/``request_id``: the batch request's own, which a 400 for the payload names.
+    """
     try:
         steps = _steps(payload)
     except GraphError as error:
-        return error_reply(error)
+        return error_reply(error, client_request_id, request_id)
     stats = service.stats
     stats.batches += 1
     stats.max_batch_size = max(stats.max_batch_size, len(steps))

@@ -165,6 +165,7 @@ class GraphRequest:
     inner: bool = False
     client_request_id: str | None = None
     eventual: bool = False  # ConsistencyLevel: eventual (Graph's advanced queries)
+    request_id: str | None = None  # the HTTP response's request-id; None inside a batch
 
 
 def is_eventual(header: object) -> bool:

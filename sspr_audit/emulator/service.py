@@ -73,7 +73,7 @@ class GraphService:
         try:
             return await self._handle(req)
         except GraphError as error:
-            return error_reply(error, req.client_request_id)
+            return error_reply(error, req.client_request_id, req.request_id)
 
     async def _handle(self, req: GraphRequest) -> Reply:
         try:

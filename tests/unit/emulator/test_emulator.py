@@ -951,3 +951,52 @@ def test_consistency_level_travels_per_request_inside_a_batch(graph: httpx.Clien
     answers = {item["id"]: item for item in graph.post("/$batch", json=body).json()["responses"]}
     assert answers["1"]["status"] == 200 and answers["1"]["body"] == 7
     assert answers["2"]["status"] == 400 and answers["2"]["body"]["error"]["code"] == "Request_UnsupportedQuery"
+
+
+# -- request ids ----------------------------------------------------------------------------------------------------
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "token"),
+    [
+        ("GET", "/users?$select=noSuchProperty", 400, TOKEN),
+        ("GET", "/users/no-such-user", 404, TOKEN),
+        ("GET", f"/users/{ERIN}/authentication/methods", 503, TOKEN),
+        ("DELETE", "/users", 405, TOKEN),
+        ("GET", "/users", 401, "not-the-token"),
+        ("GET", "/users/$count", 400, TOKEN),
+        ("POST", "/$batch", 400, TOKEN),
+    ],
+)
+def test_an_error_body_names_the_request_id_of_its_response(
+    emulator: Any, method: str, url: str, status: int, token: str
+) -> None:
+    with _client(emulator.url, token) as client:
+        for sent in (None, "my-client-id-42"):
+            headers = {"client-request-id": sent} if sent else {}
+            response = client.request(method, url, headers=headers, json={"requests": []} if method == "POST" else None)
+            assert response.status_code == status
+            request_id = response.headers["request-id"]
+            assert _GUID.match(request_id)
+            assert response.headers["client-request-id"] == (sent or request_id)
+            inner = response.json()["error"]["innerError"]
+            assert inner["request-id"] == request_id
+            assert inner["client-request-id"] == (sent or request_id)
+
+
+def test_every_response_gets_its_own_request_id(graph: httpx.Client) -> None:
+    ids = {graph.get("/organization").headers["request-id"] for _ in range(3)}
+    ids |= {graph.get("/nothingHere").json()["error"]["innerError"]["request-id"] for _ in range(3)}
+    assert len(ids) == 6 and all(_GUID.match(i) for i in ids)
+
+
+def test_a_throttled_answer_names_its_request_id_too() -> None:
+    limits = ThrottleLimits(bucket_ru=4, bucket_window_s=60.0)
+    with emulator_in_thread(small_tenant(), EmulatorConfig(limits=limits)) as running, _client(running.url) as client:
+        answers = [client.get("/users") for _ in range(3)]
+    throttled = [r for r in answers if r.status_code == 429]
+    assert throttled
+    for response in throttled:
+        assert response.json()["error"]["innerError"]["request-id"] == response.headers["request-id"]
