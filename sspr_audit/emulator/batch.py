@@ -1,4 +1,4 @@
-"""``POST /v1.0/$batch``: up to 20 GET requests, answered in a shuffled order.
+"""``POST /v1.0/$batch``: up to 20 requests (GET, or the PATCHes the emulator takes), answered in a shuffled order.
 
 The whole payload is checked first (a bad payload is one 400 for the batch);
 then each step runs through :class:`GraphService` on its own, concurrently,
@@ -57,6 +57,7 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
         inner=True,
         client_request_id=lowered.get("client-request-id"),
         eventual=is_eventual(lowered.get("consistencylevel")),
+        body=dumps(step["body"]) if "body" in step else None,
     )
     return await service.handle(request)
 
@@ -85,6 +86,9 @@ async def run_batch(
     random.Random(f"{service.config.seed}:" + ",".join(i for i, _ in answered)).shuffle(answered)
     pieces = []
     for step_id, reply in answered:
+        if not reply.body:  # 204: no body, no Content-Type
+            pieces.append(b'{"id":%s,"status":%d,"headers":%s}' % (dumps(step_id), reply.status, dumps(reply.headers)))
+            continue
         headers = {"Content-Type": JSON_CONTENT_TYPE, **reply.headers}
         pieces.append(
             b'{"id":%s,"status":%d,"headers":%s,"body":%s}' % (dumps(step_id), reply.status, dumps(headers), reply.body)

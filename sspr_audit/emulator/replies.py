@@ -79,6 +79,11 @@ def method_not_allowed() -> GraphError:
     return GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 
 
+def no_content() -> Reply:
+    """``204 No Content``: what Graph answers a successful PATCH of a user."""
+    return Reply(204, b"")
+
+
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:
     return GraphError(400, code, message)
 

@@ -46,7 +46,16 @@ from sspr_audit.emulator.odata import (
     properties,
     row_filter,
 )
-from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, method_not_allowed, not_found
+from sspr_audit.emulator.replies import (
+    GraphError,
+    Reply,
+    dumps,
+    json_reply,
+    method_not_allowed,
+    no_content,
+    not_found,
+)
+from sspr_audit.emulator.writes import patch_phone_method, patch_user
 from sspr_audit.snapshot.models import CollectionState, User
 
 # Names Graph documents for startswith() in $filter and for $orderby on users (List users, "Optional query parameters").
@@ -166,6 +175,7 @@ class GraphRequest:
     client_request_id: str | None = None
     eventual: bool = False  # ConsistencyLevel: eventual (Graph's advanced queries)
     request_id: str | None = None  # the HTTP response's request-id; None inside a batch
+    body: bytes | None = None  # a PATCH's JSON body
 
 
 def is_eventual(header: object) -> bool:
@@ -181,6 +191,7 @@ class Route:
     handler: Handler
     base_ru: int = 1
     report: bool = False  # limited by the reports window, not the identity bucket
+    method: str = "GET"
 
 
 def _context(resource: str, query: ODataQuery) -> str:
@@ -205,14 +216,17 @@ class GraphRoutes:
         self.routes = self._table()
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
-        """The route for ``path``; 404 when none, 405 when it is not a GET."""
+        """The route for ``path``; 404 when none, 405 when it does not take ``method``."""
         trimmed = path.rstrip("/") or "/"
+        matched = False
         for route in self.routes:
             found = route.pattern.fullmatch(trimmed)
             if found:
-                if method != "GET":
-                    raise method_not_allowed()
-                return route, found.groups()
+                if method == route.method:
+                    return route, found.groups()
+                matched = True
+        if matched:
+            raise method_not_allowed()
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{trimmed}'.")
 
     def _table(self) -> list[Route]:
@@ -345,11 +359,24 @@ class GraphRoutes:
                 1,
             ),
         ]
+        writes = [
+            ("/users/([^/]+)", QuerySpec(user), self.patch_user, 1),
+            (
+                "/users/([^/]+)/authentication/phoneMethods/([^/]+)",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.patch_phone_method,
+                1,
+            ),
+        ]
         routes = []
-        for template, spec, handler, base_ru in entries:
-            name = "GET " + template.replace("([^/]+)", "{id}").replace("\\.", ".").replace("\\$", "$")
+        for (template, spec, handler, base_ru), method in [(e, "GET") for e in entries] + [
+            (w, "PATCH") for w in writes
+        ]:
+            name = f"{method} " + template.replace("([^/]+)", "{id}").replace("\\.", ".").replace("\\$", "$")
             pattern = re.compile(template, re.IGNORECASE)
-            routes.append(Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/")))
+            routes.append(
+                Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/"), method=method)
+            )
         return routes
 
     # -- paging ---------------------------------------------------------------------------------------------------
@@ -487,6 +514,21 @@ class GraphRoutes:
 
     def email_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         return self._typed_one(args[0], args[1], "emailAuthenticationMethod", "emailMethods")
+
+    def _store(self, user: User) -> None:
+        """Keep a changed user: later reads of the user, its methods and the lists see the change."""
+        self.dir.replace_user(user)
+        self._disabled = tuple(u for u in self.dir.users if not u.account_enabled)
+        self._methods_cache.pop(user.id, None)
+
+    def patch_user(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        self._store(patch_user(self._user(args[0]), req.body))
+        return no_content()
+
+    def patch_phone_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        user, _ = self._typed_methods(args[0], "phoneAuthenticationMethod")  # 404 / 503 as the GET answers
+        self._store(patch_phone_method(user, args[1], req.body))
+        return self._typed_one(user.id, args[1], "phoneAuthenticationMethod", "phoneMethods")
 
     def domains(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         value = [pick(d, query.select) for d in domains_json(self.dir.tenant)]

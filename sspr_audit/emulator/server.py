@@ -89,6 +89,7 @@ class _Frontend:
         if relative.rstrip("/").lower() == "/$batch":
             return await self._batch(request, base_url, client_request_id, request_id)
         pairs = list(request.query.items())
+        body = await request.read() if request.method not in ("GET", "HEAD") else None
         return await self.service.handle(
             GraphRequest(
                 request.method,
@@ -98,6 +99,7 @@ class _Frontend:
                 client_request_id=client_request_id,
                 eventual=is_eventual(request.headers.get("ConsistencyLevel")),
                 request_id=request_id,
+                body=body,
             )
         )
 
@@ -124,6 +126,8 @@ class _Frontend:
             "client-request-id": client_request_id or request_id,
             **reply.headers,
         }
+        if reply.status == 204:
+            del headers["Content-Type"]
         if not reply.abort:
             return web.Response(status=reply.status, body=reply.body, headers=headers)
         # A connection reset: announce the whole body, send half of it, then abort the transport.

@@ -1000,3 +1000,224 @@ def test_a_throttled_answer_names_its_request_id_too() -> None:
     assert throttled
     for response in throttled:
         assert response.json()["error"]["innerError"]["request-id"] == response.headers["request-id"]
+
+
+# -- writes: the remediation script's PATCHes -----------------------------------------------------------------------
+
+CONTACT = "$select=mobilePhone,businessPhones,otherMails"
+
+
+@pytest.fixture
+def writable() -> Iterator[httpx.Client]:
+    """A client of an emulator of its own: writes change the tenant it serves."""
+    with emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off")) as running, _client(running.url) as client:
+        yield client
+
+
+def _contact(client: httpx.Client, user: str) -> dict:
+    body = client.get(f"/users/{user}?{CONTACT}").json()
+    return {k: body[k] for k in ("mobilePhone", "businessPhones", "otherMails")}
+
+
+def test_patch_user_changes_what_later_reads_return(writable: httpx.Client) -> None:
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": []}
+    changes = {"mobilePhone": "+1 4255550199", "businessPhones": ["+1 4255550198"], "otherMails": ["bob@home.example"]}
+    response = writable.patch(f"/users/{BOB}", json=changes)
+    assert response.status_code == 204 and response.content == b""
+    assert "content-type" not in response.headers and _GUID.match(response.headers["request-id"])
+    assert _contact(writable, BOB) == changes
+    listed = writable.get(f"/users?$filter=startswith(mobilePhone,'%2B1 425555019')&{CONTACT}").json()["value"]
+    assert listed == [{"id": BOB, **changes}]
+    assert (
+        writable.patch("/users/bob@contoso.example", json={"MOBILEPHONE": None, "businessPhones": []}).status_code
+        == 204
+    )
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": ["bob@home.example"]}
+
+
+def test_a_synced_users_phones_are_refused_but_other_mails_change(writable: httpx.Client) -> None:
+    before = _contact(writable, ALICE)
+    for changes in ({"mobilePhone": "+1 4255550111"}, {"businessPhones": ["+1 4255550112"]}):
+        refused = writable.patch(f"/users/{ALICE}", json=changes)
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "Request_BadRequest"
+        assert refused.json()["error"]["message"] == (
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects"
+            " or objects currently undergoing migration."
+        )
+    assert _contact(writable, ALICE) == before
+    assert writable.patch(f"/users/{ALICE}", json={"otherMails": ["alice@new.example"]}).status_code == 204
+    assert _contact(writable, ALICE) == before | {"otherMails": ["alice@new.example"]}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "message"),
+    [
+        (
+            f"/users/{BOB}",
+            {"favouriteColour": "blue"},
+            400,
+            "Property 'favouriteColour' does not exist as a declared property or extension property.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"displayName": "Robert"},
+            400,
+            "Updating 'displayName' is not supported here;"
+            " only mobilePhone, businessPhones, otherMails can be changed.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"businessPhones": ["+1 4255550100", "+1 4255550101"]},
+            400,
+            "Invalid value specified for property 'businessPhones' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"businessPhones": "+1 4255550100"},
+            400,
+            "Invalid value specified for property 'businessPhones' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"mobilePhone": 4255550100},
+            400,
+            "Invalid value specified for property 'mobilePhone' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            ["mobilePhone"],
+            400,
+            "Unable to read JSON request payload."
+            " Please ensure Content-Type header is set and payload is of valid JSON format.",
+        ),
+        (
+            f"/users/{BOB}?$select=id",
+            {"mobilePhone": None},
+            400,
+            "$select is not supported on microsoft.graph.user.",
+        ),
+        (
+            "/users/no-such-user",
+            {"mobilePhone": None},
+            404,
+            "Resource 'no-such-user' does not exist or one of its queried reference-property objects are not present.",
+        ),
+    ],
+)
+def test_patch_user_refuses_what_it_cannot_take_and_changes_nothing(
+    writable: httpx.Client, url: str, body: Any, status: int, message: str
+) -> None:
+    response = writable.patch(url, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["message"] == message
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": []}
+
+
+def test_other_methods_on_a_user_are_405(writable: httpx.Client) -> None:
+    for method in ("PUT", "DELETE", "POST"):
+        response = writable.request(method, f"/users/{BOB}", json={"mobilePhone": None})
+        assert response.status_code == 405
+    assert writable.patch("/users", json={"mobilePhone": None}).status_code == 405
+
+
+ALTERNATE_ID = PHONE_METHOD_IDS["alternateMobile"]
+
+
+def test_patch_phone_method_changes_the_number_everywhere(writable: httpx.Client) -> None:
+    url = f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}"
+    assert writable.get(METHODS.format(FRANK)).json()["value"][0]["phoneNumber"] == "+1 2065550123"  # cached
+    response = writable.patch(url, json={"phoneNumber": "+1 2065550999", "phoneType": "alternateMobile"})
+    assert response.status_code == 200
+    changed = {
+        "id": ALTERNATE_ID,
+        "phoneNumber": "+1 2065550999",
+        "phoneType": "alternateMobile",
+        "smsSignInState": "notSupported",
+    }
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{FRANK}')/authentication/phoneMethods"
+    assert response.json() == {"@odata.context": context + "/$entity", **changed}
+    assert writable.get(url).json() == {"@odata.context": context + "/$entity", **changed}
+    assert writable.get(f"/users/{FRANK}/authentication/phoneMethods").json()["value"] == [changed]
+    assert writable.get(METHODS.format(FRANK)).json()["value"] == [
+        {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", **changed}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "message"),
+    [
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneType": "mobile", "phoneNumber": "+1 2065550999"},
+            400,
+            "The phone type of an existing phone method cannot be changed.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneNumber": "206 555 0999"},
+            400,
+            "Invalid phone number: it must look like '+{country code} {subscriber number}x{extension}'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneNumber": None},
+            400,
+            "Invalid phone number: it must look like '+{country code} {subscriber number}x{extension}'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"smsSignInState": "ready"},
+            400,
+            "Property 'smsSignInState' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{MOBILE_ID}",
+            {"phoneNumber": "+1 2065550999"},
+            404,
+            f"Resource '{MOBILE_ID}' does not exist or one of its queried reference-property objects are not present.",
+        ),
+        (
+            f"/users/{ERIN}/authentication/phoneMethods/{MOBILE_ID}",
+            {"phoneNumber": "+1 2065550999"},
+            503,
+            "The authentication methods service is unavailable.",
+        ),
+    ],
+)
+def test_patch_phone_method_refuses_and_changes_nothing(
+    writable: httpx.Client, url: str, body: Any, status: int, message: str
+) -> None:
+    response = writable.patch(url, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["message"] == message
+    numbers = [m["phoneNumber"] for m in writable.get(f"/users/{FRANK}/authentication/phoneMethods").json()["value"]]
+    assert numbers == ["+1 2065550123"]
+
+
+def test_patches_inside_a_batch(writable: httpx.Client) -> None:
+    body = {
+        "requests": [
+            {
+                "id": "1",
+                "method": "PATCH",
+                "url": f"/users/{BOB}",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"mobilePhone": "+1 4255550177"},
+            },
+            {
+                "id": "2",
+                "method": "PATCH",
+                "url": f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"phoneNumber": "+1 2065550888"},
+            },
+            {"id": "3", "method": "PATCH", "url": f"/users/{ALICE}", "body": {"mobilePhone": None}},
+        ]
+    }
+    response = writable.post("/$batch", json=body)
+    answers = {item["id"]: item for item in response.json()["responses"]}
+    assert answers["1"] == {"id": "1", "status": 204, "headers": {"x-ms-resource-unit": "1"}}
+    assert answers["2"]["status"] == 200 and answers["2"]["body"]["phoneNumber"] == "+1 2065550888"
+    assert answers["3"]["status"] == 400 and answers["3"]["body"]["error"]["code"] == "Request_BadRequest"
+    assert _contact(writable, BOB)["mobilePhone"] == "+1 4255550177"
