@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,18 @@ import click
 from sspr_audit.app import collect_to_file
 from sspr_audit.cli.options import collect_options, collection_outputs, demo_tenant_options, output_folder_option
 from sspr_audit.collect.options import CollectOptions
+from sspr_audit.errors import InputError
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP literal (127.0.0.0/8, ::1); a name is not resolved."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @click.command()
@@ -33,6 +46,11 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
 @click.command()
 @demo_tenant_options(seed_help="Seed of the demo tenant and of the faults.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback).")
+@click.option(
+    "--allow-non-loopback",
+    is_flag=True,
+    help="Listen on a --host that is not loopback, reachable from other machines (no real authentication).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port (0: any free).")
 @click.option(
     "--latency-ms",
@@ -61,6 +79,7 @@ def emulate(
     users: int,
     seed: int,
     host: str,
+    allow_non_loopback: bool,
     port: int,
     latency_ms: float,
     throttle: str,
@@ -73,6 +92,11 @@ def emulate(
     Point any Graph client at it, e.g. 'sspr-audit collect --graph-url URL
     --access-token TOKEN'. Ctrl-C stops it.
     """
+    if not allow_non_loopback and not is_loopback(host):
+        raise InputError(
+            f"--host {host} is not a loopback address; the emulator serves a demo tenant with a fixed token,"
+            " pass --allow-non-loopback to listen there anyway"
+        )
     from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.server import serve_forever

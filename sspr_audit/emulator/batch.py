@@ -1,4 +1,4 @@
-"""``POST /v1.0/$batch``: up to 20 GET requests, answered in a shuffled order.
+"""``POST /v1.0/$batch``: up to 20 requests (GET, or the PATCHes the emulator takes), answered in a shuffled order.
 
 The whole payload is checked first (a bad payload is one 400 for the batch);
 then each step runs through :class:`GraphService` on its own, concurrently,
@@ -13,7 +13,7 @@ import random
 from urllib.parse import parse_qsl, urlsplit
 
 from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, bad_request, dumps, error_reply
-from sspr_audit.emulator.routes import GraphRequest
+from sspr_audit.emulator.routes import GraphRequest, is_eventual
 from sspr_audit.emulator.service import GraphService
 
 MAX_BATCH_REQUESTS = 20
@@ -48,23 +48,35 @@ async def _answer_step(service: GraphService, step: dict, base_url: str) -> Repl
     headers = step.get("headers")
     if not isinstance(headers, dict):
         headers = {}
+    lowered = {str(k).lower(): v for k, v in headers.items()}
     request = GraphRequest(
         step["method"].upper(),
         "/" + parts.path.lstrip("/"),
         pairs,
         base_url,
         inner=True,
-        client_request_id=headers.get("client-request-id"),
+        client_request_id=lowered.get("client-request-id"),
+        eventual=is_eventual(lowered.get("consistencylevel")),
+        body=dumps(step["body"]) if "body" in step else None,
     )
     return await service.handle(request)
 
 
-async def run_batch(service: GraphService, payload: bytes, base_url: str) -> Reply:
-    """The batch answer: one 200 with every step's status, headers and body."""
+async def run_batch(
+    service: GraphService,
+    payload: bytes,
+    base_url: str,
+    client_request_id: str | None = None,
+    request_id: str | None = None,
+) -> Reply:
+    """The batch answer: one 200 with every step's status, headers and body (a bad payload: one 400).
+
+    ``client_request_id``/``request_id``: the batch request's own, which a 400 for the payload names.
+    """
     try:
         steps = _steps(payload)
     except GraphError as error:
-        return error_reply(error)
+        return error_reply(error, client_request_id, request_id)
     stats = service.stats
     stats.batches += 1
     stats.max_batch_size = max(stats.max_batch_size, len(steps))
@@ -74,6 +86,9 @@ async def run_batch(service: GraphService, payload: bytes, base_url: str) -> Rep
     random.Random(f"{service.config.seed}:" + ",".join(i for i, _ in answered)).shuffle(answered)
     pieces = []
     for step_id, reply in answered:
+        if not reply.body:  # 204: no body, no Content-Type
+            pieces.append(b'{"id":%s,"status":%d,"headers":%s}' % (dumps(step_id), reply.status, dumps(reply.headers)))
+            continue
         headers = {"Content-Type": JSON_CONTENT_TYPE, **reply.headers}
         pieces.append(
             b'{"id":%s,"status":%d,"headers":%s,"body":%s}' % (dumps(step_id), reply.status, dumps(headers), reply.body)

@@ -86,6 +86,15 @@ class Directory:
         """A user by id or userPrincipalName, as Graph addresses ``/users/{id | userPrincipalName}``."""
         return self.by_key.get(key.lower())
 
+    def replace_user(self, new: User) -> None:
+        """Put ``new`` where the user with its id was (a PATCH): every later read sees it."""
+        self.users = tuple(new if u.id == new.id else u for u in self.users)
+        for key, user in list(self.by_key.items()):
+            if user.id == new.id:
+                self.by_key[key] = new
+        self.enabled = tuple(u for u in self.users if u.account_enabled)
+        self.registered = tuple(u for u in self.users if u.registration is not None)
+
     def _index_groups(self, snapshot: Snapshot) -> None:
         for group in snapshot.tenant.groups:
             self._add_group(GroupInfo(group.id, group.display_name, False))

@@ -32,26 +32,112 @@ USER_TYPE = GRAPH + "user"
 GROUP_TYPE = GRAPH + "group"
 SERVICE_PRINCIPAL_TYPE = GRAPH + "servicePrincipal"
 
-USER_PROPERTIES = properties(
+# Every structural property of microsoft.graph.user in Graph v1.0 (with entity's id and directoryObject's
+# deletedDateTime), in the metadata's order: all of them can be $selected.
+USER_SCHEMA = (
     "id",
-    "userPrincipalName",
-    "displayName",
-    "userType",
+    "deletedDateTime",
+    "aboutMe",
     "accountEnabled",
-    "mobilePhone",
+    "ageGroup",
+    "assignedLicenses",
+    "assignedPlans",
+    "authorizationInfo",
+    "birthday",
     "businessPhones",
-    "otherMails",
-    "mail",
-    "onPremisesSyncEnabled",
-    "department",
-    "jobTitle",
-    "usageLocation",
+    "city",
+    "companyName",
+    "consentProvidedForMinor",
     "country",
+    "createdDateTime",
+    "creationType",
+    "customSecurityAttributes",
+    "department",
+    "deviceEnrollmentLimit",
+    "displayName",
+    "employeeHireDate",
+    "employeeId",
+    "employeeLeaveDateTime",
+    "employeeOrgData",
+    "employeeType",
+    "externalUserState",
+    "externalUserStateChangeDateTime",
+    "faxNumber",
     "givenName",
-    "surname",
+    "hireDate",
+    "identities",
+    "identityParentId",
+    "imAddresses",
+    "interests",
+    "isManagementRestricted",
+    "isResourceAccount",
+    "jobTitle",
+    "lastPasswordChangeDateTime",
+    "legalAgeGroupClassification",
+    "licenseAssignmentStates",
+    "mail",
+    "mailboxSettings",
+    "mailNickname",
+    "mobilePhone",
+    "mySite",
     "officeLocation",
+    "onPremisesDistinguishedName",
+    "onPremisesDomainName",
+    "onPremisesExtensionAttributes",
+    "onPremisesImmutableId",
+    "onPremisesLastSyncDateTime",
+    "onPremisesProvisioningErrors",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "onPremisesUserPrincipalName",
+    "otherMails",
+    "passwordPolicies",
+    "passwordProfile",
+    "pastProjects",
+    "postalCode",
+    "preferredDataLocation",
     "preferredLanguage",
+    "preferredName",
+    "print",
+    "provisionedPlans",
+    "proxyAddresses",
+    "responsibilities",
+    "schools",
+    "securityIdentifier",
+    "serviceProvisioningErrors",
+    "showInAddressList",
+    "signInActivity",
+    "signInSessionsValidFromDateTime",
+    "skills",
+    "state",
+    "streetAddress",
+    "surname",
+    "usageLocation",
+    "userPrincipalName",
+    "userType",
 )
+# Its collection-valued ones: Graph answers [] where a user has none.
+_USER_COLLECTION_NAMES = (
+    "assignedLicenses",
+    "assignedPlans",
+    "businessPhones",
+    "identities",
+    "imAddresses",
+    "interests",
+    "licenseAssignmentStates",
+    "onPremisesProvisioningErrors",
+    "otherMails",
+    "pastProjects",
+    "provisionedPlans",
+    "proxyAddresses",
+    "responsibilities",
+    "schools",
+    "serviceProvisioningErrors",
+    "skills",
+)
+USER_PROPERTIES = properties(*USER_SCHEMA)
+USER_COLLECTIONS = frozenset(_USER_COLLECTION_NAMES)
 # What GET /users returns without $select (Graph reference, "List users": default properties).
 USER_DEFAULT = (
     "businessPhones",
@@ -134,6 +220,15 @@ def pick(entity: dict[str, Any], names: tuple[str, ...] | None, default: tuple[s
     keep["id"] = entity["id"]
     keep.update((name, entity.get(name)) for name in chosen)
     return keep
+
+
+def pick_user(entity: dict[str, Any], names: tuple[str, ...] | None) -> dict:
+    """A user cut to ``names`` (or Graph's defaults); a property the demo has no value for is null, or []."""
+    body = pick(entity, names, USER_DEFAULT)
+    for name in names or ():
+        if name not in entity:
+            body[name] = [] if name in USER_COLLECTIONS else None
+    return body
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -265,6 +360,53 @@ def organization_json(tenant: Tenant) -> dict[str, Any]:
         "businessPhones": [],
         "technicalNotificationMails": [],
     }
+
+
+DOMAIN_PROPERTIES = properties(
+    "id",
+    "authenticationType",
+    "availabilityStatus",
+    "isAdminManaged",
+    "isDefault",
+    "isInitial",
+    "isRoot",
+    "isVerified",
+    "manufacturer",
+    "model",
+    "passwordNotificationWindowInDays",
+    "passwordValidityPeriodInDays",
+    "state",
+    "supportedServices",
+)
+NEVER_EXPIRES_DAYS = 2147483647  # passwordValidityPeriodInDays of a domain whose passwords never expire
+
+
+def domains_json(tenant: Tenant) -> list[dict[str, Any]]:
+    """``GET /domains``: the tenant's verified domains, as the organization object lists them."""
+    names = [d.lower() for d in tenant.verified_domains]
+    value = []
+    for entry in organization_json(tenant)["verifiedDomains"]:
+        name = entry["name"]
+        parent = any(name.lower().endswith("." + other) for other in names if other != name.lower())
+        value.append(
+            {
+                "authenticationType": entry["type"],
+                "availabilityStatus": None,
+                "id": name,
+                "isAdminManaged": True,
+                "isDefault": entry["isDefault"],
+                "isInitial": entry["isInitial"],
+                "isRoot": not parent,
+                "isVerified": True,
+                "manufacturer": None,
+                "model": None,
+                "passwordNotificationWindowInDays": 14,
+                "passwordValidityPeriodInDays": NEVER_EXPIRES_DAYS,
+                "state": None,
+                "supportedServices": entry["capabilities"].split(", "),
+            }
+        )
+    return value
 
 
 def authorization_policy_json(settings: TenantSettings) -> dict[str, Any]:

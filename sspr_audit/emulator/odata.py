@@ -21,9 +21,14 @@ from sspr_audit.emulator.replies import GraphError, bad_request, unsupported_que
 
 MAX_TOP = 999
 _SAFE = "$,()='@:"
-_OPTIONS = frozenset({"$select", "$filter", "$expand", "$top", "$skiptoken"})
+_OPTIONS = frozenset({"$select", "$filter", "$expand", "$top", "$skiptoken", "$count", "$orderby"})
+ADVANCED_QUERIES = "Refer to https://aka.ms/graph-docs/advanced-queries for more information"
 _EXPAND = re.compile(r"^\s*(\w+)\s*(?:\(\s*\$select=([^()]*)\))?\s*$")
-_ENABLED_FILTER = re.compile(r"^\s*accountEnabled\s+eq\s+(true|false)\s*$", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"\s*(?:(accountEnabled)\s+eq\s+(true|false)|startswith\(\s*(\w+)\s*,\s*'((?:[^']|'')*)'\s*\))\s*", re.IGNORECASE
+)
+_AND = re.compile(r"and\b", re.IGNORECASE)
+_ORDERBY = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _NAME_FILTER = re.compile(r"^\s*displayName\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
 
 
@@ -41,6 +46,9 @@ class QuerySpec:
     filter: Callable[[str], Any] | None = None  # parses $filter into the value the route filters on
     expand: Mapping[str, Mapping[str, str]] | None = None  # navigation -> names selectable inside it
     paged: bool = False  # accepts $top and $skiptoken
+    orderby: Mapping[str, str] | None = None  # names $orderby accepts (None: $orderby not accepted)
+    countable: bool = False  # accepts $count=true (with ConsistencyLevel: eventual)
+    raw_count: bool = False  # the route is a /$count segment (needs ConsistencyLevel: eventual)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class ODataQuery:
     skiptoken: str | None = None
     scope: str = ""
     encoded: str = ""  # the query without $skiptoken, as it goes into @odata.nextLink
+    count: bool = False  # $count=true: the answer carries @odata.count
+    orderby: tuple[str, bool] | None = None  # (Graph's name, descending)
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -62,27 +72,73 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k, safe=_SAFE)}={quote(v, safe=_SAFE)}" for k, v in pairs)
 
 
-def parse_query(pairs: list[tuple[str, str]], spec: QuerySpec) -> ODataQuery:
-    """Check every option against ``spec``; the first problem raises a 400 :class:`GraphError`."""
+def parse_query(pairs: list[tuple[str, str]], spec: QuerySpec, eventual: bool = False) -> ODataQuery:
+    """Check every option against ``spec``; the first problem raises a 400 :class:`GraphError`.
+
+    ``eventual``: the request carried ``ConsistencyLevel: eventual`` (Graph's advanced queries).
+    """
     seen: dict[str, str] = {}
     for key, value in pairs:
         if key in seen:
             raise bad_request(f"Query option '{key}' was specified more than once; it may be given once only.")
         seen[key] = value
     for key in seen:
-        if key not in _OPTIONS or (key in ("$top", "$skiptoken") and not spec.paged):
+        if (
+            key not in _OPTIONS
+            or (key in ("$top", "$skiptoken") and not spec.paged)
+            or (key == "$count" and not spec.countable)
+            or (key == "$orderby" and spec.orderby is None)
+        ):
             raise unsupported_query(f"The query parameter '{key}' is not supported on this request.")
+    if spec.raw_count and not eventual:
+        raise unsupported_query(
+            "Raw count (/$count) is not supported because the 'ConsistencyLevel:eventual' header is missing. "
+            + ADVANCED_QUERIES
+        )
     select = _select(seen["$select"], spec.select, spec.entity) if "$select" in seen else None
     if "$filter" in seen and spec.filter is None:
         raise unsupported_query(f"Filtering is not supported on {spec.entity}.")
     filter_value = spec.filter(seen["$filter"]) if spec.filter is not None and "$filter" in seen else None
     expand, expand_select = _expand(seen["$expand"], spec) if "$expand" in seen else (None, None)
     top = _top(seen["$top"]) if "$top" in seen else None
+    count = _count(seen["$count"], eventual) if "$count" in seen else False
+    orderby = _orderby(seen["$orderby"], spec) if "$orderby" in seen else None
+    if orderby is not None and "$filter" in seen and not eventual:
+        raise unsupported_query("Sorting not supported for current query.")
     rest = sorted((k, v) for k, v in pairs if k != "$skiptoken")
     encoded = encode_query((k, v) for k, v in pairs if k != "$skiptoken")
     return ODataQuery(
-        select, filter_value, expand, expand_select, top, seen.get("$skiptoken"), encode_query(rest), encoded
+        select,
+        filter_value,
+        expand,
+        expand_select,
+        top,
+        seen.get("$skiptoken"),
+        encode_query(rest),
+        encoded,
+        count,
+        orderby,
     )
+
+
+def _count(text: str, eventual: bool) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise bad_request(f"Invalid value '{text}' for the query option '$count': it must be true or false.")
+    if value == "true" and not eventual:
+        raise unsupported_query(
+            "$count=true is not supported because the 'ConsistencyLevel:eventual' header is missing. "
+            + ADVANCED_QUERIES
+        )
+    return value == "true"
+
+
+def _orderby(text: str, spec: QuerySpec) -> tuple[str, bool]:
+    match = _ORDERBY.match(text)
+    allowed = spec.orderby or {}
+    if match is None or match.group(1).lower() not in allowed:
+        raise unsupported_query(f"Sorting by '{text.strip()}' is not supported on {spec.entity}.")
+    return allowed[match.group(1).lower()], (match.group(2) or "asc").lower() == "desc"
 
 
 def _select(text: str, allowed: Mapping[str, str] | None, entity: str) -> tuple[str, ...]:
@@ -119,12 +175,54 @@ def _top(text: str) -> int:
     return int(text)
 
 
-def enabled_filter(text: str) -> bool:
-    """``accountEnabled eq true|false``: the one user filter the collector sends."""
-    match = _ENABLED_FILTER.match(text)
-    if match is None:
-        raise unsupported_query(f"Unsupported or invalid query filter clause specified for resource 'User': {text}")
-    return match.group(1).lower() == "true"
+@dataclass(frozen=True)
+class RowFilter:
+    """A parsed ``$filter``: ``accountEnabled eq ...`` and ``startswith(name,'prefix')`` clauses joined by ``and``."""
+
+    enabled: bool | None = None
+    prefixes: tuple[tuple[str, str], ...] = ()  # (Graph's name, prefix)
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        """Does ``row`` (an entity's JSON) pass? ``startswith`` ignores case, as Graph's does."""
+        if self.enabled is not None and row.get("accountEnabled") is not self.enabled:
+            return False
+        for name, prefix in self.prefixes:
+            value = row.get(name)
+            if not isinstance(value, str) or not value.casefold().startswith(prefix.casefold()):
+                return False
+        return True
+
+
+def row_filter(resource: str, startswith: Mapping[str, str], enabled: bool) -> Callable[[str], RowFilter]:
+    """A ``$filter`` parser: ``startswith`` on the names given, and ``accountEnabled eq`` when ``enabled``."""
+
+    def parse(text: str) -> RowFilter:
+        refused = unsupported_query(
+            f"Unsupported or invalid query filter clause specified for resource '{resource}': {text}"
+        )
+        position, found_enabled, prefixes = 0, None, []
+        while True:
+            clause = _CLAUSE.match(text, position)
+            if clause is None:
+                raise refused
+            if clause.group(1):
+                if not enabled or found_enabled is not None:
+                    raise refused
+                found_enabled = clause.group(2).lower() == "true"
+            else:
+                name = startswith.get(clause.group(3).lower())
+                if name is None:
+                    raise refused
+                prefixes.append((name, clause.group(4).replace("''", "'")))
+            position = clause.end()
+            if position == len(text):
+                return RowFilter(found_enabled, tuple(prefixes))
+            joined = _AND.match(text, position)
+            if joined is None:
+                raise refused
+            position = joined.end()
+
+    return parse
 
 
 def display_name_filter(text: str) -> str:

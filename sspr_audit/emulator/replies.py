@@ -42,9 +42,17 @@ def json_reply(value: Any, status: int = 200) -> Reply:
     return Reply(status, dumps(value))
 
 
-def error_reply(error: GraphError, client_request_id: str | None = None) -> Reply:
-    """``{"error": {"code", "message", "innerError": {date, request-id, client-request-id}}}``."""
-    request_id = str(uuid.uuid4())
+def new_request_id() -> str:
+    """The id Graph gives one request (``request-id``), as a GUID."""
+    return str(uuid.uuid4())
+
+
+def error_reply(error: GraphError, client_request_id: str | None = None, request_id: str | None = None) -> Reply:
+    """``{"error": {"code", "message", "innerError": {date, request-id, client-request-id}}}``.
+
+    ``request_id``: the id the response's ``request-id`` header carries (a new one when None).
+    """
+    request_id = request_id or new_request_id()
     body = {
         "error": {
             "code": error.code,
@@ -69,6 +77,11 @@ def not_found(resource: str) -> GraphError:
 
 def method_not_allowed() -> GraphError:
     return GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+
+
+def no_content() -> Reply:
+    """``204 No Content``: what Graph answers a successful PATCH of a user."""
+    return Reply(204, b"")
 
 
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:

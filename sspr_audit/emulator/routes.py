@@ -16,6 +16,8 @@ from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
 from sspr_audit.emulator.directory import Directory, RoleGrant
 from sspr_audit.emulator.graph_views import (
     CONTEXT,
+    DOMAIN_PROPERTIES,
+    GRAPH,
     ORGANIZATION_PROPERTIES,
     REGISTRATION_PROPERTIES,
     USER_DEFAULT,
@@ -24,9 +26,11 @@ from sspr_audit.emulator.graph_views import (
     authentication_methods_policy_json,
     authorization_policy_json,
     company_subscription_json,
+    domains_json,
     method_json,
     organization_json,
     pick,
+    pick_user,
     registration_json,
     subscribed_sku_json,
     typed_user,
@@ -37,13 +41,29 @@ from sspr_audit.emulator.odata import (
     ODataQuery,
     PageTokens,
     QuerySpec,
+    RowFilter,
     display_name_filter,
-    enabled_filter,
     properties,
+    row_filter,
 )
-from sspr_audit.emulator.replies import GraphError, Reply, dumps, json_reply, method_not_allowed, not_found
+from sspr_audit.emulator.replies import (
+    GraphError,
+    Reply,
+    dumps,
+    json_reply,
+    method_not_allowed,
+    no_content,
+    not_found,
+)
+from sspr_audit.emulator.writes import patch_phone_method, patch_user
 from sspr_audit.snapshot.models import CollectionState, User
 
+# Names Graph documents for startswith() in $filter and for $orderby on users (List users, "Optional query parameters").
+USER_STARTSWITH = properties(
+    "displayName", "givenName", "surname", "mail", "userPrincipalName", "jobTitle", "mobilePhone"
+)
+USER_ORDERBY = properties("displayName", "userPrincipalName")
+REGISTRATION_STARTSWITH = properties("userPrincipalName", "userDisplayName")
 EXPANDED_PAGE_CAP = 100  # $expand on users caps pages at 100 (reported Graph behaviour)
 DEFAULT_PAGE = 100
 REPORT_PAGE = 1000
@@ -153,6 +173,14 @@ class GraphRequest:
     base_url: str  # service root the client used, for @odata.nextLink
     inner: bool = False
     client_request_id: str | None = None
+    eventual: bool = False  # ConsistencyLevel: eventual (Graph's advanced queries)
+    request_id: str | None = None  # the HTTP response's request-id; None inside a batch
+    body: bytes | None = None  # a PATCH's JSON body
+
+
+def is_eventual(header: object) -> bool:
+    """Does a ``ConsistencyLevel`` header value ask for Graph's advanced queries?"""
+    return isinstance(header, str) and header.strip().lower() == "eventual"
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,7 @@ class Route:
     handler: Handler
     base_ru: int = 1
     report: bool = False  # limited by the reports window, not the identity bucket
+    method: str = "GET"
 
 
 def _context(resource: str, query: ODataQuery) -> str:
@@ -187,23 +216,36 @@ class GraphRoutes:
         self.routes = self._table()
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
-        """The route for ``path``; 404 when none, 405 when it is not a GET."""
+        """The route for ``path``; 404 when none, 405 when it does not take ``method``."""
         trimmed = path.rstrip("/") or "/"
+        matched = False
         for route in self.routes:
             found = route.pattern.fullmatch(trimmed)
             if found:
-                if method != "GET":
-                    raise method_not_allowed()
-                return route, found.groups()
+                if method == route.method:
+                    return route, found.groups()
+                matched = True
+        if matched:
+            raise method_not_allowed()
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{trimmed}'.")
 
     def _table(self) -> list[Route]:
         user = "microsoft.graph.user"
-        users_spec = QuerySpec(user, USER_PROPERTIES, enabled_filter, {"manager": USER_PROPERTIES}, paged=True)
+        user_filter = row_filter("User", USER_STARTSWITH, enabled=True)
+        users_spec = QuerySpec(
+            user,
+            USER_PROPERTIES,
+            user_filter,
+            {"manager": USER_PROPERTIES},
+            paged=True,
+            orderby=USER_ORDERBY,
+            countable=True,
+        )
         principal = {"principal": PRINCIPAL_PROPERTIES}
         entries = [
             ("/organization", QuerySpec("microsoft.graph.organization", ORGANIZATION_PROPERTIES), self.organization, 1),
             ("/users", users_spec, self.users, 2),
+            ("/users/\\$count", QuerySpec(user, filter=user_filter, raw_count=True), self.users_count, 1),
             ("/users/([^/]+)", QuerySpec(user, USER_PROPERTIES, expand={"manager": USER_PROPERTIES}), self.user, 1),
             ("/users/([^/]+)/manager", QuerySpec(user, USER_PROPERTIES), self.manager, 1),
             (
@@ -213,8 +255,39 @@ class GraphRoutes:
                 1,
             ),
             (
+                "/users/([^/]+)/authentication/phoneMethods",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.phone_methods,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/phoneMethods/([^/]+)",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.phone_method,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/emailMethods",
+                QuerySpec("microsoft.graph.emailAuthenticationMethod"),
+                self.email_methods,
+                1,
+            ),
+            (
+                "/users/([^/]+)/authentication/emailMethods/([^/]+)",
+                QuerySpec("microsoft.graph.emailAuthenticationMethod"),
+                self.email_method,
+                1,
+            ),
+            ("/domains", QuerySpec("microsoft.graph.domain", DOMAIN_PROPERTIES), self.domains, 1),
+            ("/domains/([^/]+)", QuerySpec("microsoft.graph.domain", DOMAIN_PROPERTIES), self.domain, 1),
+            (
                 "/reports/authenticationMethods/userRegistrationDetails",
-                QuerySpec("microsoft.graph.userRegistrationDetails", REGISTRATION_PROPERTIES, paged=True),
+                QuerySpec(
+                    "microsoft.graph.userRegistrationDetails",
+                    REGISTRATION_PROPERTIES,
+                    row_filter("UserRegistrationDetails", REGISTRATION_STARTSWITH, enabled=False),
+                    paged=True,
+                ),
                 self.registration,
                 1,
             ),
@@ -286,11 +359,24 @@ class GraphRoutes:
                 1,
             ),
         ]
+        writes = [
+            ("/users/([^/]+)", QuerySpec(user), self.patch_user, 1),
+            (
+                "/users/([^/]+)/authentication/phoneMethods/([^/]+)",
+                QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
+                self.patch_phone_method,
+                1,
+            ),
+        ]
         routes = []
-        for template, spec, handler, base_ru in entries:
-            name = "GET " + template.replace("([^/]+)", "{id}").replace("\\.", ".")
+        for (template, spec, handler, base_ru), method in [(e, "GET") for e in entries] + [
+            (w, "PATCH") for w in writes
+        ]:
+            name = f"{method} " + template.replace("([^/]+)", "{id}").replace("\\.", ".").replace("\\$", "$")
             pattern = re.compile(template, re.IGNORECASE)
-            routes.append(Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/")))
+            routes.append(
+                Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/"), method=method)
+            )
         return routes
 
     # -- paging ---------------------------------------------------------------------------------------------------
@@ -310,7 +396,10 @@ class GraphRoutes:
         scope = f"{req.path}?{query.scope}"
         offset = self.tokens.offset(scope, query.skiptoken) if query.skiptoken else 0
         chunk = items[offset : offset + size]
-        body: dict[str, Any] = {"@odata.context": context, "value": [render(item) for item in chunk]}
+        body: dict[str, Any] = {"@odata.context": context}
+        if query.count:
+            body["@odata.count"] = len(items)
+        body["value"] = [render(item) for item in chunk]
         if len(chunk) == size:
             separator = "&" if query.encoded else ""
             token = self.tokens.issue(scope, offset + size)
@@ -334,10 +423,10 @@ class GraphRoutes:
             if manager
             else {"@odata.type": USER_TYPE, "id": user.manager_id, "displayName": user.manager_name}
         )
-        return pick(body, select, USER_DEFAULT)
+        return pick_user(body, select)
 
     def _user_body(self, user: User, query: ODataQuery) -> dict[str, Any]:
-        body = pick(user_json(user), query.select, USER_DEFAULT)
+        body = pick_user(user_json(user), query.select)
         if query.expand == "manager":
             manager = self._manager(user, query.expand_select)
             if manager is not None:
@@ -350,8 +439,22 @@ class GraphRoutes:
         org = pick(organization_json(self.dir.tenant), query.select)
         return json_reply({"@odata.context": _context("organization", query), "value": [org]})
 
+    def _filtered_users(self, query: ODataQuery) -> Sequence[User]:
+        """The users ``$filter`` keeps, in ``$orderby`` order (else the directory's)."""
+        chosen: RowFilter = query.filter or RowFilter()
+        items: Sequence[User] = {True: self.dir.enabled, False: self._disabled, None: self.dir.users}[chosen.enabled]
+        if chosen.prefixes:
+            items = [u for u in items if chosen.matches(user_json(u))]
+        if query.orderby is not None:
+            name, descending = query.orderby
+            items = sorted(items, key=lambda u: (user_json(u)[name] or "").casefold(), reverse=descending)
+        return items
+
+    def users_count(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return Reply(200, str(len(self._filtered_users(query))).encode(), {"Content-Type": "text/plain;charset=utf-8"})
+
     def users(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
-        items = {True: self.dir.enabled, False: self._disabled, None: self.dir.users}[query.filter]
+        items = self._filtered_users(query)
         cap = EXPANDED_PAGE_CAP if query.expand else MAX_TOP
         return self._page(req, query, items, lambda u: self._user_body(u, query), _context("users", query), cap=cap)
 
@@ -377,6 +480,66 @@ class GraphRoutes:
         self.stats.user_method_calls[user.id] += 1
         return Reply(200, body)
 
+    def _typed_methods(self, key: str, kind: str) -> tuple[User, list[dict[str, Any]]]:
+        """The user's methods of one Graph type, without @odata.type (the collection's declared type)."""
+        user = self._user(key)
+        if user.collection.state == CollectionState.FAILED:
+            raise GraphError(503, "serviceNotAvailable", "The authentication methods service is unavailable.")
+        bodies = [method_json(user.id, m) for m in user.methods or ()]
+        return user, [
+            {k: v for k, v in body.items() if k != "@odata.type"}
+            for body in bodies
+            if body["@odata.type"] == GRAPH + kind
+        ]
+
+    def _typed_list(self, key: str, kind: str, segment: str) -> Reply:
+        user, value = self._typed_methods(key, kind)
+        return json_reply({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/{segment}", "value": value})
+
+    def _typed_one(self, key: str, method_id: str, kind: str, segment: str) -> Reply:
+        user, value = self._typed_methods(key, kind)
+        found = next((m for m in value if m["id"].lower() == method_id.lower()), None)
+        if found is None:
+            raise not_found(method_id)
+        return json_reply({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/{segment}/$entity", **found})
+
+    def phone_methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_list(args[0], "phoneAuthenticationMethod", "phoneMethods")
+
+    def phone_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_one(args[0], args[1], "phoneAuthenticationMethod", "phoneMethods")
+
+    def email_methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_list(args[0], "emailAuthenticationMethod", "emailMethods")
+
+    def email_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        return self._typed_one(args[0], args[1], "emailAuthenticationMethod", "emailMethods")
+
+    def _store(self, user: User) -> None:
+        """Keep a changed user: later reads of the user, its methods and the lists see the change."""
+        self.dir.replace_user(user)
+        self._disabled = tuple(u for u in self.dir.users if not u.account_enabled)
+        self._methods_cache.pop(user.id, None)
+
+    def patch_user(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        self._store(patch_user(self._user(args[0]), req.body))
+        return no_content()
+
+    def patch_phone_method(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        user, _ = self._typed_methods(args[0], "phoneAuthenticationMethod")  # 404 / 503 as the GET answers
+        self._store(patch_phone_method(user, args[1], req.body))
+        return self._typed_one(user.id, args[1], "phoneAuthenticationMethod", "phoneMethods")
+
+    def domains(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        value = [pick(d, query.select) for d in domains_json(self.dir.tenant)]
+        return json_reply({"@odata.context": _context("domains", query), "value": value})
+
+    def domain(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        found = next((d for d in domains_json(self.dir.tenant) if d["id"].lower() == args[0].lower()), None)
+        if found is None:
+            raise not_found(args[0])
+        return json_reply({"@odata.context": _context("domains", query) + "/$entity", **pick(found, query.select)})
+
     def registration(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         if self.config.unlicensed:
             raise GraphError(
@@ -385,10 +548,13 @@ class GraphRoutes:
                 "Tenant is not a B2C tenant and doesn't have premium license",
             )
         context = _context("reports/authenticationMethods/userRegistrationDetails", query)
+        rows: Sequence[User] = self.dir.registered
+        if query.filter is not None:
+            rows = [u for u in rows if u.registration and query.filter.matches(registration_json(u, u.registration))]
         return self._page(
             req,
             query,
-            self.dir.registered,
+            rows,
             lambda u: pick(registration_json(u, u.registration), query.select),
             context,
             REPORT_PAGE,
@@ -470,7 +636,7 @@ class GraphRoutes:
             req,
             query,
             self.dir.member_ids[group.id.lower()],
-            lambda uid: pick(user_json(self.dir.by_key[uid.lower()]), query.select, USER_DEFAULT),
+            lambda uid: pick_user(user_json(self.dir.by_key[uid.lower()]), query.select),
             _context("users", query),
         )
 

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import hashlib
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -22,8 +21,15 @@ from aiohttp import web
 from sspr_audit.emulator.batch import run_batch
 from sspr_audit.emulator.config import DEFAULT_CONFIG, EmulatorConfig, EmulatorConfigError, EmulatorStats
 from sspr_audit.emulator.faults import Jitter
-from sspr_audit.emulator.replies import JSON_CONTENT_TYPE, GraphError, Reply, error_reply, method_not_allowed
-from sspr_audit.emulator.routes import GraphRequest
+from sspr_audit.emulator.replies import (
+    JSON_CONTENT_TYPE,
+    GraphError,
+    Reply,
+    error_reply,
+    method_not_allowed,
+    new_request_id,
+)
+from sspr_audit.emulator.routes import GraphRequest, is_eventual
 from sspr_audit.emulator.service import GraphService
 from sspr_audit.snapshot.models import Snapshot
 
@@ -54,14 +60,15 @@ class _Frontend:
         self.stats.graph_requests += 1
         self.service.storm.arrived()
         client_request_id = request.headers.get("client-request-id")
+        request_id = new_request_id()  # one id: the request-id header and any error body's innerError
         try:
-            reply = await self._answer(request, client_request_id)
+            reply = await self._answer(request, client_request_id, request_id)
         except GraphError as error:
-            reply = error_reply(error, client_request_id)
+            reply = error_reply(error, client_request_id, request_id)
         delay = self.jitter.next_delay()
         if delay:
             await asyncio.sleep(delay)
-        return await self._send(request, reply, client_request_id)
+        return await self._send(request, reply, client_request_id, request_id)
 
     def _check_token(self, request: web.Request) -> None:
         header = request.headers.get("Authorization", "")
@@ -71,7 +78,7 @@ class _Frontend:
         if scheme.lower() != "bearer" or token.strip() != self.config.token:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
 
-    async def _answer(self, request: web.Request, client_request_id: str | None) -> Reply:
+    async def _answer(self, request: web.Request, client_request_id: str | None, request_id: str) -> Reply:
         self._check_token(request)
         path = request.path
         if path != "/v1.0" and not path.startswith("/v1.0/"):
@@ -80,13 +87,25 @@ class _Frontend:
         relative = path[len("/v1.0") :] or "/"
         base_url = f"{request.scheme}://{request.host}"
         if relative.rstrip("/").lower() == "/$batch":
-            return await self._batch(request, base_url)
+            return await self._batch(request, base_url, client_request_id, request_id)
         pairs = list(request.query.items())
+        body = await request.read() if request.method not in ("GET", "HEAD") else None
         return await self.service.handle(
-            GraphRequest(request.method, relative, pairs, base_url, client_request_id=client_request_id)
+            GraphRequest(
+                request.method,
+                relative,
+                pairs,
+                base_url,
+                client_request_id=client_request_id,
+                eventual=is_eventual(request.headers.get("ConsistencyLevel")),
+                request_id=request_id,
+                body=body,
+            )
         )
 
-    async def _batch(self, request: web.Request, base_url: str) -> Reply:
+    async def _batch(
+        self, request: web.Request, base_url: str, client_request_id: str | None, request_id: str
+    ) -> Reply:
         self.stats.by_route["POST /$batch"] += 1
         if request.method != "POST":
             raise method_not_allowed()
@@ -94,18 +113,21 @@ class _Frontend:
         if self.service.storm.refuse_whole_batch(self.config.seed) and (stormed := self.service.storm_refusal()):
             raise stormed
         abort = await self.service.inject("POST /$batch " + hashlib.sha256(payload).hexdigest(), inner=False)
-        reply = await run_batch(self.service, payload, base_url)
+        reply = await run_batch(self.service, payload, base_url, client_request_id, request_id)
         reply.abort = abort
         return reply
 
-    async def _send(self, request: web.Request, reply: Reply, client_request_id: str | None) -> web.StreamResponse:
-        request_id = str(uuid.uuid4())
+    async def _send(
+        self, request: web.Request, reply: Reply, client_request_id: str | None, request_id: str
+    ) -> web.StreamResponse:
         headers = {
             "Content-Type": JSON_CONTENT_TYPE,
             "request-id": request_id,
             "client-request-id": client_request_id or request_id,
             **reply.headers,
         }
+        if reply.status == 204:
+            del headers["Content-Type"]
         if not reply.abort:
             return web.Response(status=reply.status, body=reply.body, headers=headers)
         # A connection reset: announce the whole body, send half of it, then abort the transport.

@@ -73,7 +73,7 @@ class GraphService:
         try:
             return await self._handle(req)
         except GraphError as error:
-            return error_reply(error, req.client_request_id)
+            return error_reply(error, req.client_request_id, req.request_id)
 
     async def _handle(self, req: GraphRequest) -> Reply:
         try:
@@ -82,7 +82,7 @@ class GraphService:
             self.stats.by_route["unmatched"] += 1
             raise
         self.stats.by_route[route.name] += 1
-        query = parse_query(req.pairs, route.spec)
+        query = parse_query(req.pairs, route.spec, req.eventual)
         if (stormed := self.storm_refusal()) is not None:
             raise stormed
         cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)

@@ -284,15 +284,71 @@ def test_select_returns_only_the_selected_properties_and_default_omits_account_e
     assert graph.get(f"/users/{CAROL}?$select=accountEnabled").json()["accountEnabled"] is False
 
 
+def _structural(typ: str) -> list[str]:
+    """Names of ``typ`` and its base types that are not navigation properties (value types: Edm, complex, enum)."""
+    names = []
+    for name, declared in (item for t in _chain(typ) for item in _METADATA[t]["properties"].items()):
+        inner = declared.removeprefix("Collection(").removesuffix(")")
+        if inner.startswith("Edm.") or _METADATA.get(inner, {}).get("kind") in ("complex", "enum"):
+            names.append(name)
+    return names
+
+
+USER_SCHEMA = _structural("user")
+
+
+def test_every_user_property_of_graph_v1_can_be_selected(graph: httpx.Client) -> None:
+    assert len(USER_SCHEMA) == 81 and {"deletedDateTime", "signInActivity", "onPremisesSamAccountName"} < set(
+        USER_SCHEMA
+    )
+    select = ",".join(USER_SCHEMA)
+    listed = _all_pages(graph, f"/users?$select={select}")
+    one = graph.get(f"/users/{ALICE}?$select={select}")
+    assert one.status_code == 200
+    alice = one.json()
+    assert alice == next(u for page in listed for u in page["value"] if u["id"] == ALICE) | {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(" + select + ")/$entity"
+    }
+    assert set(alice) == {"@odata.context", *USER_SCHEMA}
+    assert alice["mobilePhone"] == "+1 4255550101" and alice["businessPhones"] == ["+1 4255550100"]
+    assert alice["otherMails"] == ["alice@home.example"] and alice["accountEnabled"] is True
+    # No value in the demo: null, and [] for a collection, as Graph answers.
+    assert alice["signInActivity"] is None and alice["employeeId"] is None and alice["deletedDateTime"] is None
+    assert alice["proxyAddresses"] == [] and alice["identities"] == [] and alice["assignedLicenses"] == []
+    _check({k: v for k, v in alice.items() if k != "@odata.context"}, "user", "user", set())
+
+
+def test_select_matches_names_case_insensitively_and_answers_in_graph_spelling(graph: httpx.Client) -> None:
+    body = graph.get(f"/users/{ALICE}?$select=MOBILEPHONE,onpremisessamaccountname").json()
+    assert body == {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(mobilePhone,onPremisesSamAccountName)/$entity",
+        "id": ALICE,
+        "mobilePhone": "+1 4255550101",
+        "onPremisesSamAccountName": None,
+    }
+
+
+@pytest.mark.parametrize("name", ["noSuchProperty", "manager", "authentication", "phoneNumber"])
+def test_selecting_a_name_the_user_type_does_not_have_is_400(graph: httpx.Client, name: str) -> None:
+    response = graph.get(f"/users?$select=id,{name}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"] == f"Could not find a property named '{name}' on type 'microsoft.graph.user'."
+
+
 @pytest.mark.parametrize(
     ("url", "code"),
     [
-        ("/users?$filter=startswith(displayName,'a')", "Request_UnsupportedQuery"),
+        ("/users?$filter=startswith(department,'I')", "Request_UnsupportedQuery"),
+        ("/users?$filter=endswith(mail,'.example')", "Request_UnsupportedQuery"),
         ("/users?$top=0", "Request_UnsupportedQuery"),
         ("/users?$top=1000", "Request_UnsupportedQuery"),
         ("/users?$select=id,noSuchProperty", "BadRequest"),
         ("/users?$expand=memberOf", "BadRequest"),
-        ("/users?$orderby=displayName", "Request_UnsupportedQuery"),
+        ("/users?$orderby=department", "Request_UnsupportedQuery"),
+        ("/groups?$orderby=displayName", "Request_UnsupportedQuery"),
+        ("/users/$count?$top=5", "Request_UnsupportedQuery"),
         ("/roleManagement/directory/roleAssignments?$filter=principalId eq 'x'", "Request_UnsupportedQuery"),
         ("/groups?$filter=startswith(displayName,'S')", "Request_UnsupportedQuery"),
     ],
@@ -664,3 +720,504 @@ def test_busy_port_is_an_input_error() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(EmulatorConfigError, match="cannot listen"), emulator_in_thread(small_tenant(), port=port):
             pass
+
+
+# -- typed method collections and domains ---------------------------------------------------------------------------
+
+MOBILE_ID = PHONE_METHOD_IDS["mobile"]
+
+
+def test_phone_methods_list_and_one_in_graph_shape(graph: httpx.Client) -> None:
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{ALICE}')/authentication/phoneMethods"
+    mobile = {
+        "id": MOBILE_ID,
+        "phoneNumber": "+1 4255550101",
+        "phoneType": "mobile",
+        "smsSignInState": "notAllowedByPolicy",
+    }
+    listed = graph.get(f"/users/{ALICE}/authentication/phoneMethods")
+    assert listed.status_code == 200
+    assert listed.json() == {"@odata.context": context, "value": [mobile]}
+    one = graph.get(f"/users/alice@contoso.example/authentication/phoneMethods/{MOBILE_ID.upper()}")
+    assert one.json() == {"@odata.context": context + "/$entity", **mobile}
+    _check(mobile, "phoneAuthenticationMethod", "phoneMethods", set())
+    assert graph.get(f"/users/{BOB}/authentication/phoneMethods").json()["value"] == []
+
+
+def test_email_methods_list_and_one_in_graph_shape(graph: httpx.Client) -> None:
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{ALICE}')/authentication/emailMethods"
+    email = {"id": "e1", "emailAddress": "alice@home.example"}
+    assert graph.get(f"/users/{ALICE}/authentication/emailMethods").json() == {
+        "@odata.context": context,
+        "value": [email],
+    }
+    assert graph.get(f"/users/{ALICE}/authentication/emailMethods/e1").json() == {
+        "@odata.context": context + "/$entity",
+        **email,
+    }
+    _check(email, "emailAuthenticationMethod", "emailMethods", set())
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        (f"/users/{ALICE}/authentication/phoneMethods/{PHONE_METHOD_IDS['office']}", 404, "Request_ResourceNotFound"),
+        (f"/users/{ALICE}/authentication/emailMethods/{MOBILE_ID}", 404, "Request_ResourceNotFound"),
+        ("/users/no-such-user/authentication/phoneMethods", 404, "Request_ResourceNotFound"),
+        (f"/users/{ERIN}/authentication/phoneMethods", 503, "serviceNotAvailable"),
+        (f"/users/{ERIN}/authentication/emailMethods", 503, "serviceNotAvailable"),
+        (f"/users/{ALICE}/authentication/phoneMethods?$select=phoneNumber", 400, "Request_UnsupportedQuery"),
+        ("/domains/nothere.example", 404, "Request_ResourceNotFound"),
+        ("/domains?$select=name", 400, "BadRequest"),
+    ],
+)
+def test_typed_methods_and_domains_refuse_what_graph_refuses(
+    graph: httpx.Client, url: str, status: int, code: str
+) -> None:
+    response = graph.get(url)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+def _domain(name: str, *, default: bool, initial: bool) -> dict:
+    return {
+        "authenticationType": "Managed",
+        "availabilityStatus": None,
+        "id": name,
+        "isAdminManaged": True,
+        "isDefault": default,
+        "isInitial": initial,
+        "isRoot": True,
+        "isVerified": True,
+        "manufacturer": None,
+        "model": None,
+        "passwordNotificationWindowInDays": 14,
+        "passwordValidityPeriodInDays": 2147483647,
+        "state": None,
+        "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+    }
+
+
+def test_domains_list_one_and_select(graph: httpx.Client) -> None:
+    context = "https://graph.microsoft.com/v1.0/$metadata#domains"
+    custom = _domain("contoso.example", default=True, initial=False)
+    initial = _domain("contosodemo.onmicrosoft.com", default=False, initial=True)
+    assert graph.get("/domains").json() == {"@odata.context": context, "value": [custom, initial]}
+    for domain in (custom, initial):
+        _check(domain, "domain", "domains", set())
+    assert graph.get("/domains/CONTOSO.example").json() == {"@odata.context": context + "/$entity", **custom}
+    assert graph.get("/domains?$select=isDefault").json() == {
+        "@odata.context": context + "(isDefault)",
+        "value": [
+            {"id": "contoso.example", "isDefault": True},
+            {"id": "contosodemo.onmicrosoft.com", "isDefault": False},
+        ],
+    }
+
+
+# -- $count, $orderby, startswith ----------------------------------------------------------------------------------
+
+EVENTUAL = {"ConsistencyLevel": "eventual"}
+NAMES = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace"]
+
+
+def _names(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> list[str]:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    return [u["displayName"] for u in response.json()["value"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("", "7"),
+        ("?$filter=accountEnabled eq true", "6"),
+        ("?$filter=startswith(displayName,'a')", "1"),
+        ("?$filter=startswith(userPrincipalName,'nobody')", "0"),
+    ],
+)
+def test_raw_count_of_users_with_consistency_level_eventual(graph: httpx.Client, query: str, count: str) -> None:
+    response = graph.get("/users/$count" + query, headers={"consistencylevel": "Eventual"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain;charset=utf-8"
+    assert response.text == count
+
+
+def test_count_without_consistency_level_is_graphs_400(graph: httpx.Client) -> None:
+    raw = graph.get("/users/$count")
+    assert raw.status_code == 400
+    assert raw.json()["error"]["code"] == "Request_UnsupportedQuery"
+    assert raw.json()["error"]["message"] == (
+        "Raw count (/$count) is not supported because the 'ConsistencyLevel:eventual' header is missing."
+        " Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+    )
+    inline = graph.get("/users?$count=true")
+    assert inline.status_code == 400
+    assert inline.json()["error"]["code"] == "Request_UnsupportedQuery"
+    assert inline.json()["error"]["message"] == (
+        "$count=true is not supported because the 'ConsistencyLevel:eventual' header is missing."
+        " Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+    )
+    assert graph.get("/users?$count=maybe", headers=EVENTUAL).json()["error"]["code"] == "BadRequest"
+    assert graph.get("/groups?$count=true", headers=EVENTUAL).status_code == 400
+
+
+def test_count_true_adds_odata_count_to_every_page(graph: httpx.Client) -> None:
+    first = graph.get("/users?$count=true&$top=4&$select=displayName", headers=EVENTUAL).json()
+    assert list(first) == ["@odata.context", "@odata.count", "value", "@odata.nextLink"]
+    assert first["@odata.count"] == 7 and [u["displayName"] for u in first["value"]] == NAMES[:4]
+    assert "$count=true" in first["@odata.nextLink"]
+    second = graph.get(first["@odata.nextLink"], headers=EVENTUAL).json()
+    assert second["@odata.count"] == 7 and [u["displayName"] for u in second["value"]] == NAMES[4:]
+    filtered = graph.get("/users?$count=true&$filter=accountEnabled eq false", headers=EVENTUAL).json()
+    assert filtered["@odata.count"] == 1 and [u["id"] for u in filtered["value"]] == [CAROL]
+    assert "@odata.count" not in graph.get("/users?$count=false").json()
+
+
+def test_orderby_display_name_and_user_principal_name(graph: httpx.Client) -> None:
+    assert _names(graph, "/users?$orderby=displayName desc&$select=displayName") == NAMES[::-1]
+    assert _names(graph, "/users?$orderby=DisplayName asc") == NAMES
+    upns = graph.get("/users?$orderby=userPrincipalName desc&$top=2&$select=userPrincipalName").json()
+    assert [u["userPrincipalName"] for u in upns["value"]] == ["grace@contoso.example", "frank@contoso.example"]
+    follow = graph.get(upns["@odata.nextLink"]).json()["value"]
+    assert [u["userPrincipalName"] for u in follow] == ["erin@contoso.example", "dave@contoso.example"]
+
+
+def test_orderby_with_filter_is_an_advanced_query(graph: httpx.Client) -> None:
+    url = "/users?$filter=accountEnabled eq true&$orderby=displayName desc"
+    refused = graph.get(url)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == refused.json()["error"] | {
+        "code": "Request_UnsupportedQuery",
+        "message": "Sorting not supported for current query.",
+    }
+    assert _names(graph, url, EVENTUAL) == ["Grace", "Frank", "Erin", "Dave", "Bob", "Alice"]
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "names"),
+    [
+        ("startswith(displayName,'a')", ["Alice"]),
+        ("startsWith(userPrincipalName, 'CA')", ["Carol"]),
+        ("startswith(userPrincipalName,'') and accountEnabled eq false", ["Carol"]),
+        ("accountEnabled eq true and startswith(userPrincipalName,'ca')", []),
+        ("startswith(mail,'alice@')", ["Alice"]),
+        ("startswith(displayName,'O''Brien')", []),
+        ("startswith(displayName,'') AND startswith(userPrincipalName,'f')", ["Frank"]),
+    ],
+)
+def test_startswith_filters_users(graph: httpx.Client, filter_text: str, names: list[str]) -> None:
+    assert _names(graph, f"/users?$filter={filter_text}") == names
+
+
+@pytest.mark.parametrize(
+    "filter_text",
+    [
+        "startswith(department,'I')",
+        "startswith(displayName,'a') or startswith(displayName,'b')",
+        "startswith(displayName,'a') and",
+        "accountEnabled eq true and accountEnabled eq false",
+        "startswith(displayName,a)",
+    ],
+)
+def test_startswith_filters_graph_does_not_take_are_400(graph: httpx.Client, filter_text: str) -> None:
+    response = graph.get(f"/users?$filter={filter_text}")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        f"Unsupported or invalid query filter clause specified for resource 'User': {filter_text}"
+    )
+
+
+def test_registration_report_filters_on_user_principal_name(graph: httpx.Client) -> None:
+    report = "/reports/authenticationMethods/userRegistrationDetails"
+    rows = graph.get(f"{report}?$filter=startswith(userPrincipalName,'F')").json()["value"]
+    assert [(r["id"], r["userPrincipalName"]) for r in rows] == [(FRANK, "frank@contoso.example")]
+    assert graph.get(f"{report}?$filter=startswith(userPrincipalName,'dave')").json()["value"] == []  # no row
+    refused = graph.get(f"{report}?$filter=accountEnabled eq true")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Unsupported or invalid query filter clause specified for resource 'UserRegistrationDetails':"
+        " accountEnabled eq true"
+    )
+
+
+def test_consistency_level_travels_per_request_inside_a_batch(graph: httpx.Client) -> None:
+    body = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": "/users/$count", "headers": {"ConsistencyLevel": "eventual"}},
+            {"id": "2", "method": "GET", "url": "/users/$count"},
+        ]
+    }
+    answers = {item["id"]: item for item in graph.post("/$batch", json=body).json()["responses"]}
+    assert answers["1"]["status"] == 200 and answers["1"]["body"] == 7
+    assert answers["2"]["status"] == 400 and answers["2"]["body"]["error"]["code"] == "Request_UnsupportedQuery"
+
+
+# -- request ids ----------------------------------------------------------------------------------------------------
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "token"),
+    [
+        ("GET", "/users?$select=noSuchProperty", 400, TOKEN),
+        ("GET", "/users/no-such-user", 404, TOKEN),
+        ("GET", f"/users/{ERIN}/authentication/methods", 503, TOKEN),
+        ("DELETE", "/users", 405, TOKEN),
+        ("GET", "/users", 401, "not-the-token"),
+        ("GET", "/users/$count", 400, TOKEN),
+        ("POST", "/$batch", 400, TOKEN),
+    ],
+)
+def test_an_error_body_names_the_request_id_of_its_response(
+    emulator: Any, method: str, url: str, status: int, token: str
+) -> None:
+    with _client(emulator.url, token) as client:
+        for sent in (None, "my-client-id-42"):
+            headers = {"client-request-id": sent} if sent else {}
+            response = client.request(method, url, headers=headers, json={"requests": []} if method == "POST" else None)
+            assert response.status_code == status
+            request_id = response.headers["request-id"]
+            assert _GUID.match(request_id)
+            assert response.headers["client-request-id"] == (sent or request_id)
+            inner = response.json()["error"]["innerError"]
+            assert inner["request-id"] == request_id
+            assert inner["client-request-id"] == (sent or request_id)
+
+
+def test_every_response_gets_its_own_request_id(graph: httpx.Client) -> None:
+    ids = {graph.get("/organization").headers["request-id"] for _ in range(3)}
+    ids |= {graph.get("/nothingHere").json()["error"]["innerError"]["request-id"] for _ in range(3)}
+    assert len(ids) == 6 and all(_GUID.match(i) for i in ids)
+
+
+def test_a_throttled_answer_names_its_request_id_too() -> None:
+    limits = ThrottleLimits(bucket_ru=4, bucket_window_s=60.0)
+    with emulator_in_thread(small_tenant(), EmulatorConfig(limits=limits)) as running, _client(running.url) as client:
+        answers = [client.get("/users") for _ in range(3)]
+    throttled = [r for r in answers if r.status_code == 429]
+    assert throttled
+    for response in throttled:
+        assert response.json()["error"]["innerError"]["request-id"] == response.headers["request-id"]
+
+
+# -- writes: the remediation script's PATCHes -----------------------------------------------------------------------
+
+CONTACT = "$select=mobilePhone,businessPhones,otherMails"
+
+
+@pytest.fixture
+def writable() -> Iterator[httpx.Client]:
+    """A client of an emulator of its own: writes change the tenant it serves."""
+    with emulator_in_thread(small_tenant(), EmulatorConfig(throttle="off")) as running, _client(running.url) as client:
+        yield client
+
+
+def _contact(client: httpx.Client, user: str) -> dict:
+    body = client.get(f"/users/{user}?{CONTACT}").json()
+    return {k: body[k] for k in ("mobilePhone", "businessPhones", "otherMails")}
+
+
+def test_patch_user_changes_what_later_reads_return(writable: httpx.Client) -> None:
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": []}
+    changes = {"mobilePhone": "+1 4255550199", "businessPhones": ["+1 4255550198"], "otherMails": ["bob@home.example"]}
+    response = writable.patch(f"/users/{BOB}", json=changes)
+    assert response.status_code == 204 and response.content == b""
+    assert "content-type" not in response.headers and _GUID.match(response.headers["request-id"])
+    assert _contact(writable, BOB) == changes
+    listed = writable.get(f"/users?$filter=startswith(mobilePhone,'%2B1 425555019')&{CONTACT}").json()["value"]
+    assert listed == [{"id": BOB, **changes}]
+    assert (
+        writable.patch("/users/bob@contoso.example", json={"MOBILEPHONE": None, "businessPhones": []}).status_code
+        == 204
+    )
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": ["bob@home.example"]}
+
+
+def test_a_synced_users_phones_are_refused_but_other_mails_change(writable: httpx.Client) -> None:
+    before = _contact(writable, ALICE)
+    for changes in ({"mobilePhone": "+1 4255550111"}, {"businessPhones": ["+1 4255550112"]}):
+        refused = writable.patch(f"/users/{ALICE}", json=changes)
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "Request_BadRequest"
+        assert refused.json()["error"]["message"] == (
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects"
+            " or objects currently undergoing migration."
+        )
+    assert _contact(writable, ALICE) == before
+    assert writable.patch(f"/users/{ALICE}", json={"otherMails": ["alice@new.example"]}).status_code == 204
+    assert _contact(writable, ALICE) == before | {"otherMails": ["alice@new.example"]}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "message"),
+    [
+        (
+            f"/users/{BOB}",
+            {"favouriteColour": "blue"},
+            400,
+            "Property 'favouriteColour' does not exist as a declared property or extension property.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"displayName": "Robert"},
+            400,
+            "Updating 'displayName' is not supported here;"
+            " only mobilePhone, businessPhones, otherMails can be changed.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"businessPhones": ["+1 4255550100", "+1 4255550101"]},
+            400,
+            "Invalid value specified for property 'businessPhones' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"businessPhones": "+1 4255550100"},
+            400,
+            "Invalid value specified for property 'businessPhones' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            {"mobilePhone": 4255550100},
+            400,
+            "Invalid value specified for property 'mobilePhone' of resource 'User'.",
+        ),
+        (
+            f"/users/{BOB}",
+            ["mobilePhone"],
+            400,
+            "Unable to read JSON request payload."
+            " Please ensure Content-Type header is set and payload is of valid JSON format.",
+        ),
+        (
+            f"/users/{BOB}?$select=id",
+            {"mobilePhone": None},
+            400,
+            "$select is not supported on microsoft.graph.user.",
+        ),
+        (
+            "/users/no-such-user",
+            {"mobilePhone": None},
+            404,
+            "Resource 'no-such-user' does not exist or one of its queried reference-property objects are not present.",
+        ),
+    ],
+)
+def test_patch_user_refuses_what_it_cannot_take_and_changes_nothing(
+    writable: httpx.Client, url: str, body: Any, status: int, message: str
+) -> None:
+    response = writable.patch(url, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["message"] == message
+    assert _contact(writable, BOB) == {"mobilePhone": None, "businessPhones": [], "otherMails": []}
+
+
+def test_other_methods_on_a_user_are_405(writable: httpx.Client) -> None:
+    for method in ("PUT", "DELETE", "POST"):
+        response = writable.request(method, f"/users/{BOB}", json={"mobilePhone": None})
+        assert response.status_code == 405
+    assert writable.patch("/users", json={"mobilePhone": None}).status_code == 405
+
+
+ALTERNATE_ID = PHONE_METHOD_IDS["alternateMobile"]
+
+
+def test_patch_phone_method_changes_the_number_everywhere(writable: httpx.Client) -> None:
+    url = f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}"
+    assert writable.get(METHODS.format(FRANK)).json()["value"][0]["phoneNumber"] == "+1 2065550123"  # cached
+    response = writable.patch(url, json={"phoneNumber": "+1 2065550999", "phoneType": "alternateMobile"})
+    assert response.status_code == 200
+    changed = {
+        "id": ALTERNATE_ID,
+        "phoneNumber": "+1 2065550999",
+        "phoneType": "alternateMobile",
+        "smsSignInState": "notSupported",
+    }
+    context = f"https://graph.microsoft.com/v1.0/$metadata#users('{FRANK}')/authentication/phoneMethods"
+    assert response.json() == {"@odata.context": context + "/$entity", **changed}
+    assert writable.get(url).json() == {"@odata.context": context + "/$entity", **changed}
+    assert writable.get(f"/users/{FRANK}/authentication/phoneMethods").json()["value"] == [changed]
+    assert writable.get(METHODS.format(FRANK)).json()["value"] == [
+        {"@odata.type": "#microsoft.graph.phoneAuthenticationMethod", **changed}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "message"),
+    [
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneType": "mobile", "phoneNumber": "+1 2065550999"},
+            400,
+            "The phone type of an existing phone method cannot be changed.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneNumber": "206 555 0999"},
+            400,
+            "Invalid phone number: it must look like '+{country code} {subscriber number}x{extension}'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"phoneNumber": None},
+            400,
+            "Invalid phone number: it must look like '+{country code} {subscriber number}x{extension}'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+            {"smsSignInState": "ready"},
+            400,
+            "Property 'smsSignInState' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'.",
+        ),
+        (
+            f"/users/{FRANK}/authentication/phoneMethods/{MOBILE_ID}",
+            {"phoneNumber": "+1 2065550999"},
+            404,
+            f"Resource '{MOBILE_ID}' does not exist or one of its queried reference-property objects are not present.",
+        ),
+        (
+            f"/users/{ERIN}/authentication/phoneMethods/{MOBILE_ID}",
+            {"phoneNumber": "+1 2065550999"},
+            503,
+            "The authentication methods service is unavailable.",
+        ),
+    ],
+)
+def test_patch_phone_method_refuses_and_changes_nothing(
+    writable: httpx.Client, url: str, body: Any, status: int, message: str
+) -> None:
+    response = writable.patch(url, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["message"] == message
+    numbers = [m["phoneNumber"] for m in writable.get(f"/users/{FRANK}/authentication/phoneMethods").json()["value"]]
+    assert numbers == ["+1 2065550123"]
+
+
+def test_patches_inside_a_batch(writable: httpx.Client) -> None:
+    body = {
+        "requests": [
+            {
+                "id": "1",
+                "method": "PATCH",
+                "url": f"/users/{BOB}",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"mobilePhone": "+1 4255550177"},
+            },
+            {
+                "id": "2",
+                "method": "PATCH",
+                "url": f"/users/{FRANK}/authentication/phoneMethods/{ALTERNATE_ID}",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"phoneNumber": "+1 2065550888"},
+            },
+            {"id": "3", "method": "PATCH", "url": f"/users/{ALICE}", "body": {"mobilePhone": None}},
+        ]
+    }
+    response = writable.post("/$batch", json=body)
+    answers = {item["id"]: item for item in response.json()["responses"]}
+    assert answers["1"] == {"id": "1", "status": 204, "headers": {"x-ms-resource-unit": "1"}}
+    assert answers["2"]["status"] == 200 and answers["2"]["body"]["phoneNumber"] == "+1 2065550888"
+    assert answers["3"]["status"] == 400 and answers["3"]["body"]["error"]["code"] == "Request_BadRequest"
+    assert _contact(writable, BOB)["mobilePhone"] == "+1 4255550177"
