@@ -65,7 +65,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "js": Markup(js),
         "data": Markup(script_json(data)),
         "status_bar": status_bar(summary),
-        "status_shares": [share_text(c.count, summary.users_total) for c in summary.status_counts],
+        "status_rows": status_rows(summary),
+        "not_counted": not_counted_text(summary),
         "severity_bars": severity_bars(summary),
         "department_bars": [
             bar(zip(summary.status_counts, d.counts, strict=True), d.total) for d in summary.departments
@@ -120,9 +121,36 @@ def share_text(count: int, total: int) -> str:
     return "<0.1%" if count and value < 0.05 else f"{value:.1f}%"
 
 
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of the status table: its share is of the users in SSPR scope, or None when not counted."""
+
+    key: str
+    label: str
+    count: int
+    share: str | None
+
+
+def status_rows(summary: Summary) -> tuple[list[StatusRow], list[StatusRow]]:
+    """The statuses counted in the headline (with their share of users in scope), then those not counted."""
+    counted = [
+        StatusRow(c.status.value, c.label, c.count, share_text(c.count, summary.users_in_scope))
+        for c in summary.status_counts
+        if c.status.in_scope
+    ]
+    apart = [StatusRow(c.status.value, c.label, c.count, None) for c in summary.status_counts if not c.status.in_scope]
+    return counted, apart
+
+
+def not_counted_text(summary: Summary) -> str:
+    """What the bar and the shares leave out, as counts: "Not counted: 3 excluded by policy, 12 out of SSPR scope"."""
+    parts = [f"{c.count:,} {c.label[0].lower()}{c.label[1:]}" for c in summary.status_counts if not c.status.in_scope]
+    return "Not counted: " + ", ".join(parts) + "."
+
+
 def status_bar(summary: Summary) -> list[Segment]:
-    """The readiness bar over every user."""
-    return bar(((c, c.count) for c in summary.status_counts), summary.users_total)
+    """The readiness bar over the users in SSPR scope: the headline's population."""
+    return bar(((c, c.count) for c in summary.status_counts if c.status.in_scope), summary.users_in_scope)
 
 
 def severity_bars(summary: Summary) -> list[Segment]:

@@ -263,3 +263,31 @@ def test_small_counts_show_as_small_not_zero():
     counts = tuple(replace(c, count=[5_000, 1, 0, 0, 0][i]) for i, c in enumerate(summary.severity_counts))
     bars = html.severity_bars(replace(summary, severity_counts=counts))
     assert [b.width for b in bars] == [1000.0, html.MIN_BAR, 0.0, 0.0, 0.0]
+
+
+def readiness_rows(raw: str) -> list[list[str]]:
+    """The cells of each row of the "Users per readiness status" table, as text."""
+    table = raw[raw.index("<caption>Users per readiness status</caption>") :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S) for r in rows]
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in row] for row in cells]
+
+
+def test_headline_table_and_bar_share_one_denominator(tmp_path):
+    page, raw = render(sample_result(), tmp_path)  # 10 users: 8 in SSPR scope, 1 excluded, 1 out of scope
+    text = " ".join(" ".join(page.text).split())
+    assert "4 of 8 users in SSPR scope" in text
+    header, *rows = readiness_rows(raw)
+    assert header == ["Status", "Users", "Share of users in SSPR scope"]
+    shares = {r[0]: r[2] for r in rows}
+    assert shares["Ready"] == "25.0%" and shares["Not ready"] == "37.5%"  # 2 and 3 of 8, not of 10
+    assert shares["In SSPR scope"] == "100%" and rows[[r[0] for r in rows].index("In SSPR scope")][1] == "8"
+    assert shares["Excluded by policy"] == shares["Out of SSPR scope"] == "not counted"
+    assert ["All users read", "10", ""] in rows
+    assert "The bar and the shares below are of the 8 users in SSPR scope" in text
+    assert "Not counted: 1 excluded by policy, 1 out of SSPR scope." in text
+    bar = raw[raw.index('<svg class="bar"') : raw.index("</svg>", raw.index('<svg class="bar"'))]
+    assert "st-excluded" not in bar and "st-out_of_scope" not in bar
+    widths = [float(w) for w in re.findall(r'<rect class="st-[a-z_]+" x="[\d.]+" y="0" width="([\d.]+)"', bar)]
+    assert abs(sum(widths) - 1000) < 0.1  # the in-scope statuses fill the bar
