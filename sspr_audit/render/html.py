@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
 
 from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
@@ -44,8 +47,6 @@ class Segment:
 
 def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the HTML report to ``path`` atomically (owner-only)."""
-    from markupsafe import Markup
-
     path = Path(path)
     summary = summarize(result)
     css = templates.text("report.css")
@@ -75,6 +76,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "severities": list(Severity),
         "rule_options": rule_rows(result),
         "rules": sorted(result.rules, key=lambda r: r.id),
+        "rule_texts": {r.id: (inline_code(r.why), inline_code(r.fix)) for r in result.rules},
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
         "history": history_view(changes),
@@ -85,6 +87,21 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         for chunk in template.generate(context):
             out.write(chunk)
     return path
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: str) -> Markup:
+    """``text`` escaped, its `backtick` spans shown as ``<code>``; a lone backtick stays a backtick."""
+    text = str(capped(text))
+    parts: list[str] = []
+    at = 0
+    for m in _CODE_SPAN.finditer(text):
+        parts += [escape(text[at : m.start()]), Markup("<code>{}</code>").format(m.group(1))]
+        at = m.end()
+    parts.append(escape(text[at:]))
+    return Markup("").join(parts)
 
 
 def content_security_policy(css: str, js: str) -> str:

@@ -291,3 +291,16 @@ def test_headline_table_and_bar_share_one_denominator(tmp_path):
     assert "st-excluded" not in bar and "st-out_of_scope" not in bar
     widths = [float(w) for w in re.findall(r'<rect class="st-[a-z_]+" x="[\d.]+" y="0" width="([\d.]+)"', bar)]
     assert abs(sum(widths) - 1000) < 0.1  # the in-scope statuses fill the bar
+
+
+def test_backticks_in_rule_texts_show_as_code_and_stay_escaped(tmp_path):
+    why = f"Set `mobile` or `telephoneNumber`, not `{XSS_SCRIPT}`; a lone ` stays."
+    fix = "Run `Update-MgUser -MobilePhone '+1 425'` & check."
+    result = replace(sample_result(), rules=(rule("PHN001", "Phone", Severity.MEDIUM, why=why, fix=fix),))
+    page, raw = render(result, tmp_path)
+    text = "".join(page.text)
+    assert "<code>mobile</code> or <code>telephoneNumber</code>" in raw
+    assert "<code>Update-MgUser -MobilePhone &#39;+1 425&#39;</code> &amp; check." in raw
+    assert f"Set mobile or telephoneNumber, not {XSS_SCRIPT}; a lone ` stays." in text  # the script is text
+    assert XSS_SCRIPT not in raw
+    assert "`mobile`" not in text
