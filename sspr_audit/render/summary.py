@@ -241,6 +241,29 @@ def department(user: User) -> str:
     return (user.department or "").strip() or NO_DEPARTMENT
 
 
+def microsoft_flags(r: UserResult) -> str | None:
+    """What Microsoft's registration report says of the user's SSPR, next to (never instead of) the verdict.
+
+    None when no registration report row was read for the user.
+    """
+    reg = r.user.registration
+    if reg is None:
+        return None
+
+    def said(value: bool | None) -> str:
+        return "not reported" if value is None else "yes" if value else "no"
+
+    updated = f", updated {reg.last_updated}" if reg.last_updated else ""
+    text = (
+        f"registered: {said(reg.is_sspr_registered)}, enabled: {said(reg.is_sspr_enabled)},"
+        f" capable: {said(reg.is_sspr_capable)}. Microsoft's registration report{updated};"
+        " it lags by up to 36 hours and is not this audit's verdict."
+    )
+    if r.status == Readiness.UNKNOWN:
+        text += " Not checked: this user's methods could not be read."
+    return text
+
+
 def role_text(user: User) -> tuple[str, ...]:
     """Each administrator role as one readable phrase, sorted."""
     phrases = set()

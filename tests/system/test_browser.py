@@ -24,10 +24,10 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult
+from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.csv_report import neutralise
-from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
+from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings, ordered_users
 
 USERS = 3_000  # enough for several pages of findings and users; the 100,000-user report is in bench/browser.py
 SEED = 7
@@ -305,7 +305,39 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
     upn = admin.text_content()
     admin.click()
     expect(page.locator("#detail-h")).to_contain_text(f"({upn})")
-    expect(page.locator("#detail-body dl dd").nth(1)).to_have_text(upn)
+    expect(page.locator("#detail-body dt:text-is('User principal name') + dd")).to_have_text(upn)
+    assert report.errors == []
+
+
+def yes_no(value: bool | None) -> str:
+    return "not reported" if value is None else "yes" if value else "no"
+
+
+def test_user_detail_shows_microsofts_own_sspr_flags_beside_the_verdict(
+    report: Report, demo: tuple[AuditResult, Path]
+) -> None:
+    result, _ = demo
+    page = report.page
+    users = ordered_users(result)
+    ready = next(u for u in users if u.status == Readiness.READY and u.user.registration)
+    unknown = next(u for u in users if u.status == Readiness.UNKNOWN and u.user.registration)
+    for u in (ready, unknown):
+        reg = u.user.registration
+        assert reg is not None
+        page.fill("#ut-q", u.user.user_principal_name)
+        page.locator(f"#ut tbody button[data-user='{users.index(u)}']").click()
+        expect(page.locator("#detail-body dl dt").nth(1)).to_have_text("Microsoft's SSPR flags")  # beside the status
+        flags = page.locator('#detail-body dt:text-is("Microsoft\'s SSPR flags") + dd')
+        expect(flags).to_contain_text(
+            f"registered: {yes_no(reg.is_sspr_registered)}, enabled: {yes_no(reg.is_sspr_enabled)},"
+            f" capable: {yes_no(reg.is_sspr_capable)}. Microsoft's registration report, updated {reg.last_updated};"
+            " it lags by up to 36 hours and is not this audit's verdict."
+        )
+        if u is unknown:
+            expect(flags).to_contain_text("Not checked: this user's methods could not be read.")
+        else:
+            expect(flags).not_to_contain_text("Not checked")
+        page.click("#detail-close")
     assert report.errors == []
 
 

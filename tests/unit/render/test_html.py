@@ -304,3 +304,19 @@ def test_backticks_in_rule_texts_show_as_code_and_stay_escaped(tmp_path):
     assert f"Set mobile or telephoneNumber, not {XSS_SCRIPT}; a lone ` stays." in text  # the script is text
     assert XSS_SCRIPT not in raw
     assert "`mobile`" not in text
+
+
+def test_microsofts_flags_are_embedded_only_for_users_with_a_registration_report_row(tmp_path):
+    from sspr_audit.snapshot.models import RegistrationDetails
+
+    base = sample_result()
+    reg = RegistrationDetails(("email",), is_sspr_registered=True, is_sspr_enabled=False, is_sspr_capable=None)
+    first = replace(base.users[0], user=replace(base.users[0].user, registration=reg))
+    page, _ = render(replace(base, users=(first, *base.users[1:])), tmp_path)
+    data = page.data()
+    flags = {data["s"][u[0]]: None if u[18] is None else data["s"][u[18]] for u in data["u"]}
+    assert flags.pop(first.user.user_principal_name) == (
+        "registered: yes, enabled: no, capable: not reported. Microsoft's registration report;"
+        " it lags by up to 36 hours and is not this audit's verdict."
+    )
+    assert set(flags.values()) == {None}
