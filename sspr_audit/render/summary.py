@@ -138,6 +138,11 @@ class AdminRow:
     usable_count: int
     required: int
 
+    @property
+    def usable_text(self) -> str:
+        """``usable / required``, or "not read" when the methods could not be read: never "0 / 2"."""
+        return "not read" if self.status == Readiness.UNKNOWN else f"{self.usable_count} / {self.required}"
+
 
 @dataclass(frozen=True)
 class DepartmentRow:

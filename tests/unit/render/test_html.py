@@ -320,3 +320,21 @@ def test_microsofts_flags_are_embedded_only_for_users_with_a_registration_report
         " it lags by up to 36 hours and is not this audit's verdict."
     )
     assert set(flags.values()) == {None}
+
+
+def admin_rows(raw: str) -> dict[str, str]:
+    """Each administrator's UPN and the text of their "Usable / required" cell."""
+    section = raw[raw.index('<section id="admins"') : raw.index("</section>", raw.index('<section id="admins"'))]
+    rows = re.findall(r'data-user="\d+">([^<]+)</button>.*?<td class="n">([^<]*)</td></tr>', section, re.S)
+    return dict(rows)
+
+
+def test_administrator_whose_methods_were_not_read_shows_not_read(tmp_path):
+    base = sample_result()
+    users = tuple(replace(u, is_admin=True, required=2) if u.status.value == "unknown" else u for u in base.users)
+    _, raw = render(replace(base, users=users), tmp_path)
+    assert admin_rows(raw) == {
+        "megan.bowen@contoso.example": "1 / 2",
+        "johanna.lorenz@contoso.example": "not read",
+        "nestor.wilke@contoso.example": "2 / 2",
+    }
