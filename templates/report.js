@@ -343,7 +343,7 @@
     const parts = [
       facts([
         ["Status", status],
-        ...(r[U.msFlags] === null ? [] : [["Microsoft's SSPR flags", str(r[U.msFlags])]]),
+        ...(r[U.msFlags] === undefined ? [] : [["Microsoft's SSPR flags", str(r[U.msFlags])]]),
         ["User principal name", str(r[U.upn])],
         ["Department", str(r[U.dept]) || NO_DEPT],
         ["Manager", str(r[U.mgr])],

@@ -12,7 +12,7 @@ position. ``report.js`` reads exactly this layout:
 - ``u``: users ``[upn, display name, department, manager, user type, status index, reason,
   admin (0 no, 1 yes, 2 PIM-eligible only), required, usable count, methods, collection state,
   collection reason, roles, synced (1, 0, null), not counted, loses SSPR on, loses SSPR because,
-  Microsoft's SSPR flags from the registration report or null]``; a
+  Microsoft's SSPR flags from the registration report (left out when no row was read)]``; a
   method is ``[method, 1 when prepopulated else 0, field, value, 1 when defective else 0]``; a method not
   counted is ``[what, why]``
 - ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
@@ -89,6 +89,7 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         for m in r.usable
     ]
     synced = None if u.on_premises_sync_enabled is None else int(u.on_premises_sync_enabled)
+    flags = microsoft_flags(r)
     return [
         s(u.user_principal_name),
         s(u.display_name),
@@ -108,7 +109,7 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         [[s(m.label), s(m.why)] for m in r.uncounted],
         s(r.loses_sspr_on),
         s(r.loses_sspr_because),
-        s(microsoft_flags(r)),
+        *([] if flags is None else [s(flags)]),
     ]
 
 

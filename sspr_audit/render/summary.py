@@ -35,6 +35,17 @@ STATUS_LABELS = {
     Readiness.OUT_OF_SCOPE: "Out of SSPR scope",
 }
 
+# The same statuses in a word or two, for column headings (the full label goes with them as a tooltip).
+STATUS_SHORT = {
+    Readiness.READY: "Ready",
+    Readiness.READY_UNVERIFIED: "Unverified",
+    Readiness.AT_RISK: "At risk",
+    Readiness.NOT_READY: "Not ready",
+    Readiness.UNKNOWN: "Unknown",
+    Readiness.EXCLUDED: "Excluded",
+    Readiness.OUT_OF_SCOPE: "Out of scope",
+}
+
 SEVERITY_LABELS = {s: s.value.capitalize() for s in Severity}
 
 # Statuses counted as able to reset today, and those left out of the percentage.
@@ -104,6 +115,11 @@ class StatusCount:
     status: Readiness
     label: str
     count: int
+
+    @property
+    def short(self) -> str:
+        """The status in a word or two, for a column heading."""
+        return STATUS_SHORT[self.status]
 
 
 @dataclass(frozen=True)
@@ -258,10 +274,9 @@ def microsoft_flags(r: UserResult) -> str | None:
     def said(value: bool | None) -> str:
         return "not reported" if value is None else "yes" if value else "no"
 
-    updated = f", updated {reg.last_updated}" if reg.last_updated else ""
-    text = (
+    text = (  # a few distinct sentences in a whole tenant: the HTML report stores each once
         f"registered: {said(reg.is_sspr_registered)}, enabled: {said(reg.is_sspr_enabled)},"
-        f" capable: {said(reg.is_sspr_capable)}. Microsoft's registration report{updated};"
+        f" capable: {said(reg.is_sspr_capable)}. Microsoft's registration report;"
         " it lags by up to 36 hours and is not this audit's verdict."
     )
     if r.status == Readiness.UNKNOWN:
