@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
 
 from sspr_audit import __version__
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
@@ -44,8 +47,6 @@ class Segment:
 
 def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
     """Write the HTML report to ``path`` atomically (owner-only)."""
-    from markupsafe import Markup
-
     path = Path(path)
     summary = summarize(result)
     css = templates.text("report.css")
@@ -65,7 +66,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "js": Markup(js),
         "data": Markup(script_json(data)),
         "status_bar": status_bar(summary),
-        "status_shares": [share_text(c.count, summary.users_total) for c in summary.status_counts],
+        "status_rows": status_rows(summary),
+        "not_counted": not_counted_text(summary),
         "severity_bars": severity_bars(summary),
         "department_bars": [
             bar(zip(summary.status_counts, d.counts, strict=True), d.total) for d in summary.departments
@@ -74,6 +76,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "severities": list(Severity),
         "rule_options": rule_rows(result),
         "rules": sorted(result.rules, key=lambda r: r.id),
+        "rule_texts": {r.id: (inline_code(r.why), inline_code(r.fix)) for r in result.rules},
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
         "history": history_view(changes),
@@ -84,6 +87,21 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         for chunk in template.generate(context):
             out.write(chunk)
     return path
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: str) -> Markup:
+    """``text`` escaped, its `backtick` spans shown as ``<code>``; a lone backtick stays a backtick."""
+    text = str(capped(text))
+    parts: list[str] = []
+    at = 0
+    for m in _CODE_SPAN.finditer(text):
+        parts += [escape(text[at : m.start()]), Markup("<code>{}</code>").format(m.group(1))]
+        at = m.end()
+    parts.append(escape(text[at:]))
+    return Markup("").join(parts)
 
 
 def content_security_policy(css: str, js: str) -> str:
@@ -120,9 +138,36 @@ def share_text(count: int, total: int) -> str:
     return "<0.1%" if count and value < 0.05 else f"{value:.1f}%"
 
 
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of the status table: its share is of the users in SSPR scope, or None when not counted."""
+
+    key: str
+    label: str
+    count: int
+    share: str | None
+
+
+def status_rows(summary: Summary) -> tuple[list[StatusRow], list[StatusRow]]:
+    """The statuses counted in the headline (with their share of users in scope), then those not counted."""
+    counted = [
+        StatusRow(c.status.value, c.label, c.count, share_text(c.count, summary.users_in_scope))
+        for c in summary.status_counts
+        if c.status.in_scope
+    ]
+    apart = [StatusRow(c.status.value, c.label, c.count, None) for c in summary.status_counts if not c.status.in_scope]
+    return counted, apart
+
+
+def not_counted_text(summary: Summary) -> str:
+    """What the bar and the shares leave out, as counts: "Not counted: 3 excluded by policy, 12 out of SSPR scope"."""
+    parts = [f"{c.count:,} {c.label[0].lower()}{c.label[1:]}" for c in summary.status_counts if not c.status.in_scope]
+    return "Not counted: " + ", ".join(parts) + "."
+
+
 def status_bar(summary: Summary) -> list[Segment]:
-    """The readiness bar over every user."""
-    return bar(((c, c.count) for c in summary.status_counts), summary.users_total)
+    """The readiness bar over the users in SSPR scope: the headline's population."""
+    return bar(((c, c.count) for c in summary.status_counts if c.status.in_scope), summary.users_in_scope)
 
 
 def severity_bars(summary: Summary) -> list[Segment]:

@@ -11,7 +11,8 @@ position. ``report.js`` reads exactly this layout:
 - ``r``: rules ``[id, title, severity index]``
 - ``u``: users ``[upn, display name, department, manager, user type, status index, reason,
   admin (0 no, 1 yes, 2 PIM-eligible only), required, usable count, methods, collection state,
-  collection reason, roles, synced (1, 0, null), not counted, loses SSPR on, loses SSPR because]``; a
+  collection reason, roles, synced (1, 0, null), not counted, loses SSPR on, loses SSPR because,
+  Microsoft's SSPR flags from the registration report (left out when no row was read)]``; a
   method is ``[method, 1 when prepopulated else 0, field, value, 1 when defective else 0]``; a method not
   counted is ``[what, why]``
 - ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
@@ -25,7 +26,7 @@ from typing import Any
 
 from sspr_audit.audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
-from sspr_audit.render.summary import STATUS_LABELS, role_text
+from sspr_audit.render.summary import STATUS_LABELS, microsoft_flags, role_text
 from sspr_audit.text import capped
 
 # Characters that could end the <script> element or confuse an HTML or JS parser.
@@ -88,6 +89,7 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         for m in r.usable
     ]
     synced = None if u.on_premises_sync_enabled is None else int(u.on_premises_sync_enabled)
+    flags = microsoft_flags(r)
     return [
         s(u.user_principal_name),
         s(u.display_name),
@@ -107,6 +109,7 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         [[s(m.label), s(m.why)] for m in r.uncounted],
         s(r.loses_sspr_on),
         s(r.loses_sspr_because),
+        *([] if flags is None else [s(flags)]),
     ]
 
 

@@ -35,6 +35,17 @@ STATUS_LABELS = {
     Readiness.OUT_OF_SCOPE: "Out of SSPR scope",
 }
 
+# The same statuses in a word or two, for column headings (the full label goes with them as a tooltip).
+STATUS_SHORT = {
+    Readiness.READY: "Ready",
+    Readiness.READY_UNVERIFIED: "Unverified",
+    Readiness.AT_RISK: "At risk",
+    Readiness.NOT_READY: "Not ready",
+    Readiness.UNKNOWN: "Unknown",
+    Readiness.EXCLUDED: "Excluded",
+    Readiness.OUT_OF_SCOPE: "Out of scope",
+}
+
 SEVERITY_LABELS = {s: s.value.capitalize() for s in Severity}
 
 # Statuses counted as able to reset today, and those left out of the percentage.
@@ -105,6 +116,11 @@ class StatusCount:
     label: str
     count: int
 
+    @property
+    def short(self) -> str:
+        """The status in a word or two, for a column heading."""
+        return STATUS_SHORT[self.status]
+
 
 @dataclass(frozen=True)
 class SeverityCount:
@@ -137,6 +153,11 @@ class AdminRow:
     roles: tuple[str, ...]
     usable_count: int
     required: int
+
+    @property
+    def usable_text(self) -> str:
+        """``usable / required``, or "not read" when the methods could not be read: never "0 / 2"."""
+        return "not read" if self.status == Readiness.UNKNOWN else f"{self.usable_count} / {self.required}"
 
 
 @dataclass(frozen=True)
@@ -239,6 +260,28 @@ def display_name(user: User) -> str:
 def department(user: User) -> str:
     """The department, or the bucket for users without one."""
     return (user.department or "").strip() or NO_DEPARTMENT
+
+
+def microsoft_flags(r: UserResult) -> str | None:
+    """What Microsoft's registration report says of the user's SSPR, next to (never instead of) the verdict.
+
+    None when no registration report row was read for the user.
+    """
+    reg = r.user.registration
+    if reg is None:
+        return None
+
+    def said(value: bool | None) -> str:
+        return "not reported" if value is None else "yes" if value else "no"
+
+    text = (  # a few distinct sentences in a whole tenant: the HTML report stores each once
+        f"registered: {said(reg.is_sspr_registered)}, enabled: {said(reg.is_sspr_enabled)},"
+        f" capable: {said(reg.is_sspr_capable)}. Microsoft's registration report;"
+        " it lags by up to 36 hours and is not this audit's verdict."
+    )
+    if r.status == Readiness.UNKNOWN:
+        text += " Not checked: this user's methods could not be read."
+    return text
 
 
 def role_text(user: User) -> tuple[str, ...]:

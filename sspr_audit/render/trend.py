@@ -7,6 +7,7 @@ the chart passes the report's Content-Security-Policy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ LIST_CAP = 20  # items shown per list; the workbook and the JSON report hold the
 
 WIDTH, HEIGHT = 640, 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 16, 12, 36  # room for the axis labels
-_GRID = (0, 25, 50, 75, 100)
+_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 25.0)  # grid steps, in percentage points
+_MAX_X_LABELS = 6  # date labels under the chart; the others stay in each point's tooltip
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,12 @@ class ChartPoint:
     y: float
     when: str
     value: str
+    label: str  # the text under the x axis, or "" where labels would crowd
 
 
 @dataclass(frozen=True)
 class TrendChart:
-    """The readiness line over the last runs (0-100% on the y axis, runs evenly spaced)."""
+    """The readiness line over the last runs (the y axis spans the change, runs evenly spaced)."""
 
     width: int
     height: int
@@ -109,22 +112,35 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
         return None
     right = WIDTH - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
-    step = (right - _LEFT) / (len(known) - 1)
+    low, high, step = y_range([p.ready_percent or 0.0 for p in known])
+    spacing = (right - _LEFT) / (len(known) - 1)
+    whens = _whens([p.generated_at for p in known])
+    every = math.ceil((len(known) - 1) / (_MAX_X_LABELS - 1))
+    labelled = {i for i in range(0, len(known), every)} | {len(known) - 1}
+    if len(known) - 1 - max(labelled - {len(known) - 1}) < every / 2 and len(labelled) > 2:
+        labelled.discard(max(labelled - {len(known) - 1}))  # the last label would touch the one before
     chart_points = tuple(
         ChartPoint(
-            round(_LEFT + i * step, 1),
-            _y(p.ready_percent or 0.0, plot_h),
-            p.generated_at[:10] or "?",
+            round(_LEFT + i * spacing, 1),
+            _y(p.ready_percent or 0.0, low, high, plot_h),
+            whens[i],
             percent(p.ready_percent),
+            whens[i] if i in labelled else "",
         )
         for i, p in enumerate(known)
     )
+    decimals = 0 if step >= 1 else 1
+    grid = []
+    value = low
+    while value <= high + step / 1000:
+        grid.append((_y(value, low, high, plot_h), f"{value:.{decimals}f}%"))
+        value += step
     return TrendChart(
         width=WIDTH,
         height=HEIGHT,
         points=chart_points,
         line=" ".join(f"{p.x},{p.y}" for p in chart_points),
-        grid=tuple((_y(g, plot_h), f"{g}%") for g in _GRID),
+        grid=tuple(grid),
         left=_LEFT,
         right=right,
         label_y=HEIGHT - _BOTTOM + 20,
@@ -133,5 +149,26 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
     )
 
 
-def _y(percent: float, plot_h: int) -> float:
-    return round(_TOP + plot_h * (1 - percent / 100.0), 1)
+def y_range(values: Sequence[float]) -> tuple[float, float, float]:
+    """``(low, high, step)`` of the y axis: round steps around the values, so a change of a point shows.
+
+    The span is at least one percentage point and stays within 0-100%; four or five grid lines.
+    """
+    top, bottom = max(values), min(values)
+    span = max(top - bottom, 1.0)
+    step = next((s for s in _STEPS if s * 4 >= span * 1.3), 25.0)
+    low = max(0.0, math.floor((bottom - span * 0.15) / step) * step)
+    high = min(100.0, math.ceil((top + span * 0.15) / step) * step)
+    if high - low < step:  # every value on one round number
+        low, high = max(0.0, low - step), min(100.0, high + step)
+    return round(low, 1), round(high, 1), step
+
+
+def _whens(stamps: Sequence[str]) -> list[str]:
+    """Each run's date; with the time as well when two runs fall on one day, so no two labels are alike."""
+    days = [s[:10] or "?" for s in stamps]
+    return [f"{d} {s[11:16]}" if days.count(d) > 1 and s[11:16] else d for d, s in zip(days, stamps, strict=True)]
+
+
+def _y(value: float, low: float, high: float, plot_h: int) -> float:
+    return round(_TOP + plot_h * (1 - (value - low) / (high - low)), 1)

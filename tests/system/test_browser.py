@@ -24,10 +24,10 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from sspr_audit.audit.results import AuditResult, Finding, Severity, UserResult
+from sspr_audit.audit.results import AuditResult, Finding, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.render.csv_report import neutralise
-from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings
+from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS, ordered_findings, ordered_users
 
 USERS = 3_000  # enough for several pages of findings and users; the 100,000-user report is in bench/browser.py
 SEED = 7
@@ -305,7 +305,39 @@ def test_user_detail_shows_status_and_methods(report: Report, demo: tuple[AuditR
     upn = admin.text_content()
     admin.click()
     expect(page.locator("#detail-h")).to_contain_text(f"({upn})")
-    expect(page.locator("#detail-body dl dd").nth(1)).to_have_text(upn)
+    expect(page.locator("#detail-body dt:text-is('User principal name') + dd")).to_have_text(upn)
+    assert report.errors == []
+
+
+def yes_no(value: bool | None) -> str:
+    return "not reported" if value is None else "yes" if value else "no"
+
+
+def test_user_detail_shows_microsofts_own_sspr_flags_beside_the_verdict(
+    report: Report, demo: tuple[AuditResult, Path]
+) -> None:
+    result, _ = demo
+    page = report.page
+    users = ordered_users(result)
+    ready = next(u for u in users if u.status == Readiness.READY and u.user.registration)
+    unknown = next(u for u in users if u.status == Readiness.UNKNOWN and u.user.registration)
+    for u in (ready, unknown):
+        reg = u.user.registration
+        assert reg is not None
+        page.fill("#ut-q", u.user.user_principal_name)
+        page.locator(f"#ut tbody button[data-user='{users.index(u)}']").click()
+        expect(page.locator("#detail-body dl dt").nth(1)).to_have_text("Microsoft's SSPR flags")  # beside the status
+        flags = page.locator('#detail-body dt:text-is("Microsoft\'s SSPR flags") + dd')
+        expect(flags).to_contain_text(
+            f"registered: {yes_no(reg.is_sspr_registered)}, enabled: {yes_no(reg.is_sspr_enabled)},"
+            f" capable: {yes_no(reg.is_sspr_capable)}. Microsoft's registration report;"
+            " it lags by up to 36 hours and is not this audit's verdict."
+        )
+        if u is unknown:
+            expect(flags).to_contain_text("Not checked: this user's methods could not be read.")
+        else:
+            expect(flags).not_to_contain_text("Not checked")
+        page.click("#detail-close")
     assert report.errors == []
 
 
@@ -389,3 +421,55 @@ def test_csv_button_downloads_the_filtered_findings_neutralised(
         (*row_key(f, upns)[:4], neutralise(f.value), f.message) for f in theirs
     )
     assert any(r[VALUE].startswith("'+") for r in rows)
+
+
+SUMMARY_SECTIONS = ("readiness", "timeline", "changes", "summary-findings", "admins", "departments")
+
+
+def test_print_keeps_summaries_whole_and_says_what_the_tables_leave_out(
+    report: Report, demo: tuple[AuditResult, Path]
+) -> None:
+    result, _ = demo
+    page = report.page
+    expect(page.locator(".print-only")).to_have_count(2)
+    for note in page.locator(".print-only").all():
+        expect(note).to_be_hidden()  # on screen the pager says it all
+
+    page.set_viewport_size({"width": 720, "height": 1000})  # A4 portrait less its margins, at 96 dpi
+    page.emulate_media(media="print")
+    notes = page.locator(".print-only")
+    expect(notes.nth(0)).to_be_visible()
+    expect(notes.nth(0)).to_contain_text(f"All {len(result.findings):,} findings are in the Excel workbook")
+    expect(notes.nth(1)).to_contain_text(f"All {len(result.users):,} users are in the Excel workbook")
+    for control in ("#ft-pager", "#ft-csv", ".controls", "nav"):
+        expect(page.locator(control).first).to_be_hidden()
+    assert page.eval_on_selector_all("thead", "els => [...new Set(els.map(e => getComputedStyle(e).display))]") == [
+        "table-header-group"
+    ]
+    clipped = page.evaluate(
+        """ids => ids.map(id => document.getElementById(id)).filter(Boolean)
+            .flatMap(s => [s, ...s.querySelectorAll('table, svg, .scroll')])
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > 721)
+            .map(e => e.closest('section').id + ' ' + e.tagName + '.' + (e.className.baseVal ?? e.className))""",
+        list(SUMMARY_SECTIONS),
+    )
+    assert clipped == []
+
+
+def test_department_table_has_distinct_headings_on_one_line_and_fits(report: Report) -> None:
+    page = report.page
+    heads = page.eval_on_selector_all("#departments thead th", "els => els.map(e => e.textContent.trim())")
+    assert len(heads) == len(set(heads))  # no two columns called "Ready"
+    lines = page.eval_on_selector_all(
+        "#departments th, #departments td",
+        """els => els.filter(e => e.textContent.trim()).map(e => {
+            const st = getComputedStyle(e);
+            const inner = e.clientHeight - parseFloat(st.paddingTop) - parseFloat(st.paddingBottom);
+            return [e.textContent.trim(), inner / parseFloat(st.lineHeight)];
+        }).filter(([, lines]) => lines > 1.5)""",
+    )
+    assert lines == []  # no heading, share or department name breaks over two lines
+    fits = page.evaluate(
+        "(() => { const s = document.querySelector('#departments .scroll'); return s.scrollWidth <= s.clientWidth; })()"
+    )
+    assert fits

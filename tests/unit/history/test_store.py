@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 from dataclasses import replace
@@ -237,6 +238,10 @@ def test_html_report_shows_changes_since_last_run_and_the_trend(db, weeks, tmp_p
     assert len(page.tags("circle")) == 3
     (line,) = page.tags("polyline")
     assert len(line["points"].split()) == 3
+    raw = (tmp_path / "report.html").read_text(encoding="utf-8")
+    chart = raw[raw.index('<svg class="trend"') : raw.index("</svg>", raw.index('<svg class="trend"'))]
+    labels = re.findall(r'<text class="axis"[^>]*>([^<]+)</text>', chart)
+    assert labels == ["70%", "75%", "80%", "85%", "90%", "2026-11-13", "2026-11-20", "2026-11-27"]  # 87.5% to 75.0%
     assert not any("style" in attrs for _, attrs in page.elements)  # the CSP allows no style attribute
     assert {"href": "#changes"} in page.tags("a")
 

@@ -263,3 +263,78 @@ def test_small_counts_show_as_small_not_zero():
     counts = tuple(replace(c, count=[5_000, 1, 0, 0, 0][i]) for i, c in enumerate(summary.severity_counts))
     bars = html.severity_bars(replace(summary, severity_counts=counts))
     assert [b.width for b in bars] == [1000.0, html.MIN_BAR, 0.0, 0.0, 0.0]
+
+
+def readiness_rows(raw: str) -> list[list[str]]:
+    """The cells of each row of the "Users per readiness status" table, as text."""
+    table = raw[raw.index("<caption>Users per readiness status</caption>") :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S) for r in rows]
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in row] for row in cells]
+
+
+def test_headline_table_and_bar_share_one_denominator(tmp_path):
+    page, raw = render(sample_result(), tmp_path)  # 10 users: 8 in SSPR scope, 1 excluded, 1 out of scope
+    text = " ".join(" ".join(page.text).split())
+    assert "4 of 8 users in SSPR scope" in text
+    header, *rows = readiness_rows(raw)
+    assert header == ["Status", "Users", "Share of users in SSPR scope"]
+    shares = {r[0]: r[2] for r in rows}
+    assert shares["Ready"] == "25.0%" and shares["Not ready"] == "37.5%"  # 2 and 3 of 8, not of 10
+    assert shares["In SSPR scope"] == "100%" and rows[[r[0] for r in rows].index("In SSPR scope")][1] == "8"
+    assert shares["Excluded by policy"] == shares["Out of SSPR scope"] == "not counted"
+    assert ["All users read", "10", ""] in rows
+    assert "The bar and the shares below are of the 8 users in SSPR scope" in text
+    assert "Not counted: 1 excluded by policy, 1 out of SSPR scope." in text
+    bar = raw[raw.index('<svg class="bar"') : raw.index("</svg>", raw.index('<svg class="bar"'))]
+    assert "st-excluded" not in bar and "st-out_of_scope" not in bar
+    widths = [float(w) for w in re.findall(r'<rect class="st-[a-z_]+" x="[\d.]+" y="0" width="([\d.]+)"', bar)]
+    assert abs(sum(widths) - 1000) < 0.1  # the in-scope statuses fill the bar
+
+
+def test_backticks_in_rule_texts_show_as_code_and_stay_escaped(tmp_path):
+    why = f"Set `mobile` or `telephoneNumber`, not `{XSS_SCRIPT}`; a lone ` stays."
+    fix = "Run `Update-MgUser -MobilePhone '+1 425'` & check."
+    result = replace(sample_result(), rules=(rule("PHN001", "Phone", Severity.MEDIUM, why=why, fix=fix),))
+    page, raw = render(result, tmp_path)
+    text = "".join(page.text)
+    assert "<code>mobile</code> or <code>telephoneNumber</code>" in raw
+    assert "<code>Update-MgUser -MobilePhone &#39;+1 425&#39;</code> &amp; check." in raw
+    assert f"Set mobile or telephoneNumber, not {XSS_SCRIPT}; a lone ` stays." in text  # the script is text
+    assert XSS_SCRIPT not in raw
+    assert "`mobile`" not in text
+
+
+def test_microsofts_flags_are_embedded_only_for_users_with_a_registration_report_row(tmp_path):
+    from sspr_audit.snapshot.models import RegistrationDetails
+
+    base = sample_result()
+    reg = RegistrationDetails(("email",), is_sspr_registered=True, is_sspr_enabled=False, is_sspr_capable=None)
+    first = replace(base.users[0], user=replace(base.users[0].user, registration=reg))
+    page, _ = render(replace(base, users=(first, *base.users[1:])), tmp_path)
+    data = page.data()
+    flags = {data["s"][u[0]]: data["s"][u[18]] if len(u) > 18 else None for u in data["u"]}
+    assert flags.pop(first.user.user_principal_name) == (
+        "registered: yes, enabled: no, capable: not reported. Microsoft's registration report;"
+        " it lags by up to 36 hours and is not this audit's verdict."
+    )
+    assert set(flags.values()) == {None}
+
+
+def admin_rows(raw: str) -> dict[str, str]:
+    """Each administrator's UPN and the text of their "Usable / required" cell."""
+    section = raw[raw.index('<section id="admins"') : raw.index("</section>", raw.index('<section id="admins"'))]
+    rows = re.findall(r'data-user="\d+">([^<]+)</button>.*?<td class="n">([^<]*)</td></tr>', section, re.S)
+    return dict(rows)
+
+
+def test_administrator_whose_methods_were_not_read_shows_not_read(tmp_path):
+    base = sample_result()
+    users = tuple(replace(u, is_admin=True, required=2) if u.status.value == "unknown" else u for u in base.users)
+    _, raw = render(replace(base, users=users), tmp_path)
+    assert admin_rows(raw) == {
+        "megan.bowen@contoso.example": "1 / 2",
+        "johanna.lorenz@contoso.example": "not read",
+        "nestor.wilke@contoso.example": "2 / 2",
+    }
