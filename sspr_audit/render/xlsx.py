@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sspr_audit.audit.results import AuditResult, UserResult
+from sspr_audit.audit.results import AuditResult, Readiness, UserResult
 from sspr_audit.history.compare import RunChanges, StoredFinding
 from sspr_audit.render.changes import headline, notes
 from sspr_audit.render.sheet import (
@@ -341,7 +341,7 @@ def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
                 ", ".join(role_text(u)),
                 sheet.status(r.status),
                 r.reason,
-                r.usable_count,
+                _usable(r),
                 r.required,
                 methods,
                 "; ".join(f"{m.label}: {m.why}" for m in r.uncounted),
@@ -356,6 +356,11 @@ def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
     sheet.close()
 
 
+def _usable(r: UserResult) -> int | str:
+    """The methods that count, or "not read" when they could not be read: never a 0 that reads as "none"."""
+    return "not read" if r.status == Readiness.UNKNOWN else r.usable_count
+
+
 def _admins_sheet(sheet: Sheet, s: Summary, users: tuple[UserResult, ...]) -> None:
     for a in s.admins:
         r = users[a.index]
@@ -367,7 +372,7 @@ def _admins_sheet(sheet: Sheet, s: Summary, users: tuple[UserResult, ...]) -> No
                 ", ".join(a.roles),
                 a.eligible_only,
                 sheet.status(a.status),
-                a.usable_count,
+                _usable(r),
                 a.required,
                 r.reason,
             ]

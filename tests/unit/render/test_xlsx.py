@@ -219,3 +219,11 @@ def test_timeline_sheet_lists_each_change_then_who_loses_sspr(tmp_path):
     assert summary["Verdicts as of"][1] == result.as_of
     assert summary["Can reset from 1 February 2027"][1] == 0.375
     assert summary["Assumed"][2].startswith("No telephony provider is declared")
+
+
+def test_a_user_whose_methods_were_not_read_shows_not_read_never_zero(workbook):
+    """An unknown user's count is not "0 methods": the Users sheet says it was not read."""
+    _, wb = workbook
+    by_upn = {r["UPN"]: r["Usable methods"] for r in rows(wb["Users"])}
+    assert by_upn["johanna.lorenz@contoso.example"] == "not read"
+    assert by_upn["adele.vance@contoso.example"] == 1
