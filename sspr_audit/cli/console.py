@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
 from sspr_audit.render.summary import timeline_line
 from sspr_audit.text import terminal_safe
@@ -54,6 +55,12 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     for status in Readiness:
         table.add_row(f"[{_STATUS_STYLE[status]}]{status.value}[/]", str(statuses[status]))
     console.print(table)
+    flags = microsoft_view.tally([microsoft_view.view(u, result.tenant.collected_at) for u in result.users])
+    if flags.compared:
+        console.print(
+            f"Microsoft's isSsprCapable differs from the verdict for {flags.disagree:,} of {flags.compared:,} users"
+            " compared (each explained in the Users sheet and the user detail)"
+        )
     console.print("Findings: " + ", ".join(f"[{_SEVERITY_STYLE[s]}]{severities[s]} {s.value}[/]" for s in Severity))
     for path in paths:
         console.print(f"Wrote {escape(terminal_safe(str(path)))}")

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from sspr_audit import __version__
+from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
@@ -70,7 +71,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "not_counted": not_counted_text(summary),
         "severity_bars": severity_bars(summary),
         "department_bars": [
-            bar(zip(summary.status_counts, d.counts, strict=True), d.total) for d in summary.departments
+            bar(((c, n) for c, n in zip(summary.status_counts, d.counts, strict=True) if c.status.in_scope), d.in_scope)
+            for d in summary.departments
         ],
         "statuses": list(Readiness),
         "severities": list(Severity),
@@ -82,6 +84,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "history": history_view(changes),
         "timeline": timeline_view(result, summary, users),
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
+        "microsoft_basis": microsoft_view.BASIS,
     }
     with atomic_writer(path, "w") as out:
         for chunk in template.generate(context):

@@ -61,7 +61,7 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
     rules = rule_rows(result)
     rule_index = {r[0]: i for i, r in enumerate(rules)}
     user_index = {u.user.id: i for i, u in enumerate(users)}
-    data_users = [_user(u, s, statuses) for u in users]
+    data_users = [_user(u, s, statuses, result.tenant.collected_at) for u in users]
     data_findings = []
     for f in findings:
         at = user_index.get(f.user_id, -1) if f.user_id else -1
@@ -81,7 +81,7 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
     }
 
 
-def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[Any]:
+def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int], collected_at: str) -> list[Any]:
     u = r.user
     admin = (2 if r.admin_eligible_only else 1) if r.is_admin else 0
     methods = [
@@ -89,7 +89,7 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int]) -> list[An
         for m in r.usable
     ]
     synced = None if u.on_premises_sync_enabled is None else int(u.on_premises_sync_enabled)
-    flags = microsoft_flags(r)
+    flags = microsoft_flags(r, collected_at)
     return [
         s(u.user_principal_name),
         s(u.display_name),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sspr_audit import __version__
+from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
@@ -45,7 +46,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
             "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         }
         out.write(_dumps(head)[:-1])
-        _write_array(out, "users", (_user(u) for u in ordered_users(result)))
+        _write_array(out, "users", (_user(u, result.tenant.collected_at) for u in ordered_users(result)))
         _write_array(out, "findings", (_finding(f) for f in ordered_findings(result)))
         out.write("}\n")
     return path
@@ -142,6 +143,7 @@ def _summary(s: Summary) -> dict[str, Any]:
             {
                 "department": d.name,
                 "total": d.total,
+                "in_scope": d.in_scope,
                 "ready_percent": d.ready_percent,
                 "status_counts": {c.status.value: n for c, n in zip(s.status_counts, d.counts, strict=True)},
             }
@@ -152,6 +154,12 @@ def _summary(s: Summary) -> dict[str, Any]:
             for r in s.notices
         ],
         "collection_failures": len(s.failures),
+        "microsoft_flags": {
+            "compared": s.microsoft.compared,
+            "agree": s.microsoft.agree,
+            "disagree": s.microsoft.disagree,
+            "basis": microsoft_view.BASIS,
+        },
     }
 
 
@@ -168,7 +176,7 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
     }
 
 
-def _user(r: UserResult) -> dict[str, Any]:
+def _user(r: UserResult, collected_at: str) -> dict[str, Any]:
     u = r.user
     return {
         "id": u.id,
@@ -195,5 +203,18 @@ def _user(r: UserResult) -> dict[str, Any]:
         ],
         "loses_sspr_on": r.loses_sspr_on,
         "loses_sspr_because": r.loses_sspr_because,
+        "microsoft": _microsoft(microsoft_view.view(r, collected_at)),
         "collection": {"state": u.collection.state.value, "reason": u.collection.reason},
+    }
+
+
+def _microsoft(v: microsoft_view.MicrosoftView | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    return {
+        "is_sspr_registered": v.registered,
+        "is_sspr_enabled": v.enabled,
+        "is_sspr_capable": v.capable,
+        "agrees": v.agrees,
+        "explanation": v.explanation,
     }

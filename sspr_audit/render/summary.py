@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import (
     AuditResult,
     Finding,
@@ -168,6 +169,7 @@ class DepartmentRow:
     counts: tuple[int, ...]
     total: int
     ready_percent: float | None
+    in_scope: int  # the headline's population: users neither excluded nor out of SSPR scope
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ class Summary:
     departments: tuple[DepartmentRow, ...]
     sources: tuple[SourceRow, ...]
     failures: tuple[FailureRow, ...]
+    microsoft: microsoft_view.FlagTally  # Microsoft's isSsprCapable against the verdict
 
     @property
     def notices(self) -> tuple[SourceRow, ...]:
@@ -262,26 +265,22 @@ def department(user: User) -> str:
     return (user.department or "").strip() or NO_DEPARTMENT
 
 
-def microsoft_flags(r: UserResult) -> str | None:
+def microsoft_flags(r: UserResult, collected_at: str) -> str | None:
     """What Microsoft's registration report says of the user's SSPR, next to (never instead of) the verdict.
 
     None when no registration report row was read for the user.
     """
-    reg = r.user.registration
-    if reg is None:
+    v = microsoft_view.view(r, collected_at)
+    if v is None:
         return None
 
     def said(value: bool | None) -> str:
         return "not reported" if value is None else "yes" if value else "no"
 
-    text = (  # a few distinct sentences in a whole tenant: the HTML report stores each once
-        f"registered: {said(reg.is_sspr_registered)}, enabled: {said(reg.is_sspr_enabled)},"
-        f" capable: {said(reg.is_sspr_capable)}. Microsoft's registration report;"
-        " it lags by up to 36 hours and is not this audit's verdict."
+    return (
+        f"registered: {said(v.registered)}, enabled: {said(v.enabled)}, capable: {said(v.capable)}."
+        f" Microsoft's registration report (it lags by up to 36 hours), not this audit's verdict. {v.explanation}"
     )
-    if r.status == Readiness.UNKNOWN:
-        text += " Not checked: this user's methods could not be read."
-    return text
 
 
 def role_text(user: User) -> tuple[str, ...]:
@@ -328,6 +327,7 @@ def summarize(result: AuditResult) -> Summary:
             for i, u in enumerate(users)
             if u.user.collection.state != CollectionState.OK
         ),
+        microsoft=microsoft_view.tally([microsoft_view.view(u, result.tenant.collected_at) for u in users]),
     )
 
 
@@ -379,7 +379,9 @@ def _departments(users: tuple[UserResult, ...]) -> tuple[DepartmentRow, ...]:
     for name in names:
         c = counts[name]
         in_scope, ready = tally(c.elements())
-        rows.append(DepartmentRow(name, tuple(c[s] for s in Readiness), sum(c.values()), share(ready, in_scope)))
+        rows.append(
+            DepartmentRow(name, tuple(c[s] for s in Readiness), sum(c.values()), share(ready, in_scope), in_scope)
+        )
     return tuple(rows)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import AuditResult, Readiness, UserResult
 from sspr_audit.history.compare import RunChanges, StoredFinding
 from sspr_audit.render.changes import headline, notes
@@ -83,6 +84,11 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Not counted, and why", 70),
         ("Loses SSPR on", 12),
         ("Loses SSPR because", 70),
+        ("Microsoft: SSPR registered", 12),
+        ("Microsoft: SSPR enabled", 12),
+        ("Microsoft: SSPR capable", 12),
+        ("Matches Microsoft", 12),
+        ("Microsoft's flags, explained", 70),
         ("Synced", 9),
         ("Collection", 11),
         ("Collection detail", 40),
@@ -153,7 +159,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         if result.timeline:
             _timeline_sheet(_sheet(wb, "Timeline"), result, users)
         _findings_sheet(_sheet(wb, "Findings"), result, users)
-        _users_sheet(_sheet(wb, "Users"), users)
+        _users_sheet(_sheet(wb, "Users"), users, result.tenant.collected_at)
         _admins_sheet(_sheet(wb, "Admins"), summary, users)
         _rules_sheet(_sheet(wb, "Rules"), result, summary)
         save(wb, path)
@@ -176,7 +182,7 @@ def render_group(result: AuditResult, path: Path, group: tuple[str, str]) -> Pat
     try:
         _summary_sheet(_sheet(wb, "Summary"), result, summary, [group[0], group[1], None])
         _findings_sheet(_sheet(wb, "Findings"), result, users)
-        _users_sheet(_sheet(wb, "Users"), users)
+        _users_sheet(_sheet(wb, "Users"), users, result.tenant.collected_at)
         save(wb, path)
     except BaseException:
         abandon(wb)
@@ -251,6 +257,13 @@ def _summary_rows(sheet: Sheet, result: AuditResult, s: Summary) -> list[list[An
     could_reset = sum(1 for a in s.admins if a.status.can_reset)
     rows.append(["Administrators", len(s.admins), f"{could_reset} of them could reset today"])
     rows.append(["Users whose data could not be read", len(s.failures), None])
+    rows.append(
+        [
+            "Differ from Microsoft's isSsprCapable",
+            s.microsoft.disagree,
+            f"of {s.microsoft.compared:,} users compared; each is explained in the Users sheet. {microsoft_view.BASIS}",
+        ]
+    )
     rows += [[f"Source: {src.label}", label(src.state), src.notice or "read"] for src in s.sources]
     rows += [[f"Policy: {p.name}", p.value, f"from {p.origin}"] for p in result.policy]
     return rows
@@ -322,9 +335,10 @@ def _findings_sheet(sheet: Sheet, result: AuditResult, users: tuple[UserResult, 
     sheet.close()
 
 
-def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
+def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...], collected_at: str) -> None:
     for r in users:
         u = r.user
+        ms = microsoft_view.view(r, collected_at)
         methods = "; ".join(
             f"{m.method} ({m.source.value}, {m.field}{': ' + m.value if m.value else ''}"
             f"{', defective' if m.defective else ''})"
@@ -347,6 +361,7 @@ def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
                 "; ".join(f"{m.label}: {m.why}" for m in r.uncounted),
                 r.loses_sspr_on,
                 r.loses_sspr_because,
+                *_microsoft_cells(ms),
                 _yes_no(u.on_premises_sync_enabled),
                 label(u.collection.state),
                 u.collection.reason,
@@ -354,6 +369,14 @@ def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...]) -> None:
             ]
         )
     sheet.close()
+
+
+def _microsoft_cells(v: microsoft_view.MicrosoftView | None) -> list[str]:
+    """Microsoft's three flags, whether they match, and why: "not read" without a registration report row."""
+    if v is None:
+        return ["not read"] * 4 + ["No registration report row was read for this user."]
+    said = ["not reported" if f is None else "yes" if f else "no" for f in (v.registered, v.enabled, v.capable)]
+    return [*said, "not compared" if v.agrees is None else _yes_no(v.agrees), v.explanation]
 
 
 def _usable(r: UserResult) -> int | str:

@@ -330,8 +330,8 @@ def test_user_detail_shows_microsofts_own_sspr_flags_beside_the_verdict(
         flags = page.locator('#detail-body dt:text-is("Microsoft\'s SSPR flags") + dd')
         expect(flags).to_contain_text(
             f"registered: {yes_no(reg.is_sspr_registered)}, enabled: {yes_no(reg.is_sspr_enabled)},"
-            f" capable: {yes_no(reg.is_sspr_capable)}. Microsoft's registration report;"
-            " it lags by up to 36 hours and is not this audit's verdict."
+            f" capable: {yes_no(reg.is_sspr_capable)}. Microsoft's registration report (it lags by up to 36 hours),"
+            " not this audit's verdict."
         )
         if u is unknown:
             expect(flags).to_contain_text("Not checked: this user's methods could not be read.")
