@@ -27,7 +27,18 @@ def headline(changes: RunChanges) -> str:
     """One sentence: what was compared with what."""
     if changes.old is None:
         return FIRST_RUN
-    return f"Changes from {changes.old.label} to {changes.new.label}."
+    return f"Changes from {side(changes.old)} to {side(changes.new)}."
+
+
+def side(run: RunSummary) -> str:
+    """A run as a comparison names it: by when its data was read from the tenant, not when it was judged."""
+    what = f"run {run.id}" if run.id is not None else (run.snapshot_path or "audit")
+    when = (
+        f"data collected {run.collected_at}"
+        if run.collected_at
+        else f"judged {run.generated_at}, collection time not recorded"
+    )
+    return f"{what} ({when}{', what-if policy' if run.what_if else ''})"
 
 
 def notes(changes: RunChanges) -> tuple[str, ...]:
@@ -120,6 +131,7 @@ def render_html(changes: RunChanges) -> str:
     return templates.template("diff.html.j2").render(
         c=changes,
         h=history_view(changes, cap=None),
+        side=side,
         version=__version__,
         css=Markup(css),
         csp=f"default-src 'none'; style-src '{csp_hash(css)}'; base-uri 'none'; form-action 'none'",
@@ -132,6 +144,9 @@ def _run_json(s: RunSummary) -> dict:
         "tenant_id": s.tenant_id,
         "tenant_name": s.tenant_name,
         "generated_at": s.generated_at,
+        "collected_at": s.collected_at,
+        "as_of": s.as_of,
+        "what_if": s.what_if,
         "policy_hash": s.policy_hash,
         "snapshot_path": s.snapshot_path,
         "users_total": s.users_total,

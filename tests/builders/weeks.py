@@ -10,6 +10,7 @@ from tests.builders import snapshots as b
 
 WEEK1_AT = "2026-11-20T09:00:00Z"
 WEEK2_AT = "2026-11-27T09:00:00Z"
+WEEK1_READ, WEEK2_READ = "2026-11-20T08:00:00Z", "2026-11-27T08:00:00Z"  # each week's data, read before it is judged
 POLICY = """
 [sspr]
 scope = "selected"
@@ -56,6 +57,7 @@ def week(n: int, **tenant_changes) -> b.Snapshot:
         # the break-glass account stays excluded
         b.user("breakglass1", methods=(), groups=pilot, id="u-breakglass"),
     ]
+    tenant_changes.setdefault("collected_at", WEEK1_READ if n == 1 else WEEK2_READ)
     return b.snapshot(*users, **tenant_changes)
 
 

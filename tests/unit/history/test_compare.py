@@ -111,7 +111,10 @@ def test_policy_hash_is_about_values_not_origins_or_order():
 
 def test_text_lists_every_kind_of_change_with_its_count(tmp_path):
     text = render_text(compare(audit(1, tmp_path), audit(2, tmp_path)))
-    assert "Changes from audit (2026-11-20T09:00:00Z) to audit (2026-11-27T09:00:00Z)." in text
+    assert (
+        "Changes from audit (data collected 2026-11-20T08:00:00Z) to audit (data collected 2026-11-27T08:00:00Z)."
+        in text
+    )
     blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in text.split("\n\n")[1:]}
     assert list(blocks) == [
         "New findings (3)",
@@ -201,3 +204,10 @@ def test_changes_list_findings_in_the_order_the_reports_do(tmp_path):
     reported = [(f.rule, f.upn, f.field) for f in ordered_findings(new)]
     listed = [(f.rule, f.upn, f.field) for f in changes.new_findings]
     assert listed == [k for k in reported if k in listed]
+
+
+def test_html_diff_page_names_each_side_by_when_its_data_was_collected(tmp_path):
+    page = _Page(render_html(compare(audit(1, tmp_path), audit(2, tmp_path))))
+    text = " ".join(" ".join(page.text).split())
+    assert "From audit (data collected 2026-11-20T08:00:00Z), ready" in text
+    assert "To audit (data collected 2026-11-27T08:00:00Z), ready" in text

@@ -282,7 +282,9 @@ def test_workbook_changes_sheet(weeks, tmp_path):
     assert wb.sheetnames[:2] == ["Summary", "Changes"]
     rows = list(wb["Changes"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Change", "Severity", "Rule", "UPN")
-    assert rows[1][0] == "Compared runs" and rows[1][9].startswith("Changes from audit (2026-11-20T09:00:00Z)")
+    assert rows[1][0] == "Compared runs" and rows[1][9].startswith(
+        "Changes from audit (data collected 2026-11-20T08:00:00Z)"
+    )
     kinds = [r[0] for r in rows[2:]]
     assert kinds.count("New findings") == 4 and kinds.count("Left SSPR scope") == 2
     assert ("Administrators who lost a method", "dave@contoso.com", "3", "2") in {
@@ -312,6 +314,11 @@ def test_json_report_changes_key(weeks, tmp_path, report_schema):
         "dave@contoso.com",
     ]
     assert with_changes["changes"]["became_not_ready"][1]["after"] == Readiness.UNKNOWN.value
+    sides = [with_changes["changes"][k] for k in ("old", "new")]
+    assert [(r["collected_at"], r["as_of"], r["what_if"]) for r in sides] == [
+        ("2026-11-20T08:00:00Z", "2026-11-20", False),
+        ("2026-11-27T08:00:00Z", "2026-11-27", False),
+    ]
     first = json.loads(json_report.render(week1, tmp_path / "b.json", compare(None, week1)).read_text(encoding="utf-8"))
     plain = json.loads(json_report.render(week1, tmp_path / "c.json").read_text(encoding="utf-8"))
     assert first["changes"] is None and plain["changes"] is None
