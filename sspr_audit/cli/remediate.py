@@ -39,10 +39,19 @@ def remediate(
 
     check_region(default_region)
     snap = snapshot.read(snapshot_path)
-    policy = engine.load_policy(policy_for(snapshot_path, policy_path), snap)
+    chosen = policy_for(snapshot_path, policy_path)
+    policy = engine.load_policy(chosen, snap)
     plan = plan_remediation(snap, with_overrides(policy, default_region=default_region))
     paths = write_remediation(plan, output)
     if not quiet:
+        click.echo(terminal_safe(_policy_line(chosen, given=policy_path is not None)))
         click.echo(terminal_safe(plan.summary()))
         for path in paths:
             click.echo(f"Wrote {path}")
+
+
+def _policy_line(chosen: Path | None, *, given: bool) -> str:
+    """Which policy chose the users to plan for: its scope and exclusions decide who is listed."""
+    if chosen is None:
+        return "Policy: none (defaults and the tenant's settings decide who is in scope)"
+    return f"Policy: {chosen}" + ("" if given else " (the policy the snapshot's run used)")

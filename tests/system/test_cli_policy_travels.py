@@ -69,3 +69,23 @@ def test_diff_names_each_side_by_its_collection_time(tmp_path):
     collected = snapshot.read(snap).tenant.collected_at
     assert text[2].startswith(f"  old: {snap} (") and text[2].endswith(f": data collected {collected}")
     assert text[3].startswith("  new: ") and text[3].endswith(f"data collected {collected}")
+
+
+def test_remediate_plans_with_the_policy_the_snapshots_run_used(tmp_path):
+    """Only users the audit judges are planned: another policy's scope plans for other users."""
+    out = tmp_path / "demo"
+    assert invoke("demo", "-o", out, "-f", "json", "--no-history", "-q").exit_code == 0
+    snap = out / "demo-snapshot-250-seed7.json.gz"
+    kept = out / "demo-snapshot-250-seed7.policy.toml"
+    pilot = tmp_path / "pilot.toml"
+    pilot.write_text('[sspr]\nscope = "selected"\ngroups = ["SSPR-Pilot-SMS"]\n')
+    runs = {
+        name: invoke("remediate", snap, "-o", tmp_path / name, *args)
+        for name, args in {"kept": (), "same": ("--policy", kept), "other": ("--policy", pilot)}.items()
+    }
+    assert [r.exit_code for r in runs.values()] == [0, 0, 0], [r.output for r in runs.values()]
+    assert runs["kept"].output.splitlines()[0] == f"Policy: {kept} (the policy the snapshot's run used)"
+    assert runs["other"].output.splitlines()[0] == f"Policy: {pilot}"
+    planned = {name: (tmp_path / name / "remediation.csv").read_bytes() for name in runs}
+    assert planned["kept"] == planned["same"]
+    assert planned["kept"].count(b"\r\n") > planned["other"].count(b"\r\n") > 1  # the pilot group is smaller
