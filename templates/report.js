@@ -189,7 +189,7 @@
     search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 200); });
     cfg.selects.forEach((s) => s.addEventListener("change", apply));
     document.getElementById(cfg.id + "-csv").addEventListener("click", () =>
-      download(cfg.file, cfg.columns.map((c, j) => heads[j].textContent.trim()), view.map((i) =>
+      download(cfg.file, cfg.columns.map((c, j) => heads[j].querySelector("button").textContent.trim()), view.map((i) =>
         cfg.columns.map((c) => c.csv(i)))));
     apply();
   }

@@ -473,3 +473,29 @@ def test_department_table_has_distinct_headings_on_one_line_and_fits(report: Rep
         "(() => { const s = document.querySelector('#departments .scroll'); return s.scrollWidth <= s.clientWidth; })()"
     )
     assert fits
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext is missing (install the Debian 'poppler-utils' package)")
+def test_the_printed_pdf_holds_every_cell_of_the_rows_on_screen(report: Report, tmp_path: Path) -> None:
+    """Saved as PDF, as a reader would: landscape pages, repeated headers, no sort arrows, no cell cut short."""
+    import subprocess
+
+    page = report.page
+    shown = {table: page.eval_on_selector_all(f"#{table} tbody tr", ROW_TEXT) for table in ("ft", "ut")}
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())  # type: ignore[union-attr]
+    assert width > height  # landscape
+    text = subprocess.run([PDFTOTEXT, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    squeezed = "".join(text.split())  # a cell wrapped over lines is still whole
+    for table, rows in shown.items():
+        assert len(rows) == PAGE_ROWS, table
+        missing = [cell for row in rows for cell in row if "".join(cell.split()) not in squeezed]
+        assert missing == [], table
+    assert "\u2195" not in text  # the sort arrows stay on screen
+    assert text.count("Suggestion") >= 3  # the findings header repeats on each printed page of the table
+    assert "findings are in the Excel workbook" in " ".join(text.split())
