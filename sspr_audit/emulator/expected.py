@@ -82,18 +82,20 @@ def expected_collection(
     scope_groups: tuple[str, ...] | None = None,
     unreadable_groups: tuple[str, ...] = (),
     events_permitted: bool = True,
+    collected_at: str | None = None,
 ) -> Snapshot:
     """``truth`` as the collector must report it (``pim_permitted`` follows ``registration_permitted``).
 
     ``scope_groups`` are the names or ids collected with ``--scope-group`` (None: every group of the truth);
-    ``unreadable_groups`` those the emulator was told to refuse the members of.
+    ``unreadable_groups`` those the emulator was told to refuse the members of; ``collected_at`` when the
+    collection ran (default: the truth's), which sets the window of SSPR audit events read.
     """
     pim = registration_permitted if pim_permitted is None else pim_permitted
     roles = _group_roles(truth.users, pim)
     scope = ExpectedGroups(truth, scope_groups, unreadable_groups)
     ordered_groups = [g.id for g in scope.groups if g.members_read]
     names = {u.id: u.display_name for u in truth.users}
-    events, done = _events(truth) if events_permitted else (None, {})
+    events, done = _events(truth, collected_at or truth.tenant.collected_at) if events_permitted else (None, {})
     users = []
     for user in truth.users:
         if not user.account_enabled:
@@ -188,10 +190,10 @@ def expected_sources(
     return tuple(found[s] for s in Source)
 
 
-def _events(truth: Snapshot) -> tuple[EventsRead, dict]:
+def _events(truth: Snapshot, collected_at: str) -> tuple[EventsRead, dict]:
     """The events of the retention window before the collection, and each user's activity in them."""
     days = retention_days(truth.tenant.settings.licences or ())
-    since = window_start(truth.tenant.collected_at, days)
+    since = window_start(collected_at, days)
     served = [e for e in sspr_events(truth.users) if e["activityDateTime"] >= since]
     return EventsRead(since, days, len(served)), activities(served)
 
