@@ -52,10 +52,10 @@ def with_activity(snapshot: Snapshot, seed: int) -> Snapshot:
         elif index > len(SCENARIOS) and user.user_type == "Member" and rng.random() < _BULK_SHARE:
             user = dataclasses.replace(user, activity=_bulk(rng, user, collected, excluded))
         users.append(user)
-    from sspr_audit.emulator.audit_log import sspr_events
+    from sspr_audit.emulator.audit_log import event_count
 
     since = (collected - timedelta(days=WINDOW_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    count = len(sspr_events(users))
+    count = sum(event_count(u.activity) for u in users if u.activity is not None)
     tenant = dataclasses.replace(snapshot.tenant, events=EventsRead(since, WINDOW_DAYS, count))
     return dataclasses.replace(snapshot, tenant=tenant, users=tuple(users))
 

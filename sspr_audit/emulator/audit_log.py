@@ -43,22 +43,34 @@ def sspr_events(users: Sequence[User]) -> list[dict[str, Any]]:
     return events
 
 
+def event_count(activity: SsprActivity) -> int:
+    """How many events :func:`sspr_events` writes for ``activity``, without writing them."""
+    return sum(len(_stages(attempt)) for _, attempt in _flows(activity)) + bool(activity.last_registration)
+
+
 def _user_events(user: User, activity: SsprActivity) -> Iterator[dict[str, Any]]:
     if activity.last_registration:
         yield _event(user, "registration", REGISTERED, activity.last_registration, "success", None)
+    for key, attempt in _flows(activity):
+        stages = _stages(attempt)
+        for n, (name, result, reason) in enumerate(stages):
+            yield _event(user, key, name, _shift(attempt.at, 0, minutes=n + 1 - len(stages)), result, reason)
+
+
+def _flows(activity: SsprActivity) -> Iterator[tuple[str, ResetAttempt]]:
+    """Each flow's key and attempt: the earlier ones a day apart (successes first), then the last."""
     last = activity.last_reset
     if last is None:
         return
     earlier_successes = activity.successes - (last.outcome in SUCCESSES)
     for n in range(1, activity.attempts):
-        at = _shift(last.at, -n)
         outcome = "reset" if n <= earlier_successes else "abandoned"
-        yield from _flow(user, f"flow-{n}", ResetAttempt(at, outcome, last.method))
-    yield from _flow(user, "flow-0", last)
+        yield f"flow-{n}", ResetAttempt(_shift(last.at, -n), outcome, last.method)
+    yield "flow-0", last
 
 
-def _flow(user: User, key: str, attempt: ResetAttempt) -> Iterator[dict[str, Any]]:
-    """The events of one flow: a start, the verification step, then how it ended (its last event at ``at``)."""
+def _stages(attempt: ResetAttempt) -> list[tuple[str, str, str | None]]:
+    """(activity, result, reason) of each event of one flow: a start, the verification step, how it ended."""
     step = _STEP_FOR.get(attempt.method or "", "")
     ends = {"failed": "failure", "reset": RESET, "unlocked": UNLOCK, "blocked": BLOCKED}.get(attempt.outcome)
     stages: list[tuple[str, str, str | None]] = [(PROGRESS, "success", _STARTED)]
@@ -68,9 +80,7 @@ def _flow(user: User, key: str, attempt: ResetAttempt) -> Iterator[dict[str, Any
         stages.append((PROGRESS, "failure", attempt.step or "User failed a verification step"))
     elif ends is not None:
         stages.append((ends, "success", attempt.step))
-    for n, (activity, result, reason) in enumerate(stages):
-        at = _shift(attempt.at, 0, minutes=n + 1 - len(stages))
-        yield _event(user, key, activity, at, result, reason)
+    return stages
 
 
 def _event(user: User, key: str, activity: str, at: str, result: str, reason: str | None) -> dict[str, Any]:

@@ -215,7 +215,7 @@ class GraphRoutes:
         self._disabled = tuple(u for u in directory.users if not u.account_enabled)
         self._unreadable = {name.casefold() for name in config.unreadable_groups}
         self._licences = directory.tenant.settings.licences or ()  # none recorded: a tenant without subscriptions
-        self._audits = sspr_events(directory.users)
+        self._audits: list[dict[str, Any]] | None = None  # written on the first read: most runs never ask
         self.routes = self._table()
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
@@ -580,6 +580,8 @@ class GraphRoutes:
     def directory_audits(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         if self.config.audit_log_denied:
             raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        if self._audits is None:
+            self._audits = sspr_events(self.dir.users)
         events = self._audits if query.filter is None else [e for e in self._audits if query.filter.matches(e)]
         return self._page(req, query, events, dict, _context("auditLogs/directoryAudits", query), REPORT_PAGE)
 
