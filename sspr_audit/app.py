@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,8 @@ def collect_demo(
     from sspr_audit.emulator.server import emulator_in_thread
 
     config = EmulatorConfig(latency_ms=DEMO_LATENCY_MS, seed=seed)
-    with emulator_in_thread(generate_tenant(users=users, seed=seed), config) as emulator:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # the demo's dates and events lead up to this run
+    with emulator_in_thread(generate_tenant(users=users, seed=seed, collected_at=now), config) as emulator:
         demo_options = replace(
             options,
             graph_url=emulator.url,

@@ -82,6 +82,7 @@ def run(
         as_of_origin=origin,
         timeline=_timeline(book, assessments),
         assumptions=_assumptions(snapshot, policy, assessments, tenant),
+        reality=ctx.reality,
     )
 
 

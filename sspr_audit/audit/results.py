@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sspr_audit.audit.location import Location
 from sspr_audit.snapshot.models import Tenant, User
+
+if TYPE_CHECKING:
+    from sspr_audit.audit.reality import Reality
 
 
 class Severity(StrEnum):
@@ -248,3 +251,4 @@ class AuditResult:
     fail_on: Severity | None = None
     timeline: tuple[TimelinePoint, ...] = ()  # Microsoft's announced changes after as_of, in date order
     assumptions: tuple[str, ...] = ()  # settings Graph cannot read that the verdicts had to assume
+    reality: Reality | None = None  # the verdicts against the SSPR audit events; None: not compared (old results)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import AuditResult, Readiness, Severity, share, tally
+from sspr_audit.render.reality import reality_line
 from sspr_audit.render.summary import timeline_line
 from sspr_audit.text import terminal_safe
 
@@ -47,6 +48,7 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     )
     for point in result.timeline:
         console.print(f"  {escape(timeline_line(point))}")
+    console.print(escape(terminal_safe(reality_line(result.reality))))
     for assumption in result.assumptions:
         console.print(f"[yellow]Assumed:[/] {escape(assumption)}")
     table = Table()

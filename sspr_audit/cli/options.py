@@ -228,6 +228,12 @@ def collect_options(func: F) -> F:
                 show_default=True,
                 help="Pages of one Graph collection to follow before stopping with an error.",
             ),
+            click.option(
+                "--events-days",
+                type=click.IntRange(1, 30),
+                metavar="N",
+                help="Days of SSPR audit events to read (default: what the licence keeps, 7 free or 30 P1/P2).",
+            ),
             click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
         ],
     )

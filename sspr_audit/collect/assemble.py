@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sspr_audit import __version__
+from sspr_audit.collect.events import activities
 from sspr_audit.collect.mapping import (
     dropped_reason,
     failure_reason,
@@ -28,6 +29,7 @@ from sspr_audit.collect.targets import map_group
 from sspr_audit.snapshot.models import (
     CollectionState,
     CollectionStatus,
+    EventsRead,
     Licence,
     Snapshot,
     Source,
@@ -74,6 +76,8 @@ def build_snapshot(collected: Collected) -> Snapshot:
     roles = _roles(collected)
     groups = _groups(collected)
     memberships = {g["id"]: set(g["members"]) for g in groups if g.get("members") is not None}
+    events = collected.data(Source.SSPR_EVENTS)
+    done = activities(events["events"]) if events else {}
     users = []
     for raw in collected.data(Source.USERS) or []:
         user = map_user(raw)
@@ -97,9 +101,17 @@ def build_snapshot(collected: Collected) -> Snapshot:
                 roles=roles.get(user.id, ()),
                 groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
                 collection=status,
+                activity=done.get(user.id.casefold()) or done.get(user.user_principal_name.casefold()),
             )
         )
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
+
+
+def _events_read(collected: Collected) -> EventsRead | None:
+    data = collected.data(Source.SSPR_EVENTS)
+    if not data:
+        return None
+    return EventsRead(data["since"], data["window_days"], len(data["events"]))
 
 
 def _groups(collected: Collected) -> list[dict[str, Any]]:
@@ -157,4 +169,5 @@ def _tenant(collected: Collected, groups: list[dict[str, Any]]) -> Tenant:
             _licences(collected),
         ),
         groups=tuple(map_group(g) for g in groups),
+        events=_events_read(collected),
     )

@@ -26,8 +26,9 @@ from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
+from sspr_audit.collect.events import events_url, retention_days, window_start
 from sspr_audit.collect.graph import GraphSession, SessionLimits, open_session
-from sspr_audit.collect.mapping import trim_registration
+from sspr_audit.collect.mapping import map_licences, trim_registration
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.pages import pages
 from sspr_audit.collect.plan import MethodsPlan
@@ -143,6 +144,7 @@ class _Run:
         self.stats = session.stats
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
+        self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
 
     def finished(self) -> None:
@@ -182,6 +184,8 @@ class _Run:
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
             users = group.create_task(self._users(plan))
             report = group.create_task(self._report(plan))
+            licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
+            others.append(group.create_task(self._events(collected.collected_at, report, licences)))
             collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
@@ -275,7 +279,7 @@ class _Run:
             plan.rows(data or ())
             plan.report_finished(status.state == SourceState.READ)
             return kept
-        pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)
+        pacer = self.report_pacer
         first = True
 
         async def pace() -> None:  # called before each request, the one before it answered
@@ -300,6 +304,34 @@ class _Run:
 
         status, data = await read_source(Source.REGISTRATION_DETAILS, read)
         plan.report_finished(status.state == SourceState.READ)
+        await self._record(status, data)
+        return status, data
+
+    async def _events(
+        self, now: str, report: Awaitable[Any], licences: tuple[Awaitable[Any], Awaitable[Any]]
+    ) -> tuple[SourceStatus, Any]:
+        """The SSPR audit events of the retention window, once the registration report is done (they share a pace)."""
+        await report
+        if kept := await self._kept(Source.SSPR_EVENTS):
+            return kept
+        days = self.options.events_days
+        if days is None:
+            (_, skus), (_, subscriptions) = await licences[0], await licences[1]
+            days = retention_days(map_licences(skus, subscriptions))
+        since = window_start(now, days)
+
+        async def pace() -> None:  # before each request: the one before it (the report's last, first time) answered
+            self.report_pacer.answered()
+            while (wait := self.report_pacer.delay()) > 0:
+                await asyncio.sleep(wait)
+
+        async def read() -> dict[str, Any]:
+            events: list[dict[str, Any]] = []
+            async for page in pages(self.session, self.session.url(events_url(since)), pace):
+                events.extend(page)
+            return {"since": since, "window_days": days, "events": events}
+
+        status, data = await read_source(Source.SSPR_EVENTS, read)
         await self._record(status, data)
         return status, data
 

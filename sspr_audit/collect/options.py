@@ -46,6 +46,7 @@ class CollectOptions:
     max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # longest wait a Retry-After may impose
     max_pages: int = DEFAULT_MAX_PAGES  # pages of one collection before paging stops with an error
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest answer (inflated) accepted from Graph
+    events_days: int | None = None  # days of SSPR audit events; None: as many as the tenant's licence keeps
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -69,4 +70,6 @@ class CollectOptions:
             values["concurrency"] = int(params["concurrency"])
         if params.get("max_pages"):
             values["max_pages"] = int(params["max_pages"])
+        if params.get("events_days"):
+            values["events_days"] = int(params["events_days"])
         return cls(**values)

@@ -56,6 +56,7 @@ PERMISSIONS = {
     Source.METHOD_TARGET_GROUPS: "GroupMember.Read.All",
     Source.SUBSCRIBED_SKUS: "LicenseAssignment.Read.All",
     Source.SUBSCRIPTIONS: "Organization.Read.All",
+    Source.SSPR_EVENTS: "AuditLog.Read.All",
 }
 GROUP_MEMBERS_PERMISSION = "GroupMember.Read.All"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import accumulate
 
+from sspr_audit.demo.activity import with_activity
 from sspr_audit.demo.data import (
     COUNTRIES,
     COUNTRY_BY_CODE,
@@ -158,9 +159,10 @@ def generate_tenant(users: int = 250, seed: int = 7, *, collected_at: str = DEFA
     finally:
         if collecting:
             gc.enable()
-    return Snapshot(
+    tenant = Snapshot(
         tenant=generator.tenant(collected_at), users=tuple(people), generator=f"sspr-audit demo tenant (seed {seed})"
     )
+    return with_activity(tenant, seed)
 
 
 class _Picker:

@@ -45,6 +45,8 @@ class EmulatorConfig:
     unreadable_groups: tuple[str, ...] = ()
     # Serve the tenant as one that never synchronised from on-premises (see emulator.variants.never_synced).
     never_synced: bool = False
+    # The SSPR audit events answer 403, as for an app without AuditLog.Read.All.
+    audit_log_denied: bool = False
 
     def __post_init__(self) -> None:
         if self.throttle not in THROTTLE_MODES:

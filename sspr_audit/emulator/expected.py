@@ -21,7 +21,9 @@ itself imposes, not collector choices:
 - method targets a snapshot did not record are served as all users, and the
   Authenticator's include targets always carry an authentication mode;
 - licences not recorded are served as none, and password writeback cannot
-  be read with app-only permissions.
+  be read with app-only permissions;
+- the SSPR audit events read are those of the licence's retention window
+  before the collection time (7 days free, 30 paid), or none when refused.
 """
 
 from __future__ import annotations
@@ -32,16 +34,19 @@ from collections.abc import Callable
 
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.collect.assemble import GENERATOR
+from sspr_audit.collect.events import activities, retention_days, window_start
 from sspr_audit.collect.mapping import failure_reason, needs_methods, retries_exhausted
 from sspr_audit.collect.retry import DEFAULT_MAX_ATTEMPTS
 from sspr_audit.collect.roles import sort_key
 from sspr_audit.collect.sources import PERMISSIONS
+from sspr_audit.emulator.audit_log import sspr_events
 from sspr_audit.emulator.graph_views import DEFAULT_AUTHENTICATION_MODE
 from sspr_audit.snapshot.models import (
     EVERYONE,
     AuthMethod,
     CollectionState,
     CollectionStatus,
+    EventsRead,
     Group,
     MethodConfiguration,
     RegistrationDetails,
@@ -76,17 +81,21 @@ def expected_collection(
     pim_permitted: bool | None = None,
     scope_groups: tuple[str, ...] | None = None,
     unreadable_groups: tuple[str, ...] = (),
+    events_permitted: bool = True,
+    collected_at: str | None = None,
 ) -> Snapshot:
     """``truth`` as the collector must report it (``pim_permitted`` follows ``registration_permitted``).
 
     ``scope_groups`` are the names or ids collected with ``--scope-group`` (None: every group of the truth);
-    ``unreadable_groups`` those the emulator was told to refuse the members of.
+    ``unreadable_groups`` those the emulator was told to refuse the members of; ``collected_at`` when the
+    collection ran (default: the truth's), which sets the window of SSPR audit events read.
     """
     pim = registration_permitted if pim_permitted is None else pim_permitted
     roles = _group_roles(truth.users, pim)
     scope = ExpectedGroups(truth, scope_groups, unreadable_groups)
     ordered_groups = [g.id for g in scope.groups if g.members_read]
     names = {u.id: u.display_name for u in truth.users}
+    events, done = _events(truth, collected_at or truth.tenant.collected_at) if events_permitted else (None, {})
     users = []
     for user in truth.users:
         if not user.account_enabled:
@@ -108,6 +117,7 @@ def expected_collection(
                 collection=status,
                 manager_name=names.get(user.manager_id, user.manager_name) if user.manager_id else None,
                 groups=tuple(g for g in ordered_groups if g in set(user.groups)),
+                activity=done.get(user.id.casefold()),
             )
         )
     settings = truth.tenant.settings
@@ -120,14 +130,20 @@ def expected_collection(
             method_configurations=None if configs is None else tuple(_configuration(c) for c in configs),
             licences=settings.licences or (),
         ),
-        sources=expected_sources(truth, registration_permitted, pim, tuple(users), scope),
+        sources=expected_sources(truth, registration_permitted, pim, tuple(users), scope, events_permitted),
         groups=scope.groups,
+        events=events,
     )
     return Snapshot(tenant=tenant, users=tuple(users), schema_version=truth.schema_version, generator=GENERATOR)
 
 
 def expected_sources(
-    truth: Snapshot, registration_permitted: bool, pim: bool, users: tuple[User, ...], groups: ExpectedGroups
+    truth: Snapshot,
+    registration_permitted: bool,
+    pim: bool,
+    users: tuple[User, ...],
+    groups: ExpectedGroups,
+    events_permitted: bool = True,
 ) -> tuple[SourceStatus, ...]:
     """Source states (without Graph's messages) the collection of ``truth`` records."""
 
@@ -167,8 +183,19 @@ def expected_sources(
         Source.METHOD_TARGET_GROUPS: groups.target_status(status),
         Source.SUBSCRIBED_SKUS: status(Source.SUBSCRIBED_SKUS),
         Source.SUBSCRIPTIONS: status(Source.SUBSCRIPTIONS),
+        Source.SSPR_EVENTS: status(Source.SSPR_EVENTS)
+        if events_permitted
+        else status(Source.SSPR_EVENTS, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied"),
     }
     return tuple(found[s] for s in Source)
+
+
+def _events(truth: Snapshot, collected_at: str) -> tuple[EventsRead, dict]:
+    """The events of the retention window before the collection, and each user's activity in them."""
+    days = retention_days(truth.tenant.settings.licences or ())
+    since = window_start(collected_at, days)
+    served = [e for e in sspr_events(truth.users) if e["activityDateTime"] >= since]
+    return EventsRead(since, days, len(served)), activities(served)
 
 
 class ExpectedGroups:

@@ -225,6 +225,50 @@ def row_filter(resource: str, startswith: Mapping[str, str], enabled: bool) -> C
     return parse
 
 
+_AUDIT_CLAUSE = re.compile(
+    r"\s*(?:(loggedByService|activityDisplayName)\s+eq\s+'((?:[^']|'')*)'"
+    r"|activityDateTime\s+(ge|le)\s+(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z))\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """A parsed directoryAudits ``$filter``: ``eq`` on the service or activity, ``ge``/``le`` on the time."""
+
+    equals: tuple[tuple[str, str], ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        if any(event.get(name) != value for name, value in self.equals):
+            return False
+        at = str(event.get("activityDateTime"))
+        return (self.since is None or at >= self.since) and (self.until is None or at <= self.until)
+
+
+def audit_filter(text: str) -> AuditFilter:
+    """``loggedByService eq '...' and activityDateTime ge 2026-10-24T00:00:00Z`` and the like, joined by ``and``."""
+    refused = unsupported_query(f"Invalid filter clause: {text}")
+    position, equals, bounds = 0, [], {}
+    while True:
+        clause = _AUDIT_CLAUSE.match(text, position)
+        if clause is None:
+            raise refused
+        if clause.group(1):
+            name = "loggedByService" if clause.group(1).lower() == "loggedbyservice" else "activityDisplayName"
+            equals.append((name, clause.group(2).replace("''", "'")))
+        else:
+            bounds[clause.group(3).lower()] = clause.group(4)[:19] + "Z"
+        position = clause.end()
+        if position == len(text):
+            return AuditFilter(tuple(equals), bounds.get("ge"), bounds.get("le"))
+        joined = _AND.match(text, position)
+        if joined is None:
+            raise refused
+        position = joined.end()
+
+
 def display_name_filter(text: str) -> str:
     """``displayName eq 'NAME'`` on groups; returns NAME with quotes unescaped."""
     match = _NAME_FILTER.match(text)

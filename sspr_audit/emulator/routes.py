@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sspr_audit.emulator.audit_log import sspr_events
 from sspr_audit.emulator.config import EmulatorConfig, EmulatorStats
 from sspr_audit.emulator.directory import Directory, RoleGrant
 from sspr_audit.emulator.graph_views import (
@@ -42,6 +43,7 @@ from sspr_audit.emulator.odata import (
     PageTokens,
     QuerySpec,
     RowFilter,
+    audit_filter,
     display_name_filter,
     properties,
     row_filter,
@@ -213,6 +215,7 @@ class GraphRoutes:
         self._disabled = tuple(u for u in directory.users if not u.account_enabled)
         self._unreadable = {name.casefold() for name in config.unreadable_groups}
         self._licences = directory.tenant.settings.licences or ()  # none recorded: a tenant without subscriptions
+        self._audits: list[dict[str, Any]] | None = None  # written on the first read: most runs never ask
         self.routes = self._table()
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]]:
@@ -289,6 +292,12 @@ class GraphRoutes:
                     paged=True,
                 ),
                 self.registration,
+                1,
+            ),
+            (
+                "/auditLogs/directoryAudits",
+                QuerySpec("microsoft.graph.directoryAudit", filter=audit_filter, paged=True),
+                self.directory_audits,
                 1,
             ),
             (
@@ -375,7 +384,15 @@ class GraphRoutes:
             name = f"{method} " + template.replace("([^/]+)", "{id}").replace("\\.", ".").replace("\\$", "$")
             pattern = re.compile(template, re.IGNORECASE)
             routes.append(
-                Route(name, pattern, spec, handler, base_ru, report=template.startswith("/reports/"), method=method)
+                Route(
+                    name,
+                    pattern,
+                    spec,
+                    handler,
+                    base_ru,
+                    report=template.startswith(("/reports/", "/auditLogs/")),
+                    method=method,
+                )
             )
         return routes
 
@@ -559,6 +576,14 @@ class GraphRoutes:
             context,
             REPORT_PAGE,
         )
+
+    def directory_audits(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        if self.config.audit_log_denied:
+            raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        if self._audits is None:
+            self._audits = sspr_events(self.dir.users)
+        events = self._audits if query.filter is None else [e for e in self._audits if query.filter.matches(e)]
+        return self._page(req, query, events, dict, _context("auditLogs/directoryAudits", query), REPORT_PAGE)
 
     def role_definitions(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         context = _context("roleManagement/directory/roleDefinitions", query)

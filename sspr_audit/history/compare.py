@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity, finding_order, share
 from sspr_audit.audit.rulebook import has_passed
 from sspr_audit.errors import InputError
+from sspr_audit.snapshot.models import SsprActivity
 
 NOT_READY_STATUSES = (Readiness.NOT_READY, Readiness.UNKNOWN)
 
@@ -47,6 +48,9 @@ class RunSummary:
     as_of: str | None = None  # YYYY-MM-DD whose SSPR rules the run followed; None for runs recorded before
     collected_at: str | None = None  # when its snapshot was read from the tenant; None for runs recorded before
     what_if: bool = False  # judged with a policy other than the one its snapshot's run used
+    events_read: int | None = None  # SSPR audit events read; None when not read (or recorded before)
+    attempts: int | None = None  # reset and unlock flows in the events window, every user
+    successes: int | None = None  # those that ended in a reset or an unlock
 
     @property
     def ready_percent(self) -> float | None:
@@ -95,6 +99,8 @@ class StoredUser:
     usable_methods: tuple[str, ...]
     loses_sspr_on: str | None = None  # the announced change that would strand the user (YYYY-MM-DD)
     loses_sspr_because: str | None = None
+    last_reset_at: str | None = None  # the last SSPR attempt in the events window (ISO 8601 UTC)
+    last_reset_outcome: str | None = None  # reset, unlocked, blocked, abandoned, failed
 
     @property
     def in_scope(self) -> bool:
@@ -129,6 +135,8 @@ class TrendPoint:
     run_id: int | None
     generated_at: str
     ready_percent: float | None
+    attempts: int | None = None  # SSPR attempts in the run's events window; None when not read
+    successes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,7 @@ class RunChanges:
     admins_lost_method: tuple[UserChange, ...] = ()
     joined: tuple[UserChange, ...] = ()
     left: tuple[UserChange, ...] = ()
+    reset_while_not_ready: tuple[UserChange, ...] = ()  # not ready in the old run, reset successfully since
     users_compared: bool = True  # False when a side has no per-user history
     trend: tuple[TrendPoint, ...] = ()  # readiness of the last runs, oldest first, ending with ``new``
 
@@ -163,6 +172,7 @@ class RunChanges:
             ("admins_lost_method", "Administrators who lost a method", self.admins_lost_method),
             ("joined", "Joined SSPR scope", self.joined),
             ("left", "Left SSPR scope", self.left),
+            ("reset_while_not_ready", "Not ready, yet reset successfully since", self.reset_while_not_ready),
         )
 
 
@@ -187,6 +197,7 @@ def run_from_result(
             tuple(sorted({m.method for m in u.usable})),
             u.loses_sspr_on,
             u.loses_sspr_because,
+            *_last_reset(u.user.activity),
         )
         for u in result.users
     )
@@ -208,8 +219,29 @@ def run_from_result(
         as_of=result.as_of,
         collected_at=tenant.collected_at,
         what_if=what_if,
+        **_event_counts(result),
     )
     return StoredRun(summary, users, findings)
+
+
+SUCCESSES = ("reset", "unlocked")
+
+
+def _last_reset(activity: SsprActivity | None) -> tuple[str | None, str | None]:
+    last = activity.last_reset if activity else None
+    return (last.at, last.outcome) if last else (None, None)
+
+
+def _event_counts(result: AuditResult) -> dict[str, int | None]:
+    """Events read, attempts and successes of the run: None each when the events were not read."""
+    if result.reality is None or not result.reality.read:
+        return {"events_read": None, "attempts": None, "successes": None}
+    done = [u.user.activity for u in result.users if u.user.activity is not None]
+    return {
+        "events_read": result.reality.events_read,
+        "attempts": sum(a.attempts for a in done),
+        "successes": sum(a.successes for a in done),
+    }
 
 
 def severity_counts(severities: Iterable[Severity]) -> tuple[int, ...]:
@@ -221,7 +253,7 @@ def severity_counts(severities: Iterable[Severity]) -> tuple[int, ...]:
 
 
 def trend_point(summary: RunSummary) -> TrendPoint:
-    return TrendPoint(summary.id, summary.generated_at, summary.ready_percent)
+    return TrendPoint(summary.id, summary.generated_at, summary.ready_percent, summary.attempts, summary.successes)
 
 
 def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -> RunChanges:
@@ -247,7 +279,28 @@ def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -
     )
     if old.users is None or new.users is None:
         return changes
-    return _with_user_changes(changes, old.users, new.users, new.summary.as_of)
+    changes = _with_user_changes(changes, old.users, new.users, new.summary.as_of)
+    since = old.summary.collected_at or old.summary.generated_at
+    return replace(changes, reset_while_not_ready=_reset_while_not_ready(old.users, new.users, since))
+
+
+def _reset_while_not_ready(
+    old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], since: str
+) -> tuple[UserChange, ...]:
+    """Users not ready in the old run whose last attempt since it was a successful reset or unlock."""
+    before = {u.id: u for u in old}
+    found = []
+    for u in new:
+        was = before.get(u.id)
+        if (
+            was is not None
+            and was.status == Readiness.NOT_READY
+            and u.last_reset_outcome in SUCCESSES
+            and (u.last_reset_at or "") > since
+        ):
+            detail = f"Was not ready; reset successfully on {u.last_reset_at}. Now {_words(u.status)}."
+            found.append(_change(u, was.status, u.status, detail))
+    return _sorted_users(found)
 
 
 def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], StoredFinding]:

@@ -36,14 +36,14 @@ from sspr_audit.history.compare import (
 )
 from sspr_audit.text import shorten, writable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x53535052  # "SSPR": marks the file as an sspr-audit history
 TREND_RUNS = 12  # runs drawn in the report's readiness trend, this one included
 LOCK_WAIT_S = 120.0  # how long a run waits for another that holds the history
 
 _RUN_COLUMNS = (
     "id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, users_total, users_in_scope, users_ready,"
-    " as_of, collected_at, what_if"
+    " as_of, collected_at, what_if, events_read, attempts, successes"
 )
 
 
@@ -116,8 +116,27 @@ def _to_v4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE runs ADD COLUMN what_if INTEGER NOT NULL DEFAULT 0")
 
 
+def _to_v5(conn: sqlite3.Connection) -> None:
+    """What users did: each run's SSPR audit events, attempts and successes, and each user's last attempt.
+
+    So ``diff`` can name users who were not ready and reset since, and the trend can show attempts.
+    Runs recorded before this version keep NULLs: the events are unknown, not absent.
+    """
+    conn.execute("ALTER TABLE runs ADD COLUMN events_read INTEGER")
+    conn.execute("ALTER TABLE runs ADD COLUMN attempts INTEGER")
+    conn.execute("ALTER TABLE runs ADD COLUMN successes INTEGER")
+    conn.execute("ALTER TABLE users ADD COLUMN last_reset_at TEXT")
+    conn.execute("ALTER TABLE users ADD COLUMN last_reset_outcome TEXT")
+
+
 # The migration that brings a file to each version, applied in order from the file's own version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _to_v1,
+    2: _to_v2,
+    3: _to_v3,
+    4: _to_v4,
+    5: _to_v5,
+}
 
 
 def record_run(
@@ -129,7 +148,7 @@ def record_run(
     with _database(db_path, create=True) as conn, _transaction(conn, Path(db_path)):
         cursor = conn.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
                 writable(s.tenant_id),
                 writable(s.tenant_name),
@@ -142,13 +161,16 @@ def record_run(
                 s.as_of,
                 s.collected_at,
                 int(s.what_if),
+                s.events_read,
+                s.attempts,
+                s.successes,
             ),
         )
         run_id = cursor.lastrowid
         if run_id is None:  # sqlite3 sets it after every INSERT; None would mean the row was not written
             raise HistoryError(f"{db_path}: the run was not recorded")
         conn.executemany(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     run_id,
@@ -161,6 +183,8 @@ def record_run(
                     ",".join(u.usable_methods),
                     u.loses_sspr_on,
                     _text(u.loses_sspr_because),
+                    u.last_reset_at,
+                    u.last_reset_outcome,
                 )
                 for u in run.users or ()
             ),
@@ -245,17 +269,17 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
                     bool(admin),
                     count,
                     tuple(m for m in methods.split(",") if m),
-                    loses_on,
-                    loses_because,
+                    *rest,
                 )
-                for user_id, upn, name, status, admin, count, methods, loses_on, loses_because in _rows(
+                for user_id, upn, name, status, admin, count, methods, *rest in _rows(
                     conn,
                     db_path,
                     run_id,
                     "users",
                     _USER_TYPES,
                     "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods,"
-                    " loses_sspr_on, loses_sspr_because FROM users WHERE run_id = ? ORDER BY rowid",
+                    " loses_sspr_on, loses_sspr_because, last_reset_at, last_reset_outcome FROM users"
+                    " WHERE run_id = ? ORDER BY rowid",
                 )
             )
     return StoredRun(summary, users, findings)
@@ -315,12 +339,16 @@ def _before(run: RunSummary | None) -> tuple[str, tuple]:
     return " AND (generated_at < ? OR (generated_at = ? AND id < ?))", (run.generated_at, run.generated_at, run.id)
 
 
-_TEXT, _NUMBER, _MAYBE_TEXT = (str,), (int,), (str, type(None))
+_TEXT, _NUMBER, _MAYBE_TEXT, _MAYBE_NUMBER = (str,), (int,), (str, type(None)), (int, type(None))
 _RUN_TYPES = (
     *(_NUMBER, _TEXT, _TEXT, _TEXT, _TEXT, _MAYBE_TEXT),
     *(_NUMBER, _NUMBER, _NUMBER, _MAYBE_TEXT, _MAYBE_TEXT, _NUMBER),
+    *(_MAYBE_NUMBER, _MAYBE_NUMBER, _MAYBE_NUMBER),
 )
-_USER_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _TEXT, _NUMBER, _NUMBER, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT)
+_USER_TYPES = (
+    *(_TEXT, _TEXT, _MAYBE_TEXT, _TEXT, _NUMBER, _NUMBER, _TEXT),
+    *(_MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT),
+)
 _FINDING_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _MAYBE_TEXT, _TEXT)
 
 
@@ -355,7 +383,7 @@ def _summaries(conn: sqlite3.Connection, rows: Sequence[tuple], path: Path) -> l
 def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary:
     """A run row (the columns of ``_RUN_COLUMNS``, in order) as a summary."""
     run_id, tenant_id, tenant_name, generated_at, policy_hash, snapshot_path, total, in_scope, ready, *rest = row
-    as_of, collected_at, what_if = rest
+    as_of, collected_at, what_if, events_read, attempts, successes = rest
     return RunSummary(
         run_id,
         tenant_id,
@@ -370,6 +398,9 @@ def _summary(row: Sequence[Any], severity_counts: tuple[int, ...]) -> RunSummary
         as_of,
         collected_at,
         bool(what_if),
+        events_read,
+        attempts,
+        successes,
     )
 
 

@@ -54,6 +54,14 @@ def notes(changes: RunChanges) -> tuple[str, ...]:
     return tuple(found)
 
 
+def reset_line(changes: RunChanges) -> str:
+    """How many users the last run judged not ready have reset successfully since."""
+    n = len(changes.reset_while_not_ready)
+    since = changes.old.collected_at or changes.old.generated_at if changes.old else ""
+    who = "1 user who was" if n == 1 else f"{n:,} users who were"
+    return f"{who} not ready reset successfully since the last run (collected {since})"
+
+
 def render_text(changes: RunChanges) -> str:
     """The changes as plain text for a terminal or an e-mail."""
     lines = [f"{changes.new.tenant_name} (tenant {changes.new.tenant_id})", headline(changes), *notes(changes)]
@@ -61,6 +69,8 @@ def render_text(changes: RunChanges) -> str:
         lines.append(f"  old: {collected(changes.old)}")
         lines.append(f"  new: {collected(changes.new)}")
         lines.append(f"Ready: {percent(changes.old.ready_percent)} -> {percent(changes.new.ready_percent)}")
+        if changes.reset_while_not_ready:
+            lines.append(reset_line(changes))
         for _, title, items in changes.sections():
             lines.append("")
             lines.append(f"{title} ({len(items)})")
@@ -112,7 +122,13 @@ def to_json(changes: RunChanges) -> dict:
         "resolved_findings": [_finding_json(f) for f in changes.resolved_findings],
         **{key: [_user_json(u) for u in items] for key, _, items in changes.sections()[2:]},
         "trend": [
-            {"run_id": p.run_id, "generated_at": p.generated_at, "ready_percent": p.ready_percent}
+            {
+                "run_id": p.run_id,
+                "generated_at": p.generated_at,
+                "ready_percent": p.ready_percent,
+                "attempts": p.attempts,
+                "successes": p.successes,
+            }
             for p in changes.trend
         ],
     }

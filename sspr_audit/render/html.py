@@ -21,11 +21,13 @@ from markupsafe import Markup, escape
 
 from sspr_audit import __version__
 from sspr_audit.audit import microsoft_view
+from sspr_audit.audit.reality import Agreement
 from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import payload, rule_rows, script_json
+from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
 from sspr_audit.render.trend import history_view
@@ -83,6 +85,11 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "failures_shown": summary.failures[:FAILURES_SHOWN],
         "history": history_view(changes),
         "timeline": timeline_view(result, summary, users),
+        "reality": {
+            "line": reality_line(result.reality),
+            "contradictions": reality_rows(result),
+            "predicted": reality_rows(result, Agreement.PREDICTED),
+        },
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
         "microsoft_basis": microsoft_view.BASIS,
     }

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from sspr_audit import __version__
 from sspr_audit.audit import microsoft_view
+from sspr_audit.audit.reality import Agreement, Reality
 from sspr_audit.audit.results import AuditResult, Finding, RuleInfo, TimelinePoint, UserResult
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
@@ -42,14 +43,38 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
             },
             "summary": _summary(summary),
             "timeline": [_timeline(p) for p in result.timeline],
+            "reality": _reality(result.reality),
             "changes": _changes(changes),
             "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         }
         out.write(_dumps(head)[:-1])
-        _write_array(out, "users", (_user(u, result.tenant.collected_at) for u in ordered_users(result)))
+        agreements = {id(result.users[c.user_index]): c.agreement for c in _comparisons(result.reality)}
+        collected_at = result.tenant.collected_at
+        _write_array(out, "users", (_user(u, agreements.get(id(u)), collected_at) for u in ordered_users(result)))
         _write_array(out, "findings", (_finding(f) for f in ordered_findings(result)))
         out.write("}\n")
     return path
+
+
+def _comparisons(reality: Reality | None) -> tuple:
+    return reality.comparisons if reality is not None else ()
+
+
+def _reality(r: Reality | None) -> dict[str, Any]:
+    """Verdicts against the SSPR audit events: every count null (unknown) when the events were not read."""
+    if r is None:
+        r = Reality(False, "the verdicts were not compared with the SSPR audit events", None, None)
+    return {
+        "read": r.read,
+        "not_read_because": r.not_read_because,
+        "events_read": r.events_read,
+        "window_days": r.window_days,
+        "users_with_attempts": r.users_with_attempts,
+        "agree": r.agree,
+        "contradict": r.contradict,
+        "not_compared": r.not_compared,
+        "predicted": len(r.of(Agreement.PREDICTED)) if r.read else None,
+    }
 
 
 def _changes(changes: RunChanges | None) -> dict[str, Any] | None:
@@ -176,8 +201,10 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
     }
 
 
-def _user(r: UserResult, collected_at: str) -> dict[str, Any]:
+def _user(r: UserResult, agreement: Agreement | None, collected_at: str) -> dict[str, Any]:
     u = r.user
+    activity = u.activity
+    last = activity.last_reset if activity else None
     return {
         "id": u.id,
         "upn": u.user_principal_name,
@@ -205,6 +232,11 @@ def _user(r: UserResult, collected_at: str) -> dict[str, Any]:
         "loses_sspr_because": r.loses_sspr_because,
         "microsoft": _microsoft(microsoft_view.view(r, collected_at)),
         "collection": {"state": u.collection.state.value, "reason": u.collection.reason},
+        "last_reset": {"at": last.at, "outcome": last.outcome, "method": last.method, "step": last.step}
+        if last
+        else None,
+        "last_registration": activity.last_registration if activity else None,
+        "reality": agreement.value if agreement else None,
     }
 
 

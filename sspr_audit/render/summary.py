@@ -73,6 +73,7 @@ SOURCE_LABELS: dict[str, str] = {
     Source.ON_PREMISES_SYNC: "On-premises synchronization (password writeback)",
     Source.GROUPS: "SSPR scope groups",
     Source.MANAGERS: "Managers",
+    Source.SSPR_EVENTS: "SSPR audit events (what users did)",
 }
 
 # What the report loses when a source was not read: one sentence each.
@@ -106,6 +107,10 @@ SOURCE_LOSSES: dict[str, str] = {
     ),
     Source.GROUPS: "SSPR scope group membership was not read: who is in SSPR scope could not be taken from the group.",
     Source.MANAGERS: "Managers were not read: the manager columns are empty.",
+    Source.SSPR_EVENTS: (
+        "The SSPR audit events were not read: nobody's reset attempts are known, and no verdict was compared"
+        " with what users actually did."
+    ),
 }
 
 

@@ -124,7 +124,7 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
             round(_LEFT + i * spacing, 1),
             _y(p.ready_percent or 0.0, low, high, plot_h),
             whens[i],
-            percent(p.ready_percent),
+            percent(p.ready_percent) + _attempts(p),
             whens[i] if i in labelled else "",
         )
         for i, p in enumerate(known)
@@ -147,6 +147,13 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
         title=f"Ready share over the last {len(chart_points)} runs: "
         + "; ".join(f"{p.when} {p.value}" for p in chart_points),
     )
+
+
+def _attempts(p: TrendPoint) -> str:
+    """The run's SSPR attempts and successes, when its events were read."""
+    if p.attempts is None:
+        return ""
+    return f", {p.attempts:,} SSPR attempts ({p.successes or 0:,} successful)"
 
 
 def y_range(values: Sequence[float]) -> tuple[float, float, float]:

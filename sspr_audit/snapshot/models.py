@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-SCHEMA_VERSION = 2  # 2: method targets, group read states, licences
+SCHEMA_VERSION = 3  # 2: method targets, group read states, licences; 3: SSPR audit events
 
 
 class SourceState(StrEnum):
@@ -49,6 +49,7 @@ class Source(StrEnum):
     METHOD_TARGET_GROUPS = "method_target_groups"  # members of the groups the methods policy names
     SUBSCRIBED_SKUS = "subscribed_skus"
     SUBSCRIPTIONS = "subscriptions"  # /directory/subscriptions: which subscriptions are trials
+    SSPR_EVENTS = "sspr_events"  # auditLogs/directoryAudits logged by Self-service Password Management
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,15 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsRead:
+    """Which SSPR audit events were read: the window asked for, and how many came back."""
+
+    since: str  # ISO 8601 UTC: activityDateTime ge this
+    window_days: int  # the licence's retention (7 free, 30 P1/P2) or --events-days
+    count: int  # events read
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
     """The organisation and how the collection went."""
 
@@ -157,6 +167,7 @@ class Tenant:
     sources: tuple[SourceStatus, ...] = ()
     settings: TenantSettings = field(default_factory=TenantSettings)
     groups: tuple[Group, ...] = ()
+    events: EventsRead | None = None  # None: the SSPR audit events were not read (see sources)
 
     def source(self, name: str) -> SourceStatus | None:
         """The status of one data source, or None when it was not recorded."""
@@ -211,6 +222,26 @@ class RoleAssignment:
 
 
 @dataclass(frozen=True, slots=True)
+class ResetAttempt:
+    """One self-service reset (or unlock) flow, as the audit log tells it."""
+
+    at: str  # ISO 8601 UTC of the flow's last event
+    outcome: str  # reset, unlocked, blocked, abandoned, failed
+    method: str | None = None  # the SSPR method the events name (sspr_methods names), when they name one
+    step: str | None = None  # the step or reason the events give for a failure or block
+
+
+@dataclass(frozen=True, slots=True)
+class SsprActivity:
+    """What the user did with SSPR within the events window."""
+
+    last_reset: ResetAttempt | None = None
+    last_registration: str | None = None  # ISO 8601 UTC of "User registered for self-service password reset"
+    attempts: int = 0  # reset and unlock flows
+    successes: int = 0  # flows that ended in a reset or an unlock
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionStatus:
     """How reading this user went; ``reason`` says what failed."""
 
@@ -248,6 +279,7 @@ class User:
     roles: tuple[RoleAssignment, ...] = ()
     groups: tuple[str, ...] = ()  # ids of collected groups the user is a member of
     collection: CollectionStatus = field(default_factory=CollectionStatus)
+    activity: SsprActivity | None = None  # None: no SSPR event in the window, or the events were not read
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,3 +11,4 @@ PHONE_METHOD = "https://learn.microsoft.com/graph/api/resources/phoneauthenticat
 WRITEBACK = "https://learn.microsoft.com/entra/identity/authentication/concept-sspr-writeback"
 EMAIL_METHOD = "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods"
 SMS_VOICE_RETIREMENT = "https://learn.microsoft.com/entra/identity/authentication/concept-sms-voice-retirement-faq"
+SSPR_REPORTING = "https://learn.microsoft.com/entra/identity/authentication/howto-sspr-reporting"

@@ -16,15 +16,17 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sspr_audit.audit.location import Location
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import Assessment
+from sspr_audit.audit.reality import Reality, compare
 from sspr_audit.audit.results import Severity
 from sspr_audit.snapshot.models import Snapshot
 
-FAMILIES = ("SSPR", "PHN", "EML", "TEN")  # report order: users' readiness, phones, emails, tenant
+FAMILIES = ("SSPR", "EVT", "PHN", "EML", "TEN")  # report order: readiness, what users did, phones, emails, tenant
 RULE_ID = re.compile(rf"^({'|'.join(FAMILIES)})\d{{3}}$")
 SCOPES = ("user", "tenant", "population")
 
@@ -41,6 +43,11 @@ class AuditContext:
     snapshot: Snapshot
     policy: Policy
     assessments: tuple[Assessment, ...]
+
+    @cached_property
+    def reality(self) -> Reality:
+        """Every verdict against the SSPR audit events, compared once for all the rules that ask."""
+        return compare(self.snapshot, self.policy, self.assessments)
 
 
 @dataclass(frozen=True)

@@ -68,13 +68,13 @@ def test_a_finding_whose_value_changed_is_neither_new_nor_resolved(tmp_path):
 
 def test_nothing_changes_between_two_audits_of_one_snapshot(tmp_path):
     changes = compare(audit(1, tmp_path), audit(1, tmp_path))
-    assert [items for _, _, items in changes.sections()] == [()] * 6
+    assert [items for _, _, items in changes.sections()] == [()] * 7
 
 
 def test_first_run_has_nothing_to_compare(tmp_path):
     changes = compare(None, audit(1, tmp_path))
     assert changes.first_run and changes.old is None
-    assert [items for _, _, items in changes.sections()] == [()] * 6
+    assert [items for _, _, items in changes.sections()] == [()] * 7
     assert [(p.run_id, p.generated_at) for p in changes.trend] == [(None, WEEK1_AT)]
     assert FIRST_RUN in render_text(changes)
 
@@ -123,6 +123,7 @@ def test_text_lists_every_kind_of_change_with_its_count(tmp_path):
         "Administrators who lost a method (1)",
         "Joined SSPR scope (2)",
         "Left SSPR scope (2)",
+        "Not ready, yet reset successfully since (0)",
     ]
     assert blocks["New findings (3)"][0].startswith("  bob@contoso.com: SSPR001 high [methods]: ")
     assert blocks["Left SSPR scope (2)"] == [

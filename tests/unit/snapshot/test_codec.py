@@ -95,7 +95,7 @@ def valid_dict() -> dict:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d.update(schema_version=99), "schema_version 99 is newer than this sspr-audit understands (2)"),
+        (lambda d: d.update(schema_version=99), "schema_version 99 is newer than this sspr-audit understands (3)"),
         (lambda d: d.pop("schema_version"), "schema_version is missing"),
         (lambda d: d["users"][1].update(user_principal_name=None), "users[1].user_principal_name: must not be null"),
         (

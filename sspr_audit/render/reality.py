@@ -1,0 +1,77 @@
+"""The verdicts against what users did, as every output words it.
+
+One sentence for the console and the HTML header, and the rows the HTML
+report lists at its top: each contradiction with both sides (the audit's
+reason; the event), then the helpdesk calls the audit predicted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sspr_audit.audit.reality import Agreement, Comparison, Reality
+from sspr_audit.audit.results import AuditResult
+
+RULE_OF = {Agreement.RESET_WHILE_NOT_READY: "EVT001", Agreement.FAILED_WHILE_READY: "EVT002"}
+
+
+def reality_line(reality: Reality | None) -> str:
+    """How many attempts agree with their verdict; says so plainly when the events were not read."""
+    if reality is None:
+        return "What users did: no verdict was compared with the SSPR audit events"
+    if not reality.read:
+        why = reality.not_read_because
+        return f"What users did: the SSPR audit events were not read ({why}); no verdict was checked against them"
+    predicted = len(reality.of(Agreement.PREDICTED))
+    aside = (
+        f", {reality.not_compared:,} not compared (unknown, excluded or out of scope)" if reality.not_compared else ""
+    )
+    return (
+        f"What users did ({reality.window_days} days, {reality.events_read:,} SSPR audit events):"
+        f" {reality.users_with_attempts:,} users tried to reset; {reality.agree:,} agree with their verdict"
+        f" ({predicted:,} predicted helpdesk calls), {reality.contradict:,} contradict it" + aside
+    )
+
+
+@dataclass(frozen=True)
+class RealityRow:
+    """One user's attempt beside the verdict, for the HTML report."""
+
+    index: int  # the user's position in the result
+    upn: str
+    rule: str | None  # EVT001 / EVT002 for a contradiction
+    status: str
+    reason: str  # our side
+    at: str
+    outcome: str
+    method: str | None
+    step: str | None
+
+
+def reality_rows(result: AuditResult, agreement: Agreement | None = None) -> tuple[RealityRow, ...]:
+    """The contradictions (``agreement`` None), or the comparisons of one kind, latest attempt first."""
+    if result.reality is None:
+        return ()
+    chosen = [
+        c
+        for c in result.reality.comparisons
+        if (c.agreement.contradicts if agreement is None else c.agreement == agreement)
+    ]
+    chosen.sort(key=lambda c: (c.attempt.at, c.user_index), reverse=True)
+    return tuple(_row(result, c) for c in chosen)
+
+
+def _row(result: AuditResult, c: Comparison) -> RealityRow:
+    u = result.users[c.user_index]
+    a = c.attempt
+    return RealityRow(
+        c.user_index,
+        u.user.user_principal_name,
+        RULE_OF.get(c.agreement),
+        u.status.value,
+        u.reason,
+        a.at,
+        a.outcome,
+        a.method,
+        a.step,
+    )
