@@ -17,6 +17,7 @@ _STATUS_STYLE = {
     Readiness.UNKNOWN: "magenta",
     Readiness.EXCLUDED: "dim",
     Readiness.OUT_OF_SCOPE: "dim",
+    Readiness.SET_ASIDE: "dim",
 }
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -46,6 +47,8 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     )
     for point in result.timeline:
         console.print(f"  {escape(timeline_line(point))}")
+    for warning in result.warnings:
+        console.print(f"[bold red]{escape(warning)}[/]")
     for assumption in result.assumptions:
         console.print(f"[yellow]Assumed:[/] {escape(assumption)}")
     table = Table()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-SCHEMA_VERSION = 2  # 2: method targets, group read states, licences
+SCHEMA_VERSION = 3  # 2: method targets, group read states, licences; 3: optional per-user fields
 
 
 class SourceState(StrEnum):
@@ -49,6 +49,8 @@ class Source(StrEnum):
     METHOD_TARGET_GROUPS = "method_target_groups"  # members of the groups the methods policy names
     SUBSCRIBED_SKUS = "subscribed_skus"
     SUBSCRIPTIONS = "subscriptions"  # /directory/subscriptions: which subscriptions are trials
+    SIGN_IN_ACTIVITY = "sign_in_activity"  # user.signInActivity: needs AuditLog.Read.All and Entra ID P1
+    MAILBOX_SETTINGS = "mailbox_settings"  # /users/{id}/mailboxSettings (userPurpose): MailboxSettings.Read
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,12 @@ class User:
     roles: tuple[RoleAssignment, ...] = ()
     groups: tuple[str, ...] = ()  # ids of collected groups the user is a member of
     collection: CollectionStatus = field(default_factory=CollectionStatus)
+    # Scope hygiene. None is "not read" (see the tenant's sources); for last_sign_in, with the sign-in source
+    # read, None is "never signed in". mailbox_purpose is mailboxSettings.userPurpose, or "none" (no mailbox).
+    assigned_licenses: tuple[str, ...] | None = None  # skuId of each assignedLicenses entry
+    created_at: str | None = None  # createdDateTime
+    last_sign_in: str | None = None  # the later of signInActivity's interactive and non-interactive sign-ins
+    mailbox_purpose: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
