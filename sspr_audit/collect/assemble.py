@@ -49,6 +49,7 @@ class Collected:
     sources: dict[str, tuple[SourceStatus, Any]] = field(default_factory=dict)
     methods: Mapping[str, list[Any]] = field(default_factory=dict)  # user id -> raw methods
     failures: Mapping[str, str] = field(default_factory=dict)  # user id -> detail
+    mailboxes: Mapping[str, str] = field(default_factory=dict)  # user id -> userPurpose, or "none" (no mailbox)
 
     def data(self, source: Source) -> Any:
         """The raw data of ``source`` if it was read, else None."""
@@ -97,6 +98,7 @@ def build_snapshot(collected: Collected) -> Snapshot:
                 roles=roles.get(user.id, ()),
                 groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
                 collection=status,
+                mailbox_purpose=collected.mailboxes.get(user.id),
             )
         )
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)

@@ -56,7 +56,7 @@ def test_rules_catalog_formats():
         == (RULES["SSPR004"].why[:40])
     )
     data = json.loads(invoke("rules", "--format", "json").output)
-    assert [r["id"] for r in data][:3] == ["SSPR001", "SSPR002", "SSPR003"] and len(data) == 19
+    assert [r["id"] for r in data][:3] == ["SSPR001", "SSPR002", "SSPR003"] and len(data) == 20
     assert all(r["why"] and r["fix"] and r["doc_url"].startswith("https://") for r in data)
     assert invoke("rules", "--format", "markdown").output.startswith("| id | severity |")
 

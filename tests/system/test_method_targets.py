@@ -181,7 +181,7 @@ def test_a_version_1_snapshot_loads_with_targeting_not_read(tmp_path):
     path = tmp_path / "v1.json.gz"
     path.write_bytes(gzip.compress(json.dumps(old).encode()))
     loaded = snapshots.read(path)
-    assert loaded.schema_version == 2 and loaded.tenant.settings.licences is None
+    assert loaded.schema_version == 3 and loaded.tenant.settings.licences is None
     assert all(
         c.include_targets is None and c.exclude_targets is None for c in loaded.tenant.settings.method_configurations
     )
