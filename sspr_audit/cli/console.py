@@ -28,6 +28,14 @@ _SEVERITY_STYLE = {
 }
 
 
+def print_warnings(result: AuditResult) -> None:
+    """The loud warnings alone, on standard error (what --quiet still prints)."""
+    import click
+
+    for warning in result.warnings:
+        click.echo(terminal_safe(warning), err=True)
+
+
 def print_summary(result: AuditResult, paths: list[Path]) -> None:
     """Readiness and findings counts, then the files written."""
     from rich.console import Console

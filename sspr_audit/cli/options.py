@@ -25,7 +25,9 @@ def _apply(func: F, options: list[Callable[[F], F]]) -> F:
 
 def quiet_option(func: F) -> F:
     """``-q``: print nothing but errors."""
-    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="Print nothing but errors and the loud exclusion warning (TEN003)."
+    )(func)
 
 
 def policy_option(help: str = "Policy file (TOML); see 'sspr-audit policy init'.") -> Callable[[F], F]:
@@ -228,6 +230,11 @@ def collect_options(func: F) -> F:
                 show_default=True,
                 help="Pages of one Graph collection to follow before stopping with an error.",
             ),
-            click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                help="No progress display, no summary (the loud exclusion warning still goes to standard error).",
+            ),
         ],
     )

@@ -244,3 +244,8 @@ def test_a_pattern_matching_everyone_never_turns_fail_on_green(tmp_path):
     assert report["summary"]["status_counts"]["excluded"] == 4
     csv_text = next(out.glob("*.csv")).read_text(encoding="utf-8-sig")
     assert "TEN003,critical" in csv_text
+    quiet = CliRunner().invoke(
+        main, ["report", str(snap), "-o", str(tmp_path / "q"), "-f", "json", "-q", "--policy", str(policy_path)]
+    )
+    assert quiet.exit_code == 0  # no --fail-on: the exit code is not asked for, but the warning still is said
+    assert quiet.stdout == "" and quiet.stderr.startswith("WARNING: exclusions removed 4 of 4 users")
