@@ -93,6 +93,10 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
         from sspr_audit.cli.console import print_summary
 
         print_summary(shown, paths)
+    elif shown.warnings:  # even --quiet: a run that judged almost nobody must not pass unnoticed in cron mail
+        from sspr_audit.cli.console import print_warnings
+
+        print_warnings(shown)
     return exit_code(result)
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sspr_audit.audit import policy as policy_file
+from sspr_audit.audit.denominator import denominator, not_read, summary
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gather
 from sspr_audit.audit.results import (
@@ -64,24 +65,33 @@ def run(
     """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
-    tenant = tenant_facts(snapshot, policy)
+    tenant = tenant_facts(snapshot, policy, day)
     assessments = tuple(assess(gather(i, user, policy, tenant), policy, book) for i, user in enumerate(snapshot.users))
     ctx = AuditContext(snapshot, policy, assessments)
     rules = all_rules()
     findings = _findings(ctx, rules)
+    counted = denominator(policy, assessments)
     return AuditResult(
         tenant=snapshot.tenant,
         users=tuple(_user_result(a) for a in assessments),
         findings=tuple(findings),
         rules=tuple(_rule_info(r, policy) for r in rules),
-        policy=(*policy.settings(), _licence_setting(tenant)),
+        policy=(
+            *policy.settings(),
+            _licence_setting(tenant),
+            PolicySetting("Not counted (no one resets there)", summary(snapshot, policy, counted), "tenant"),
+        ),
         policy_source=policy.source,
         generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fail_on=policy.fail_on,
         as_of=book.day,
         as_of_origin=origin,
         timeline=_timeline(book, assessments),
-        assumptions=_assumptions(snapshot, policy, assessments, tenant),
+        assumptions=(
+            *_assumptions(snapshot, policy, assessments, tenant),
+            *dict.fromkeys(not_read(snapshot, policy).values()),
+        ),
+        warnings=(counted.warning,) if counted.warning else (),
         reality=ctx.reality,
     )
 
@@ -267,6 +277,7 @@ def _user_result(a: Assessment) -> UserResult:
         a.uncounted,
         a.loss.change.day if a.loss else None,
         a.loss.because if a.loss else None,
+        a.facts.not_used.value if a.facts.not_used else None,
     )
 
 

@@ -25,6 +25,8 @@ ORIGIN_TENANT = "tenant"
 ORIGIN_DEFAULT = "default"
 
 SCOPES = ("all", "selected", "none")
+# Microsoft's inactive-account guidance and common tooling (Get-EntraUserInactiveSignIn, M365 assessments) use 90.
+STALE_AFTER_DAYS = 90
 SEVERITY_NAMES = tuple(s.value for s in Severity)
 
 
@@ -59,6 +61,9 @@ class Policy:
     default_phone_region: str | None = None
     email_domains: tuple[str, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
+    exclude_shared_mailboxes: bool = True  # [scope]: shared, room and equipment mailboxes are not counted
+    require_license: bool = True  # [scope]: a member with no licence assigned is not counted
+    stale_after_days: int = STALE_AFTER_DAYS  # [scope]: no sign-in for this many days; 0 turns it off
     admin_roles_added: tuple[str, ...] = ()
     admin_roles_removed: tuple[str, ...] = ()
     disabled_rules: frozenset[str] = frozenset()
@@ -100,6 +105,12 @@ class Policy:
             ("Default phone region", self.default_phone_region or "none (user's usage location)"),
             ("Organisation email domains", ", ".join(self.email_domains) or "none"),
             ("Exclusions", "; ".join(f"{e.upn} ({e.reason})" for e in self.exclusions) or "none"),
+            ("Shared, room and equipment mailboxes", "not counted" if self.exclude_shared_mailboxes else "counted"),
+            ("Accounts with no licence", "not counted" if self.require_license else "counted"),
+            (
+                "Accounts with no recent sign-in",
+                f"not counted after {self.stale_after_days} days" if self.stale_after_days else "counted",
+            ),
             (
                 "Administrator roles added/removed",
                 ", ".join([f"+{r}" for r in self.admin_roles_added] + [f"-{r}" for r in self.admin_roles_removed])
@@ -138,6 +149,12 @@ def _int_choice(*allowed: int) -> Callable[[Any], Any]:
         return value
 
     return check
+
+
+def _days(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650:
+        return value
+    raise ValueError(f"{shorten(value)} is not allowed; use a whole number of days from 0 (off) to 3650")
 
 
 def _boolean(value: Any) -> bool:
@@ -190,6 +207,7 @@ _SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "admins_allowed": _boolean,
         "two_gate": _boolean,
     },
+    "scope": {"exclude_shared_mailboxes": _boolean, "require_license": _boolean, "stale_after_days": _days},
     "tenant": {"password_writeback": _boolean},
     "phones": {"default_region": parse_region},
     "emails": {"organization_domains": _strings(_domain)},
@@ -358,6 +376,11 @@ def resolve(declared: dict[str, Any], tenant: Tenant, source: str | None = None)
             (),
         ),
         exclusions=pick("Exclusions", "exclude", None, ()),
+        exclude_shared_mailboxes=pick(
+            "Shared, room and equipment mailboxes", "scope.exclude_shared_mailboxes", None, True
+        ),
+        require_license=pick("Accounts with no licence", "scope.require_license", None, True),
+        stale_after_days=pick("Accounts with no recent sign-in", "scope.stale_after_days", None, STALE_AFTER_DAYS),
         admin_roles_added=declared.get("admins.add_roles", ()),
         admin_roles_removed=declared.get("admins.remove_roles", ()),
         disabled_rules=frozenset(pick("Rules disabled", "rules.disable", None, ())),
@@ -472,6 +495,23 @@ DEFAULT_POLICY_TOML = """\
 # The administrator two-gate policy applies when the tenant has a custom
 # domain or synchronises from on-premises; read from the snapshot by default.
 # two_gate = true
+
+[scope]
+# Accounts no person uses to reset a password are not counted in "X% can
+# reset": they are listed apart, each with its reason, and every report says
+# how many each switch removed. A source Graph did not give (no permission,
+# no licence) leaves its users counted, and the report says so.
+# Shared, room and equipment mailboxes (mailboxSettings/userPurpose;
+# MailboxSettings.Read). Default: true.
+# exclude_shared_mailboxes = true
+# Members with no licence assigned (assignedLicenses is empty). Unlicensed
+# administrators stay counted: SSPR for administrators needs no licence.
+# Default: true.
+# require_license = true
+# Accounts with no sign-in (interactive or not) for this many days
+# (signInActivity; AuditLog.Read.All and Entra ID P1). 0 turns it off.
+# Default: 90, the usual inactive-account threshold.
+# stale_after_days = 90
 
 [tenant]
 # Password writeback (Entra Connect or cloud sync). Graph shows it only to a

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
+from sspr_audit.audit.hygiene import NotUsed, not_used
 from sspr_audit.audit.location import BUSINESS_PHONES, MOBILE_PHONE, Location
 from sspr_audit.audit.method_policy import Availability, UserMethods
 from sspr_audit.audit.policy import Policy
@@ -106,12 +107,13 @@ class Facts:
     methods_known: bool  # False when the user's methods could not be read
     candidates: tuple[UsableMethod, ...]  # what SSPR might accept, best first
     never_counted: tuple[UncountedMethod, ...]  # registered or present, but never an SSPR method
-    settled: tuple[Readiness, str] | None  # excluded or out of scope, whatever the day
+    settled: tuple[Readiness, str] | None  # excluded, out of scope or not counted, whatever the day
     methods: UserMethods | None = None  # the authentication methods policy for this user; None when not read
     legacy_applies: bool = False  # migration not complete: the legacy SSPR policy also enables methods
     blocked: str | None = None  # why the user cannot reset whatever their methods (no password writeback)
     office_phone_licensed: bool = True  # office phones need a paid subscription
     policy_answers: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # method -> why not, unknown
+    not_used: NotUsed | None = None  # why the account is not counted (with ``settled`` NOT_COUNTED)
 
     @property
     def is_admin(self) -> bool:
@@ -219,6 +221,7 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         user.methods is not None or user.registration is not None
     )
     candidates, never = _candidates(user, phone_checks, emails, sq) if known else ((), ())
+    settled, unused = _settled(user, policy, is_admin, tenant)
     facts = Facts(
         index=index,
         user=user,
@@ -232,7 +235,8 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         methods_known=known,
         candidates=candidates,
         never_counted=never,
-        settled=_settled(user, policy, is_admin),
+        settled=settled,
+        not_used=unused,
         methods=tenant.targeting.for_user(user) if tenant.targeting and not is_admin else None,
         legacy_applies=tenant.legacy_applies,
         blocked=_writeback_block(user, tenant),
@@ -426,19 +430,25 @@ def _writeback_block(user: User, tenant: TenantFacts) -> str | None:
     return None
 
 
-def _settled(user: User, policy: Policy, is_admin: bool) -> tuple[Readiness, str] | None:
+def _settled(
+    user: User, policy: Policy, is_admin: bool, tenant: TenantFacts
+) -> tuple[tuple[Readiness, str] | None, NotUsed | None]:
+    """Excluded by the policy file, disabled or a guest, not used by a person, or outside the SSPR scope."""
     exclusion = policy.exclusion_for(user.user_principal_name)
     if exclusion is not None:
-        return Readiness.EXCLUDED, f"Excluded by policy: {exclusion.reason}"
+        return (Readiness.EXCLUDED, f"Excluded by policy: {exclusion.reason}"), None
+    if not user.account_enabled:
+        return (Readiness.OUT_OF_SCOPE, "Account disabled."), None
+    if (user.user_type or "").lower() == "guest" and not policy.include_guests:
+        return (Readiness.OUT_OF_SCOPE, "Guest account: guests reset their password in their home tenant."), None
+    unused = not_used(user, policy, tenant.hygiene, is_admin)
+    if unused is not None:
+        return (Readiness.SET_ASIDE, unused[1]), unused[0]
     scope_reason = _out_of_scope_reason(user, policy, is_admin)
-    return (Readiness.OUT_OF_SCOPE, scope_reason) if scope_reason else None
+    return ((Readiness.OUT_OF_SCOPE, scope_reason) if scope_reason else None), None
 
 
 def _out_of_scope_reason(user: User, policy: Policy, is_admin: bool) -> str | None:
-    if not user.account_enabled:
-        return "Account disabled."
-    if (user.user_type or "").lower() == "guest" and not policy.include_guests:
-        return "Guest account: guests reset their password in their home tenant."
     if is_admin:
         if not policy.admins_allowed_sspr:
             return "SSPR for administrators is turned off (authorizationPolicy.allowedToUseSSPR is false)."

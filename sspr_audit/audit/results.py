@@ -46,6 +46,7 @@ class Readiness(StrEnum):
     UNKNOWN = "unknown"  # the user's methods could not be read
     EXCLUDED = "excluded"  # excluded by the policy file (break-glass, ...)
     OUT_OF_SCOPE = "out_of_scope"  # SSPR not enabled for this user
+    SET_ASIDE = "set_aside"  # nobody resets a password with it: shared or room mailbox, no licence, no sign-in
 
     @property
     def in_scope(self) -> bool:
@@ -58,7 +59,7 @@ class Readiness(StrEnum):
         return self in _CAN_RESET
 
 
-_NOT_JUDGED = frozenset({Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE})
+_NOT_JUDGED = frozenset({Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE, Readiness.SET_ASIDE})
 _CAN_RESET = frozenset({Readiness.READY, Readiness.READY_UNVERIFIED, Readiness.AT_RISK})
 
 
@@ -121,6 +122,7 @@ class UserResult:
     uncounted: tuple[UncountedMethod, ...] = ()
     loses_sspr_on: str | None = None  # YYYY-MM-DD of the first rulebook change that leaves them unable to reset
     loses_sspr_because: str | None = None
+    not_used: str | None = None  # with NOT_COUNTED: a sspr_audit.audit.hygiene.NotUsed value
 
     @property
     def usable_count(self) -> int:
@@ -251,4 +253,5 @@ class AuditResult:
     fail_on: Severity | None = None
     timeline: tuple[TimelinePoint, ...] = ()  # Microsoft's announced changes after as_of, in date order
     assumptions: tuple[str, ...] = ()  # settings Graph cannot read that the verdicts had to assume
+    warnings: tuple[str, ...] = ()  # shown loudly: exclusions that removed most users or every administrator
     reality: Reality | None = None  # the verdicts against the SSPR audit events; None: not compared (old results)

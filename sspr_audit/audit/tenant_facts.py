@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sspr_audit.audit import admin_roles
+from sspr_audit.audit.hygiene import Hygiene
 from sspr_audit.audit.method_policy import MethodPolicy
 from sspr_audit.audit.policy import Policy
 from sspr_audit.snapshot.models import Licence, Snapshot, Source, SourceState, Tenant
@@ -44,14 +46,15 @@ class TenantFacts:
     password_writeback: bool | None  # None: neither read nor declared
     writeback_origin: str  # "read from the tenant", "declared in the policy file", "unknown"
     licence_level: str | None  # PAID, TRIAL, FREE; None when the subscriptions were not read
+    hygiene: Hygiene | None = None  # None: accounts without a recent sign-in are not looked for
 
     @property
     def free_or_trial(self) -> bool:
         return self.licence_level in (FREE, TRIAL)
 
 
-def tenant_facts(snapshot: Snapshot, policy: Policy) -> TenantFacts:
-    """Read the tenant-wide facts once."""
+def tenant_facts(snapshot: Snapshot, policy: Policy, day: date | None = None) -> TenantFacts:
+    """Read the tenant-wide facts once; ``day`` is the audit's day, against which a sign-in is stale."""
     tenant = snapshot.tenant
     state = tenant.settings.policy_migration_state
     writeback, origin = _writeback(tenant, policy)
@@ -63,6 +66,7 @@ def tenant_facts(snapshot: Snapshot, policy: Policy) -> TenantFacts:
         password_writeback=writeback,
         writeback_origin=origin,
         licence_level=licence_level(tenant.settings.licences),
+        hygiene=Hygiene.of(snapshot, day) if day is not None else None,
     )
 
 

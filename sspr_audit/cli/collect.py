@@ -73,7 +73,9 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
     show_default=True,
     help="Share of requests answered with an injected fault (500/503, reset, slow).",
 )
-@click.option("--unlicensed", is_flag=True, help="Answer 403 for the registration report and PIM (no P1/P2).")
+@click.option(
+    "--unlicensed", is_flag=True, help="Answer 403 for the registration report, PIM and signInActivity (no P1/P2)."
+)
 @click.option("--token", default="sspr-audit-demo-token", show_default=True, help="The bearer token accepted.")
 def emulate(
     users: int,

@@ -19,6 +19,7 @@ _STATUS_STYLE = {
     Readiness.UNKNOWN: "magenta",
     Readiness.EXCLUDED: "dim",
     Readiness.OUT_OF_SCOPE: "dim",
+    Readiness.SET_ASIDE: "dim",
 }
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -27,6 +28,14 @@ _SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+
+
+def print_warnings(result: AuditResult) -> None:
+    """The loud warnings alone, on standard error (what --quiet still prints)."""
+    import click
+
+    for warning in result.warnings:
+        click.echo(terminal_safe(warning), err=True)
 
 
 def print_summary(result: AuditResult, paths: list[Path]) -> None:
@@ -49,6 +58,8 @@ def print_summary(result: AuditResult, paths: list[Path]) -> None:
     for point in result.timeline:
         console.print(f"  {escape(timeline_line(point))}")
     console.print(escape(terminal_safe(reality_line(result.reality))))
+    for warning in result.warnings:
+        console.print(f"[bold red]{escape(warning)}[/]")
     for assumption in result.assumptions:
         console.print(f"[yellow]Assumed:[/] {escape(assumption)}")
     table = Table()

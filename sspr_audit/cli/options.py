@@ -25,7 +25,9 @@ def _apply(func: F, options: list[Callable[[F], F]]) -> F:
 
 def quiet_option(func: F) -> F:
     """``-q``: print nothing but errors."""
-    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="Print nothing but errors and the loud exclusion warning (TEN003)."
+    )(func)
 
 
 def policy_option(help: str = "Policy file (TOML); see 'sspr-audit policy init'.") -> Callable[[F], F]:
@@ -234,6 +236,11 @@ def collect_options(func: F) -> F:
                 metavar="N",
                 help="Days of SSPR audit events to read (default: what the licence keeps, 7 free or 30 P1/P2).",
             ),
-            click.option("-q", "--quiet", is_flag=True, help="No progress display, no summary."),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                help="No progress display, no summary (the loud exclusion warning still goes to standard error).",
+            ),
         ],
     )

@@ -51,6 +51,7 @@ class Collected:
     sources: dict[str, tuple[SourceStatus, Any]] = field(default_factory=dict)
     methods: Mapping[str, list[Any]] = field(default_factory=dict)  # user id -> raw methods
     failures: Mapping[str, str] = field(default_factory=dict)  # user id -> detail
+    mailboxes: Mapping[str, str] = field(default_factory=dict)  # user id -> userPurpose, or "none" (no mailbox)
 
     def data(self, source: Source) -> Any:
         """The raw data of ``source`` if it was read, else None."""
@@ -102,6 +103,7 @@ def build_snapshot(collected: Collected) -> Snapshot:
                 groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
                 collection=status,
                 activity=done.get(user.id.casefold()) or done.get(user.user_principal_name.casefold()),
+                mailbox_purpose=collected.mailboxes.get(user.id),
             )
         )
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)

@@ -16,10 +16,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.collect import mailboxes
 from sspr_audit.collect.assemble import Collected, build_snapshot
 from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.batch import BatchRunner, Outcome
@@ -35,7 +37,14 @@ from sspr_audit.collect.plan import MethodsPlan
 from sspr_audit.collect.progress import Progress
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy
-from sspr_audit.collect.sources import REGISTRATION, USERS, TenantReader, read_source
+from sspr_audit.collect.sources import (
+    PERMISSIONS,
+    REGISTRATION,
+    USERS,
+    USERS_WITHOUT_SIGN_IN,
+    TenantReader,
+    read_source,
+)
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
 from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
@@ -146,6 +155,7 @@ class _Run:
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
+        self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
 
     def finished(self) -> None:
         if self.checkpoint is not None:
@@ -174,7 +184,7 @@ class _Run:
         else:
             collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
         methods = _Methods(self)
-        plan = MethodsPlan(methods.need)
+        plan = MethodsPlan(methods.need, methods.mailboxes.decided)
         self.progress.stage("Listing users")
         async with asyncio.TaskGroup() as group:
             self._organization_read = group.create_task(self._organization())
@@ -182,12 +192,13 @@ class _Run:
             policy = started[Source.AUTHENTICATION_METHODS_POLICY]
             others = [*started.values(), group.create_task(self._target_groups(policy))]
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
-            users = group.create_task(self._users(plan))
+            users = group.create_task(self._users(plan, methods.mailboxes))
             report = group.create_task(self._report(plan))
             licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
             others.append(group.create_task(self._events(collected.collected_at, report, licences)))
             collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
+            collected.sources[Source.SIGN_IN_ACTIVITY] = (self.sign_ins, None)
             collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
             collected.sources[Source.REGISTRATION_DETAILS] = await report
             self.progress.stage("Reading methods")
@@ -249,28 +260,49 @@ class _Run:
         await self._record(status, groups)
         return status, groups
 
-    async def _users(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
-        """List the enabled users, handing each page to the plan as it comes."""
+    async def _users(self, plan: MethodsPlan, boxes: mailboxes.Mailboxes) -> tuple[SourceStatus, Any]:
+        """List the enabled users, handing each page to the plan and the mailbox reads as it comes."""
         if kept := await self._kept(Source.USERS):
             status, data = kept
+            boxes.listed(data or ())
             plan.users(data or ())
+            self.sign_ins = await self._kept_sign_ins(data)
         else:
 
-            async def read() -> list[dict[str, Any]]:
-                users: list[dict[str, Any]] = []
-                async for page in pages(self.session, self.session.url(USERS)):
-                    users.extend(page)
-                    plan.users(page)
-                    self.progress.users_read(len(page))
-                return users
+            def read(url: str) -> Callable[[], Awaitable[list[dict[str, Any]]]]:
+                async def pages_of_users() -> list[dict[str, Any]]:
+                    users: list[dict[str, Any]] = []
+                    async for page in pages(self.session, self.session.url(url)):
+                        users.extend(page)
+                        boxes.listed(page)
+                        plan.users(page)
+                        self.progress.users_read(len(page))
+                    return users
 
-            status, data = await read_source(Source.USERS, read)
+                return pages_of_users
+
+            status, data = await read_source(Source.USERS, read(USERS))
+            self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.READ)
+            if status.state == SourceState.NOT_PERMITTED:  # signInActivity refused: list again without it
+                self.sign_ins = replace(
+                    status, source=Source.SIGN_IN_ACTIVITY.value, permission=PERMISSIONS[Source.SIGN_IN_ACTIVITY]
+                )
+                status, data = await read_source(Source.USERS, read(USERS_WITHOUT_SIGN_IN))
+            await self._record(self.sign_ins, None)
             await self._record(status, data)
         if status.state == SourceState.READ:
             plan.users_finished()
             self.stats.users_listed = len(data)
             self.progress.users_listed(self.stats.users_listed)
         return status, data
+
+    async def _kept_sign_ins(self, data: Any) -> SourceStatus:
+        """How sign-in activity was read before a resume; a list that carries none did not read it."""
+        if kept := await self._kept(Source.SIGN_IN_ACTIVITY):
+            return kept[0]
+        carried = any(isinstance(raw, dict) and "signInActivity" in raw for raw in data or ())
+        state = SourceState.READ if carried else SourceState.NOT_ATTEMPTED
+        return SourceStatus(Source.SIGN_IN_ACTIVITY.value, state)
 
     async def _report(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
         """Page the registration report at the pace Graph allows, until no listed user lacks a row."""
@@ -361,8 +393,9 @@ class _Methods:
         self.wanted: list[str] = []
         self.failures: dict[str, Outcome] = {}
         self.runner = BatchRunner(
-            run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list
+            run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list_or_settings
         )
+        self.mailboxes = mailboxes.Mailboxes(self.runner.add)
 
     def need(self, user_id: str) -> None:
         self.wanted.append(user_id)
@@ -377,7 +410,13 @@ class _Methods:
         self._run.progress.methods_planned(total, self.stats.users_resumed)
         self.runner.close()
 
-    async def _on_batch(self, outcomes: list[Outcome]) -> None:
+    async def _on_batch(self, answered: list[Outcome]) -> None:
+        outcomes = [o for o in answered if not mailboxes.owns(o.key)]
+        for outcome in answered:
+            if mailboxes.owns(outcome.key):
+                self.mailboxes.answered(outcome)
+        if not outcomes:
+            return
         checkpoint = await self._run.checkpoint_ready()
         if checkpoint is not None:
             checkpoint.record_methods(outcomes)
@@ -396,6 +435,8 @@ class _Methods:
         collected.methods = {uid: self.done[uid] for uid in wanted if uid in self.done}
         collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
         collected.sources[Source.AUTHENTICATION_METHODS] = (_methods_status(wanted, failures), None)
+        collected.sources[Source.MAILBOX_SETTINGS] = (self.mailboxes.status(), None)
+        collected.mailboxes = self.mailboxes.purposes
 
 
 def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceStatus:
@@ -418,6 +459,11 @@ def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceSt
             source, SourceState.FAILED, first.status, first.code, first.detail, "UserAuthenticationMethod.Read.All"
         )
     return SourceStatus(source, SourceState.READ)
+
+
+def _method_list_or_settings(body: Any) -> bool:
+    """A methods answer (a ``value`` list), or a mailbox one (a ``userPurpose``)."""
+    return _method_list(body) or mailboxes.is_settings(body)
 
 
 def _method_list(body: Any) -> bool:

@@ -110,10 +110,40 @@ def map_user(raw: dict[str, Any]) -> User:
         mobile_phone=read.text("mobilePhone"),
         business_phones=read.texts("businessPhones"),
         other_mails=read.texts("otherMails"),
+        assigned_licenses=_licences(read),
+        created_at=read.text("createdDateTime"),
+        last_sign_in=_last_sign_in(Fields(_object(raw, "signInActivity"), "signInActivity.", read.notes)),
     )
     if read.notes:
         user = replace(user, collection=CollectionStatus(CollectionState.PARTIAL, dropped_reason(read.notes)))
     return user
+
+
+def _object(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _licences(read: Fields) -> tuple[str, ...] | None:
+    """skuId of each assignedLicenses entry; None when the property was not returned (not read)."""
+    value = read.raw.get("assignedLicenses")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        read.notes.append("assignedLicenses (not a list)")
+        return None
+    return tuple(item["skuId"] for item in value if isinstance(item, dict) and isinstance(item.get("skuId"), str))
+
+
+def _last_sign_in(read: Fields) -> str | None:
+    """The later of the last interactive and non-interactive sign-ins; None when neither (never signed in)."""
+    times = [read.text("lastSignInDateTime"), read.text("lastNonInteractiveSignInDateTime")]
+    return max((t for t in times if t), key=_instant, default=None)
+
+
+def _instant(value: str) -> str:
+    """A sortable form of an ISO 8601 UTC time (Graph writes them with or without fractions of a second)."""
+    return value.rstrip("Z").ljust(26, "0")
 
 
 def map_method(raw: dict[str, Any], notes: list[str] | None = None) -> AuthMethod:

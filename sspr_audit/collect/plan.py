@@ -20,8 +20,9 @@ from sspr_audit.collect.mapping import map_registration, needs_methods
 class MethodsPlan:
     """Pairs listed users with report rows; calls ``need(user_id)`` once for each user whose call is needed."""
 
-    def __init__(self, need: Callable[[str], None]) -> None:
+    def __init__(self, need: Callable[[str], None], decided: Callable[[str], None] = lambda user_id: None) -> None:
         self._need = need
+        self._decided = decided  # told of every user once decided, after ``need`` when it was needed
         self._listed: list[str] = []
         self._seen: set[str] = set()
         self._sent: set[str] = set()
@@ -83,6 +84,7 @@ class MethodsPlan:
         if self._row_needs.get(user_id, True):
             self._sent.add(user_id)
             self._need(user_id)
+        self._decided(user_id)
 
     def _check_enough(self) -> None:
         if self._report_open and not self._users_open and not self._unpaired:

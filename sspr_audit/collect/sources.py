@@ -22,13 +22,16 @@ from sspr_audit.snapshot.models import Source, SourceState, SourceStatus
 
 USER_FIELDS = (
     "id,userPrincipalName,displayName,userType,accountEnabled,mobilePhone,businessPhones,otherMails,"
-    "mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country"
+    "mail,onPremisesSyncEnabled,department,jobTitle,usageLocation,country,assignedLicenses,createdDateTime"
 )
 ORGANIZATION = "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled"
+# signInActivity needs AuditLog.Read.All and Entra ID P1: without them Graph refuses the whole list (403), which is
+# then read again without it (USERS_WITHOUT_SIGN_IN).
 USERS = (
-    f"/users?$filter={quote('accountEnabled eq true')}&$select={USER_FIELDS}"
+    f"/users?$filter={quote('accountEnabled eq true')}&$select={USER_FIELDS},signInActivity"
     "&$expand=manager($select=id,displayName)&$top=999"
 )
+USERS_WITHOUT_SIGN_IN = USERS.replace(",signInActivity&", "&")
 REGISTRATION = "/reports/authenticationMethods/userRegistrationDetails"
 ROLE_DEFINITIONS = "/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn"
 ROLE_ASSIGNMENTS = "/roleManagement/directory/roleAssignments?$expand=principal"
@@ -57,6 +60,8 @@ PERMISSIONS = {
     Source.SUBSCRIBED_SKUS: "LicenseAssignment.Read.All",
     Source.SUBSCRIPTIONS: "Organization.Read.All",
     Source.SSPR_EVENTS: "AuditLog.Read.All",
+    Source.SIGN_IN_ACTIVITY: "AuditLog.Read.All (and an Entra ID P1 or P2 licence)",
+    Source.MAILBOX_SETTINGS: "MailboxSettings.Read",
 }
 GROUP_MEMBERS_PERMISSION = "GroupMember.Read.All"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -61,6 +61,10 @@ class Spec:
     guest: bool = False
     in_scope: bool = True  # member of the "All Staff SSPR" group
     break_glass: str | None = None  # the UPN's local part of an emergency-access account
+    mailbox: str = "user"  # mailboxSettings userPurpose: user, shared, room, equipment; "none" for no mailbox
+    licensed: bool = True  # holds the tenant's Microsoft 365 E3 licence
+    idle_days: int = 0  # last sign-in this many days before the collection (0: within the last ten days)
+    never_signed_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -307,5 +311,27 @@ SCENARIOS: tuple[Scenario, ...] = (
         "app_and_questions",
         "SSPR010: the app and security questions: stranded when questions retire in March 2027",
         Spec(methods=(APP,), questions=True),
+    ),
+    Scenario(
+        "shared_mailbox",
+        "Set aside: a shared mailbox (userPurpose shared) with no licence, nothing registered",
+        Spec(mailbox="shared", licensed=False),
+    ),
+    Scenario("room_mailbox", "Set aside: a meeting room's mailbox", Spec(mailbox="room", licensed=False)),
+    Scenario("equipment_mailbox", "Set aside: a projector's mailbox", Spec(mailbox="equipment", licensed=False)),
+    Scenario(
+        "unlicensed_member",
+        "Set aside: a member with no licence and no mailbox, nothing registered",
+        Spec(mailbox="none", licensed=False),
+    ),
+    Scenario(
+        "stale_account",
+        "Set aside: a leaver's account, last signed in 200 days before the collection",
+        Spec(methods=(MOBILE,), mobile_phone=_PHONE_OK, idle_days=200),
+    ),
+    Scenario(
+        "never_signed_in",
+        "Set aside: an account created long ago that never signed in",
+        Spec(never_signed_in=True),
     ),
 )

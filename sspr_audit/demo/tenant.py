@@ -15,12 +15,14 @@ gives the same tenant: all randomness comes from one ``random.Random(seed)``.
 from __future__ import annotations
 
 import gc
+import hashlib
 import random
 import unicodedata
 from bisect import bisect
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import accumulate
+from typing import Any
 
 from sspr_audit.demo.activity import with_activity
 from sspr_audit.demo.data import (
@@ -200,6 +202,7 @@ class _Generator:
             (True, True): (self.pilot_group.id, self.scope_group.id),
         }
         utc = collected_at.astimezone(UTC)
+        self.collected = utc
         self.times = [
             (utc - timedelta(seconds=rng.randrange(1, 700 * 86400))).strftime("%Y-%m-%dT%H:%M:%SZ") for _ in range(1024)
         ]
@@ -277,7 +280,20 @@ class _Generator:
             roles=roles,
             groups=self.group_sets[in_scope, in_scope and rng.random() < 0.105],
             collection=CollectionStatus(CollectionState.FAILED, spec.failure) if spec.failure else _OK,
+            **self._use(spec, user_id),
         )
+
+    def _use(self, spec: Spec, user_id: str) -> dict[str, Any]:
+        """Licence, creation, last sign-in and mailbox, fixed by the user's id (the rng is left alone)."""
+        number = int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=8).digest())
+        created = self.collected - timedelta(days=400 + number % 900)
+        last = self.collected - timedelta(days=spec.idle_days or number % 10, seconds=number % 86_400)
+        return {
+            "assigned_licenses": (LICENCES[0].sku_id,) if spec.licensed else (),
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "last_sign_in": None if spec.never_signed_in else last.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "mailbox_purpose": None if spec.guest else spec.mailbox,
+        }
 
     def _place(self, index: int, department: str | None) -> tuple[str | None, str | None, int | None]:
         """Department, job title and manager's index: the first of a department heads it."""

@@ -29,7 +29,8 @@ class EmulatorConfig:
     throttle: str = "documented"  # "documented" (Microsoft's published limits) or "off"
     fault_rate: float = 0.0  # share of requests answered by an injected fault
     seed: int = 0  # faults, jitter and batch response order reproduce for a seed
-    unlicensed: bool = False  # no Entra ID P1/P2: the registration report and PIM answer 403
+    unlicensed: bool = False  # no Entra ID P1/P2: the registration report, PIM and signInActivity answer 403
+    mailboxes_denied: bool = False  # no MailboxSettings.Read: every /users/{id}/mailboxSettings answers 403
     page_size_cap: int = MAX_PAGE_SIZE  # largest page any collection returns
     limits: ThrottleLimits | None = None  # None: the documented figures for the tenant's size
     # A 429 storm: from the HTTP request after the first ``storm_after`` ones, every request (whole, and each

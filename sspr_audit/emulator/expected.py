@@ -23,7 +23,11 @@ itself imposes, not collector choices:
 - licences not recorded are served as none, and password writeback cannot
   be read with app-only permissions;
 - the SSPR audit events read are those of the licence's retention window
-  before the collection time (7 days free, 30 paid), or none when refused.
+  before the collection time (7 days free, 30 paid), or none when refused;
+- each user's licences, creation time and last sign-in are what the emulator
+  serves (:mod:`sspr_audit.emulator.scope_views`; without a licence the
+  sign-ins are refused and not read), and the mailbox purpose is asked of
+  enabled members only.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from sspr_audit.collect.roles import sort_key
 from sspr_audit.collect.sources import PERMISSIONS
 from sspr_audit.emulator.audit_log import sspr_events
 from sspr_audit.emulator.graph_views import DEFAULT_AUTHENTICATION_MODE
+from sspr_audit.emulator.scope_views import served
 from sspr_audit.snapshot.models import (
     EVERYONE,
     AuthMethod,
@@ -108,9 +113,15 @@ def expected_collection(
                 status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
             else:
                 methods = tuple(_method(m) for m in user.methods or ())
+        seen = served(user, truth.tenant)
+        member = (user.user_type or "").lower() == "member"
         users.append(
             dataclasses.replace(
                 user,
+                assigned_licenses=seen.assigned_licenses,
+                created_at=seen.created_at,
+                last_sign_in=seen.last_sign_in if registration_permitted else None,
+                mailbox_purpose=seen.mailbox_purpose if member else None,
                 methods=methods,
                 registration=registration,
                 roles=roles.get(user.id, ()),
@@ -186,6 +197,15 @@ def expected_sources(
         Source.SSPR_EVENTS: status(Source.SSPR_EVENTS)
         if events_permitted
         else status(Source.SSPR_EVENTS, SourceState.NOT_PERMITTED, 403, "Authorization_RequestDenied"),
+        Source.SIGN_IN_ACTIVITY: status(Source.SIGN_IN_ACTIVITY)
+        if registration_permitted
+        else status(
+            Source.SIGN_IN_ACTIVITY,
+            SourceState.NOT_PERMITTED,
+            403,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+        ),
+        Source.MAILBOX_SETTINGS: status(Source.MAILBOX_SETTINGS),
     }
     return tuple(found[s] for s in Source)
 

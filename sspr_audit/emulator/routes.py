@@ -57,6 +57,14 @@ from sspr_audit.emulator.replies import (
     no_content,
     not_found,
 )
+from sspr_audit.emulator.scope_views import (
+    MAILBOX_SETTINGS_PROPERTIES,
+    NO_MAILBOX_MESSAGE,
+    SIGN_IN_REFUSED_CODE,
+    SIGN_IN_REFUSED_MESSAGE,
+    mailbox_settings_json,
+    scope_json,
+)
 from sspr_audit.emulator.writes import patch_phone_method, patch_user
 from sspr_audit.snapshot.models import CollectionState, User
 
@@ -263,6 +271,13 @@ class GraphRoutes:
                 self.phone_methods,
                 1,
             ),
+            # Graph charges mailbox reads to Outlook's per-mailbox limits; charging the identity bucket is stricter.
+            (
+                "/users/([^/]+)/mailboxSettings",
+                QuerySpec("microsoft.graph.mailboxSettings", MAILBOX_SETTINGS_PROPERTIES),
+                self.mailbox_settings,
+                1,
+            ),
             (
                 "/users/([^/]+)/authentication/phoneMethods/([^/]+)",
                 QuerySpec("microsoft.graph.phoneAuthenticationMethod"),
@@ -443,7 +458,10 @@ class GraphRoutes:
         return pick_user(body, select)
 
     def _user_body(self, user: User, query: ODataQuery) -> dict[str, Any]:
-        body = pick_user(user_json(user), query.select)
+        entity = user_json(user)
+        if query.select is not None:
+            entity.update(scope_json(user, self.dir.tenant))
+        body = pick_user(entity, query.select)
         if query.expand == "manager":
             manager = self._manager(user, query.expand_select)
             if manager is not None:
@@ -470,12 +488,19 @@ class GraphRoutes:
     def users_count(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         return Reply(200, str(len(self._filtered_users(query))).encode(), {"Content-Type": "text/plain;charset=utf-8"})
 
+    def _sign_ins_permitted(self, query: ODataQuery) -> None:
+        """Graph refuses the whole request when signInActivity is selected in a tenant without Entra ID P1."""
+        if self.config.unlicensed and "signInActivity" in (query.select or ()):
+            raise GraphError(403, SIGN_IN_REFUSED_CODE, SIGN_IN_REFUSED_MESSAGE)
+
     def users(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        self._sign_ins_permitted(query)
         items = self._filtered_users(query)
         cap = EXPANDED_PAGE_CAP if query.expand else MAX_TOP
         return self._page(req, query, items, lambda u: self._user_body(u, query), _context("users", query), cap=cap)
 
     def user(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        self._sign_ins_permitted(query)
         body = {"@odata.context": _context("users", query) + "/$entity", **self._user_body(self._user(args[0]), query)}
         return json_reply(body)
 
@@ -519,6 +544,15 @@ class GraphRoutes:
         if found is None:
             raise not_found(method_id)
         return json_reply({"@odata.context": f"{CONTEXT}users('{user.id}')/authentication/{segment}/$entity", **found})
+
+    def mailbox_settings(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
+        user = self._user(args[0])
+        if self.config.mailboxes_denied:
+            raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        body = mailbox_settings_json(user, self.dir.tenant, query.select)
+        if body is None:
+            raise GraphError(404, "MailboxNotEnabledForRESTAPI", NO_MAILBOX_MESSAGE)
+        return json_reply(body)
 
     def phone_methods(self, req: GraphRequest, query: ODataQuery, args: tuple[str, ...]) -> Reply:
         return self._typed_list(args[0], "phoneAuthenticationMethod", "phoneMethods")

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +45,7 @@ from sspr_audit.audit import phones
 from sspr_audit.audit.emails import EmailCheck
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import MOBILE_SLOT, Facts, PhoneCheck, gather
+from sspr_audit.audit.rulebook import parse_day
 from sspr_audit.audit.tenant_facts import tenant_facts
 from sspr_audit.snapshot.models import Snapshot, User
 
@@ -119,9 +121,17 @@ class RemediationPlan:
         )
 
 
+def _collection_day(snapshot: Snapshot) -> date | None:
+    """The day a sign-in is judged stale against, so accounts nobody uses get no fixes; None when unknown."""
+    try:
+        return parse_day(snapshot.tenant.collected_at)
+    except ValueError:
+        return None
+
+
 def plan_remediation(snapshot: Snapshot, policy: Policy) -> RemediationPlan:
-    """Judge every user as the audit does and turn each defective value into an item."""
-    tenant = tenant_facts(snapshot, policy)
+    """Judge every user as the audit does (as of the collection date) and turn each defective value into an item."""
+    tenant = tenant_facts(snapshot, policy, _collection_day(snapshot))
     judged = [f for f in (gather(i, u, policy, tenant) for i, u in enumerate(snapshot.users)) if not f.settled]
     sharers = _sharers(judged)
     items: list[RemediationItem] = []

@@ -171,7 +171,11 @@ def status_rows(summary: Summary) -> tuple[list[StatusRow], list[StatusRow]]:
 
 def not_counted_text(summary: Summary) -> str:
     """What the bar and the shares leave out, as counts: "Not counted: 3 excluded by policy, 12 out of SSPR scope"."""
-    parts = [f"{c.count:,} {c.label[0].lower()}{c.label[1:]}" for c in summary.status_counts if not c.status.in_scope]
+    parts = [
+        f"{c.count:,} {c.label[0].lower()}{c.label[1:]}"
+        for c in summary.status_counts
+        if not c.status.in_scope and (c.count or c.status != Readiness.SET_ASIDE)
+    ]
     return "Not counted: " + ", ".join(parts) + "."
 
 

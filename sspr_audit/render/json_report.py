@@ -35,6 +35,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
             "as_of": result.as_of,
             "as_of_origin": result.as_of_origin,
             "assumptions": list(result.assumptions),
+            "warnings": list(result.warnings),
             "tenant": _tenant(result),
             "policy": {
                 "source": result.policy_source,
@@ -216,6 +217,7 @@ def _user(r: UserResult, agreement: Agreement | None, collected_at: str) -> dict
         "synced": u.on_premises_sync_enabled,
         "status": r.status.value,
         "reason": r.reason,
+        "set_aside_because": r.not_used,
         "admin": r.is_admin,
         "admin_eligible_only": r.admin_eligible_only,
         "roles": [{"role": a.role_name, "assignment": a.assignment, "via_group": a.via_group} for a in u.roles],

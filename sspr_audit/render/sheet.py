@@ -49,6 +49,7 @@ STATUS_FILLS = {
     "unknown": "D9D2E9",
     "excluded": "EDEDED",
     "out_of_scope": "EDEDED",
+    "set_aside": "EDEDED",
 }
 HEADER_FILL = "1F3864"
 LINK_COLOUR = "0563C1"

@@ -52,7 +52,7 @@ _BUCKETS = {"department": ("no-department", NO_DEPARTMENT), "manager": ("no-mana
 _LABELS = {"department": "Department", "manager": "Manager"}
 _NOT_NAME = re.compile(r"[^\w.-]+")  # \w is Unicode-aware: accented and non-Latin letters are kept
 NOTHING_TO_DO = "nothing to do"
-_SETTLED = frozenset({Readiness.READY, Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE})
+_SETTLED = frozenset({Readiness.READY, Readiness.EXCLUDED, Readiness.OUT_OF_SCOPE, Readiness.SET_ASIDE})
 _COUNT_COLUMNS = (
     ("Users", 10),
     ("In SSPR scope", 12),

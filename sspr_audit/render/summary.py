@@ -34,6 +34,7 @@ STATUS_LABELS = {
     Readiness.UNKNOWN: "Unknown (not read)",
     Readiness.EXCLUDED: "Excluded by policy",
     Readiness.OUT_OF_SCOPE: "Out of SSPR scope",
+    Readiness.SET_ASIDE: "Set aside: no one resets there",
 }
 
 # The same statuses in a word or two, for column headings (the full label goes with them as a tooltip).
@@ -45,6 +46,7 @@ STATUS_SHORT = {
     Readiness.UNKNOWN: "Unknown",
     Readiness.EXCLUDED: "Excluded",
     Readiness.OUT_OF_SCOPE: "Out of scope",
+    Readiness.SET_ASIDE: "Set aside",
 }
 
 SEVERITY_LABELS = {s: s.value.capitalize() for s in Severity}
@@ -58,6 +60,7 @@ ATTENTION_ORDER = (
     Readiness.READY_UNVERIFIED,
     Readiness.READY,
     Readiness.EXCLUDED,
+    Readiness.SET_ASIDE,
     Readiness.OUT_OF_SCOPE,
 )
 
@@ -74,6 +77,8 @@ SOURCE_LABELS: dict[str, str] = {
     Source.GROUPS: "SSPR scope groups",
     Source.MANAGERS: "Managers",
     Source.SSPR_EVENTS: "SSPR audit events (what users did)",
+    Source.SIGN_IN_ACTIVITY: "Sign-in activity (accounts with no recent sign-in)",
+    Source.MAILBOX_SETTINGS: "Mailbox purpose (shared, room and equipment mailboxes)",
 }
 
 # What the report loses when a source was not read: one sentence each.
@@ -110,6 +115,13 @@ SOURCE_LOSSES: dict[str, str] = {
     Source.SSPR_EVENTS: (
         "The SSPR audit events were not read: nobody's reset attempts are known, and no verdict was compared"
         " with what users actually did."
+    ),
+    Source.SIGN_IN_ACTIVITY: (
+        "Sign-in activity was not read: accounts nobody signs in to could not be found and stay counted."
+    ),
+    Source.MAILBOX_SETTINGS: (
+        "Mailbox purposes were not read (for some or all users): shared, room and equipment mailboxes among them"
+        " stay counted."
     ),
 }
 

@@ -245,10 +245,11 @@ def _summary_rows(sheet: Sheet, result: AuditResult, s: Summary) -> list[list[An
         ["Hybrid (synced from on-premises)", _yes_no(t.on_premises_sync_enabled), None],
         ["Policy file", result.policy_source or "(none: defaults and tenant settings)", None],
         ["Users", s.users_total, None],
-        ["Users in SSPR scope", s.users_in_scope, "Excluded and out-of-scope users are not counted."],
+        ["Users in SSPR scope", s.users_in_scope, "Excluded, set-aside and out-of-scope users are not counted."],
         ["Users ready", s.users_ready, "Ready, ready on unverified contact data, or at risk."],
         ["Ready (%)", Percent(s.ready_percent), s.ready_label],
     ]
+    rows += [["WARNING", None, warning] for warning in result.warnings]
     rows += [[f"Can reset from {p.when}", Percent(p.share), timeline_line(p)] for p in result.timeline]
     rows += [["Assumed", None, assumption] for assumption in result.assumptions]
     rows += [[sheet.status(c.status), c.count, "users"] for c in s.status_counts]

@@ -170,7 +170,7 @@ def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
         raise SnapshotError(f"{source}: schema_version {version} is not a valid version")
     if version == 1:
         data = _from_version_1(data)
-    elif version < SCHEMA_VERSION:  # version 2 had no SSPR audit events: they load as not read (null)
+    elif version < SCHEMA_VERSION:  # version 2 lacks only optional fields (events, scope hygiene): "not read"
         data = {**data, "schema_version": SCHEMA_VERSION}
     try:
         return _decode(Snapshot, data, "")

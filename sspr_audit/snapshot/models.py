@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-SCHEMA_VERSION = 3  # 2: method targets, group read states, licences; 3: SSPR audit events
+SCHEMA_VERSION = 3  # 2: method targets, group read states, licences; 3: SSPR audit events, scope hygiene
 
 
 class SourceState(StrEnum):
@@ -50,6 +50,8 @@ class Source(StrEnum):
     SUBSCRIBED_SKUS = "subscribed_skus"
     SUBSCRIPTIONS = "subscriptions"  # /directory/subscriptions: which subscriptions are trials
     SSPR_EVENTS = "sspr_events"  # auditLogs/directoryAudits logged by Self-service Password Management
+    SIGN_IN_ACTIVITY = "sign_in_activity"  # user.signInActivity: needs AuditLog.Read.All and Entra ID P1
+    MAILBOX_SETTINGS = "mailbox_settings"  # /users/{id}/mailboxSettings (userPurpose): MailboxSettings.Read
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,12 @@ class User:
     groups: tuple[str, ...] = ()  # ids of collected groups the user is a member of
     collection: CollectionStatus = field(default_factory=CollectionStatus)
     activity: SsprActivity | None = None  # None: no SSPR event in the window, or the events were not read
+    # Scope hygiene. None is "not read" (see the tenant's sources); for last_sign_in, with the sign-in source
+    # read, None is "never signed in". mailbox_purpose is mailboxSettings.userPurpose, or "none" (no mailbox).
+    assigned_licenses: tuple[str, ...] | None = None  # skuId of each assignedLicenses entry
+    created_at: str | None = None  # createdDateTime
+    last_sign_in: str | None = None  # the later of signInActivity's interactive and non-interactive sign-ins
+    mailbox_purpose: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

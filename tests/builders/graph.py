@@ -54,6 +54,7 @@ class FakeGraph:
         self.inner: Callable[[str, int], dict[str, Any] | None] = lambda user_id, attempt: None
         self.batch_sizes: list[int] = []
         self.method_calls: collections.Counter[str] = collections.Counter()
+        self.mailbox_calls: collections.Counter[str] = collections.Counter()
         self.method_times: dict[str, list[float]] = collections.defaultdict(list)
         self.requests: list[str] = []
         self.url = ""
@@ -100,6 +101,10 @@ class FakeGraph:
         responses = []
         for inner in reversed(body["requests"]):  # any order, as Graph may answer
             user_id = inner["url"].split("/")[2]
+            if "/mailboxSettings" in inner["url"]:  # every user has an ordinary mailbox
+                self.mailbox_calls[user_id] += 1
+                responses.append({"id": inner["id"], "status": 200, "headers": {}, "body": {"userPurpose": "user"}})
+                continue
             self.method_calls[user_id] += 1
             self.method_times[user_id].append(time.monotonic())
             scripted = self.inner(user_id, self.method_calls[user_id])

@@ -64,6 +64,7 @@ class HostileGraph:
         self.hooks: dict[str, Handler] = {}
         self.inner: Callable[[str, int], dict[str, Any] | None] = lambda user_id, attempt: None
         self.method_calls: collections.Counter[str] = collections.Counter()
+        self.mailbox_calls: collections.Counter[str] = collections.Counter()
         self.requests: list[str] = []
         self.authorizations: list[str | None] = []
         self.url = ""
@@ -107,6 +108,10 @@ class HostileGraph:
         responses = []
         for inner in body["requests"]:
             user_id = inner["url"].split("/")[2]
+            if "/mailboxSettings" in inner["url"]:  # every user has an ordinary mailbox
+                self.mailbox_calls[user_id] += 1
+                responses.append({"id": inner["id"], "status": 200, "body": {"userPurpose": "user"}})
+                continue
             self.method_calls[user_id] += 1
             scripted = self.inner(user_id, self.method_calls[user_id])
             responses.append({"id": inner["id"], **(scripted or {"status": 200, "body": {"value": [METHOD]}})})

@@ -56,7 +56,7 @@ def test_rules_catalog_formats():
         == (RULES["SSPR004"].why[:40])
     )
     data = json.loads(invoke("rules", "--format", "json").output)
-    assert [r["id"] for r in data][:3] == ["SSPR001", "SSPR002", "SSPR003"] and len(data) == 21
+    assert [r["id"] for r in data][:3] == ["SSPR001", "SSPR002", "SSPR003"] and len(data) == 22
     assert all(r["why"] and r["fix"] and r["doc_url"].startswith("https://") for r in data)
     assert invoke("rules", "--format", "markdown").output.startswith("| id | severity |")
 
@@ -221,3 +221,31 @@ def test_split_by_department_and_redact(tmp_path):
             text = path.read_text(encoding="utf-8-sig")
             assert "4255550123" not in text and "ann.private@example.org" not in text
             assert "ann@contoso.com" in text  # names and UPNs stay
+
+
+def test_a_pattern_matching_everyone_never_turns_fail_on_green(tmp_path):
+    """Four users without a method are four critical findings; [[exclude]] upn = "*" must not make that exit 0."""
+    users = [
+        b.user(n, methods=(b.app(),) if n == "admin" else (), roles=(b.role(),) if n == "admin" else ())
+        for n in ("a", "b", "c", "admin")
+    ]
+    snap = snapshot.write(b.snapshot(*users), tmp_path / "s.json")
+    policy_path = tmp_path / "policy.toml"
+    policy_path.write_text('[[exclude]]\nupn = "*"\nreason = "everyone"\n')
+    out = tmp_path / "out"
+    before = invoke("report", snap, "-o", tmp_path / "before", "-f", "json", "--fail-on", "critical")
+    assert before.exit_code == 1
+    result = invoke("report", snap, "-o", out, "-f", "json,csv", "--policy", policy_path, "--fail-on", "high")
+    assert result.exit_code == 1
+    assert "WARNING: exclusions removed 4 of 4 users ([[exclude]] patterns 4)" in " ".join(result.output.split())
+    report = json.loads(next(out.glob("*.json")).read_text())
+    assert report["warnings"][0].startswith("WARNING: exclusions removed 4 of 4 users")
+    assert [f["rule"] for f in report["findings"]] == ["TEN003"]
+    assert report["summary"]["status_counts"]["excluded"] == 4
+    csv_text = next(out.glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert "TEN003,critical" in csv_text
+    quiet = CliRunner().invoke(
+        main, ["report", str(snap), "-o", str(tmp_path / "q"), "-f", "json", "-q", "--policy", str(policy_path)]
+    )
+    assert quiet.exit_code == 0  # no --fail-on: the exit code is not asked for, but the warning still is said
+    assert quiet.stdout == "" and quiet.stderr.startswith("WARNING: exclusions removed 4 of 4 users")

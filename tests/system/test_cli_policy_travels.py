@@ -88,4 +88,4 @@ def test_remediate_plans_with_the_policy_the_snapshots_run_used(tmp_path):
     assert runs["other"].output.splitlines()[0] == f"Policy: {pilot}"
     planned = {name: (tmp_path / name / "remediation.csv").read_bytes() for name in runs}
     assert planned["kept"] == planned["same"]
-    assert planned["kept"].count(b"\r\n") > planned["other"].count(b"\r\n") > 1  # the pilot group is smaller
+    assert planned["kept"].count(b"\r\n") > planned["other"].count(b"\r\n")  # the pilot group is smaller

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from sspr_audit import snapshot
 from sspr_audit.audit import engine
+from sspr_audit.audit.policy import Exclusion
 from sspr_audit.audit.results import Readiness
 from sspr_audit.audit.rules.registry import rule_ids
 from sspr_audit.cli import main
@@ -22,13 +24,16 @@ from sspr_audit.snapshot.models import CollectionState
 
 def test_default_demo_fires_every_rule_and_most_users_are_ready():
     """Every rule fires in the demo; SSPR002 (ready only through directory data) only as of a day before
-    5 October 2026, when such data still counted (howto-sspr-authenticationdata)."""
+    5 October 2026, when such data still counted (howto-sspr-authenticationdata); TEN003 (exclusions removed
+    most users) only with a policy that excludes everyone."""
     truth = generate_tenant(users=250, seed=7)
     policy = engine.load_policy(demo_policy_path(), truth)
     result = engine.run(truth, policy)
     fired = {f.rule for f in result.findings}
-    assert fired == rule_ids() - {"SSPR002"}, f"rules that never fire in the demo: {sorted(rule_ids() - fired)}"
+    assert fired == rule_ids() - {"SSPR002", "TEN003"}, f"rules never firing in the demo: {sorted(rule_ids() - fired)}"
     assert "SSPR002" in {f.rule for f in engine.run(truth, policy, as_of="2026-09-01").findings}
+    everyone = dataclasses.replace(policy, exclusions=(Exclusion("*", "a pattern that matches everyone"),))
+    assert "TEN003" in {f.rule for f in engine.run(truth, everyone).findings}
     statuses = [u.status for u in result.users]
     assert statuses.count(Readiness.READY) > 0.7 * len(statuses)
     shares = [p.share for p in result.timeline]

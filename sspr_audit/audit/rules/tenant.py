@@ -1,10 +1,11 @@
-"""Tenant-level rules (TEN001-002)."""
+"""Tenant-level rules (TEN001-003)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from sspr_audit.audit import phones
+from sspr_audit.audit.denominator import denominator
 from sspr_audit.audit.results import Severity
 from sspr_audit.audit.rules import docs
 from sspr_audit.audit.rules.registry import AuditContext, Hit, rule
@@ -69,4 +70,28 @@ def masked_numbers(ctx: AuditContext) -> Iterator[Hit]:
             f" not be checked. {phones.MASKED_NUMBER_HINT}",
             field="phoneNumber",
             value=str(len(masked)),
+        )
+
+
+@rule(
+    "TEN003",
+    title="Exclusions removed most users or every administrator",
+    severity=Severity.CRITICAL,
+    doc_url=docs.HOW_IT_WORKS,
+    scope="tenant",
+    advice="Nothing for users to do: IT must check the policy file's [[exclude]] patterns and [scope] switches.",
+    why="""A share of "who can reset" counted over a few users left by an over-broad exclusion (upn = "*") says
+      nothing, and findings of excluded users are never raised, so the audit would look clean while it judged
+      almost nobody. It is critical so that any --fail-on threshold catches it.""",
+    fix="""Narrow the [[exclude]] patterns to the accounts meant (break-glass accounts), or turn a [scope] switch
+      off when it removes real people; if the exclusions are right, disable TEN003 in [rules].""",
+)
+def exclusions_removed_most(ctx: AuditContext) -> Iterator[Hit]:
+    counted = denominator(ctx.policy, ctx.assessments)
+    warning = counted.warning
+    if warning is not None:
+        yield Hit(
+            warning.removeprefix("WARNING: ").replace("exclusions removed", "Exclusions removed", 1),
+            field="users removed",
+            value=f"{counted.removed_total} of {counted.pool}",
         )

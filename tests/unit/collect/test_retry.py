@@ -68,7 +68,7 @@ def test_server_errors_and_connection_resets_on_batches_are_retried():
     snapshot, stats = run(graph)
     assert calls["n"] == 4
     assert [u.collection.state for u in snapshot.users] == [CollectionState.OK, CollectionState.OK]
-    assert stats.retries == 6  # two users sent again after each of three failures
+    assert stats.retries == 12  # two users' methods and mailbox reads sent again after each of three failures
 
 
 def test_a_user_whose_calls_keep_failing_is_failed_with_a_reason_not_empty():
@@ -111,8 +111,8 @@ def test_a_failed_batch_does_not_count_against_a_user_that_failed_on_its_own():
 def test_batches_hold_at_most_twenty_requests_and_each_user_is_asked_once():
     graph = FakeGraph(users=47)
     _, stats = run(graph, concurrency=2)
-    assert max(graph.batch_sizes) == 20 and sum(graph.batch_sizes) == 47
-    assert set(graph.method_calls.values()) == {1}
+    assert max(graph.batch_sizes) == 20 and sum(graph.batch_sizes) == 2 * 47  # methods and mailbox purpose
+    assert set(graph.method_calls.values()) == set(graph.mailbox_calls.values()) == {1}
     assert stats.batches == len(graph.batch_sizes) and stats.graph_requests >= 47
 
 
@@ -198,11 +198,15 @@ def test_batch_bodies_are_graph_json_batching():
 
     graph.hooks["/$batch"] = capture
     run(graph)
+    first, second = graph.users[0]["id"], graph.users[1]["id"]
+    mailbox = "mailboxSettings?$select=userPurpose"  # each user's mailbox purpose rides behind its methods
     assert bodies == [
         {
             "requests": [
-                {"id": "1", "method": "GET", "url": f"/users/{graph.users[0]['id']}/authentication/methods"},
-                {"id": "2", "method": "GET", "url": f"/users/{graph.users[1]['id']}/authentication/methods"},
+                {"id": "1", "method": "GET", "url": f"/users/{first}/authentication/methods"},
+                {"id": "2", "method": "GET", "url": f"/users/{first}/{mailbox}"},
+                {"id": "3", "method": "GET", "url": f"/users/{second}/authentication/methods"},
+                {"id": "4", "method": "GET", "url": f"/users/{second}/{mailbox}"},
             ]
         }
     ]

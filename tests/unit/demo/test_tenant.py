@@ -370,6 +370,12 @@ SCENARIO_CHECKS = {
         and set(registered(u)) == {"microsoftAuthenticatorPush", "mobilePhone"}
     ),
     "app_and_questions": lambda u: registered(u) == ("microsoftAuthenticatorPush", "securityQuestion"),
+    "shared_mailbox": lambda u: u.mailbox_purpose == "shared" and u.assigned_licenses == (),
+    "room_mailbox": lambda u: u.mailbox_purpose == "room" and u.assigned_licenses == (),
+    "equipment_mailbox": lambda u: u.mailbox_purpose == "equipment" and u.assigned_licenses == (),
+    "unlicensed_member": lambda u: u.mailbox_purpose == "none" and u.assigned_licenses == (),
+    "stale_account": lambda u: u.last_sign_in is not None and u.last_sign_in < "2026-05-10",
+    "never_signed_in": lambda u: u.last_sign_in is None and u.created_at is not None and u.assigned_licenses,
 }
 
 

@@ -260,6 +260,16 @@ def test_sound_data_and_unjudged_users_give_no_items():
     assert plan_remediation(b.snapshot(fine, off, glass), policy).items == ()
 
 
+def test_accounts_nobody_uses_get_no_fixes():
+    """Shared mailboxes and accounts idle past [scope] stale_after_days are set aside, as in the audit."""
+    read = tuple(b.SourceStatus(s, b.SourceState.READ) for s in ("users", "sign_in_activity"))
+    shared = replace(b.user("sales", mobile_phone="(425) 555-0125"), mailbox_purpose="shared")
+    idle = replace(b.user("idle", mobile_phone="(425) 555-0126"), last_sign_in="2025-01-01T00:00:00Z")
+    person = replace(b.user("ana", mobile_phone="(425) 555-0127"), last_sign_in="2026-11-19T00:00:00Z")
+    plan = plan_remediation(b.snapshot(shared, idle, person, sources=read), Policy())
+    assert {i.upn for i in plan.items} == {"ana@contoso.com"}
+
+
 def test_order_is_category_then_user_then_field_and_stable():
     users = [
         b.user("zed", mobile_phone="(425) 555-0130", business_phones=("425 555 0131",)),

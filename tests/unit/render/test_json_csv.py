@@ -87,6 +87,7 @@ def test_json_summary_counts(tmp_path, schema):
         "unknown": 1,
         "excluded": 1,
         "out_of_scope": 1,
+        "set_aside": 0,
     }
     assert (summary["users_total"], summary["users_in_scope"], summary["users_ready"]) == (10, 8, 4)
     assert summary["ready_percent"] == 50.0

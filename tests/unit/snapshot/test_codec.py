@@ -165,3 +165,24 @@ def test_failed_write_leaves_previous_snapshot(tmp_path, monkeypatch):
 )
 def test_a_tenant_is_known_by_its_name_else_its_first_domain_else_its_id(name, domains, label):
     assert b.tenant(display_name=name, verified_domains=domains).label == label
+
+
+def test_a_version_2_snapshot_loads_with_the_newer_user_fields_not_read(tmp_path):
+    data = valid_dict()
+    data["schema_version"] = 2
+    for user in data["users"]:
+        for name in ("assigned_licenses", "created_at", "last_sign_in", "mailbox_purpose"):
+            user.pop(name)
+    loaded = snapshot.read(write_json(tmp_path, data, "v2.json"))
+    assert loaded.schema_version == models.SCHEMA_VERSION == 3
+    user = loaded.users[0]
+    assert (user.assigned_licenses, user.created_at, user.last_sign_in, user.mailbox_purpose) == (None,) * 4
+    assert loaded.tenant.source(models.Source.SIGN_IN_ACTIVITY.value) is None
+
+
+def test_scope_fields_round_trip(tmp_path):
+    u = dataclasses.replace(
+        b.user("sales"), assigned_licenses=(), created_at="2024-01-02T03:04:05Z", mailbox_purpose="shared"
+    )
+    path = snapshot.write(b.snapshot(u), tmp_path / "s.json")
+    assert snapshot.read(path).users[0] == u
