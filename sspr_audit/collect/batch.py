@@ -24,6 +24,7 @@ from typing import Any
 from sspr_audit.collect.errors import CollectError, GraphUnavailable
 from sspr_audit.collect.graph import GraphResponse, GraphSession, error_of, token_rejected
 from sspr_audit.collect.mapping import retries_exhausted
+from sspr_audit.collect.pacer import Pacer
 from sspr_audit.collect.retry import RETRYABLE_STATUS
 from sspr_audit.collect.throttle import AdaptiveLimiter
 
@@ -66,8 +67,10 @@ class BatchRunner:
         on_batch: OnBatch,
         clock: Callable[[], float] = time.monotonic,
         accepts: Callable[[Any], bool] = lambda body: isinstance(body, dict),
+        pacer: Pacer | None = None,
     ) -> None:
         self._session = session
+        self.pacer = pacer or Pacer(clock=clock)
         self._accepts = accepts
         self._policy = session.policy
         self._limiter = limiter
@@ -100,8 +103,13 @@ class BatchRunner:
 
     async def _worker(self) -> None:
         while (items := await self._take()) is not None:
+            while (wait := self.pacer.delay()) > 0:
+                await asyncio.sleep(wait)
+            self.pacer.take(len(items))
             async with self._limiter.slot():
                 done, throttled = await self._send(items)
+            if self.pacer.throttled:
+                self._session.progress.paced(self.pacer.rate)
             if not throttled:
                 self._limiter.succeeded()
             self._outstanding -= len(done)
@@ -121,7 +129,7 @@ class BatchRunner:
                 self._ready.append(heapq.heappop(self._waiting))
             self._show_waiting(now)
             if self._ready:
-                return [self._ready.popleft() for _ in range(min(MAX_BATCH, len(self._ready)))]
+                return [self._ready.popleft() for _ in range(min(self.pacer.batch_size(MAX_BATCH), len(self._ready)))]
             timeout = self._waiting[0].not_before - now if self._waiting else None
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
@@ -192,6 +200,7 @@ class BatchRunner:
             wait = self._policy.throttle_wait(headers, item.throttled)
             self._retry(item, wait, throttled=True)
         self._limiter.throttled(wait)
+        self.pacer.answered(0, len(items), wait)
 
     def _retry(self, item: _Item, wait: float, throttled: bool) -> None:
         self._session.progress.retried(throttled)
@@ -201,9 +210,11 @@ class BatchRunner:
         by_id = _answers_by_id(responses)
         done: list[Outcome] = []
         throttled_wait = 0.0
+        refused = 0
         failed: list[_Item] = []
         for n, item in enumerate(items, 1):
             answer = by_id.get(str(n)) or _MISSING  # missing or given twice: retried like a 502
+            refused += answer.status == 429
             if answer.status < 300 and not self._accepts(answer.body):
                 answer = _MALFORMED  # e.g. "body": null, or a "value" that is no list: never "no methods"
             if answer.status < 300:
@@ -241,11 +252,21 @@ class BatchRunner:
                 self._retry(item, wait, throttled=False)
         if throttled_wait:
             self._limiter.throttled(throttled_wait)
+        self.pacer.answered(len(items) - refused, refused, throttled_wait, _limit_percentage(by_id.values()))
         return done, bool(throttled_wait)
 
 
 _MISSING = GraphResponse(502, {}, {})
 _MALFORMED = GraphResponse(502, {}, {})
+
+
+def _limit_percentage(answers: Any) -> float | None:
+    """The highest ``x-ms-throttle-limit-percentage`` among inner answers (Graph's share of the budget used)."""
+    shares = []
+    for answer in answers:
+        with contextlib.suppress(ValueError):
+            shares.append(float(answer.headers.get("x-ms-throttle-limit-percentage", "")))
+    return max(shares, default=None)
 
 
 def _answers_by_id(responses: list[Any]) -> dict[str, GraphResponse]:
