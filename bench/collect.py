@@ -274,7 +274,7 @@ def _sequential_one(url: str, sample: int) -> dict[str, Any]:
 
 def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls: int = 0) -> dict[str, Any]:
     """The minimum requests a correct collection needs, and the least time the throttling lets them take."""
-    from sspr_audit.collect.mapping import needs_methods
+    from sspr_audit.collect.mapping import verdict_needs_methods as needs_methods
     from sspr_audit.collect.retry import RetryPolicy
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.odata import MAX_TOP

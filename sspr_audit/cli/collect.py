@@ -38,9 +38,11 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
     continues with --resume.
     """
     options = CollectOptions.from_params(params)
-    path = collect_to_file(options, output, snapshot_path, checkpoint, resume)
+    path, note = collect_to_file(options, output, snapshot_path, checkpoint, resume)
     if not options.quiet:
         click.echo(f"Snapshot: {path}")
+        if note:
+            click.echo(note)
 
 
 @click.command()

@@ -46,6 +46,8 @@ class CollectOptions:
     max_retry_after: float = DEFAULT_MAX_RETRY_AFTER  # longest wait a Retry-After may impose
     max_pages: int = DEFAULT_MAX_PAGES  # pages of one collection before paging stops with an error
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest answer (inflated) accepted from Graph
+    methods_detail: str = "needed"  # whose methods are read one by one: all, needed, admins, none
+    max_minutes: float | None = None  # per-user calls stop after this long; --resume reads the rest
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -69,4 +71,8 @@ class CollectOptions:
             values["concurrency"] = int(params["concurrency"])
         if params.get("max_pages"):
             values["max_pages"] = int(params["max_pages"])
+        if params.get("methods_detail"):
+            values["methods_detail"] = str(params["methods_detail"])
+        if params.get("max_minutes"):
+            values["max_minutes"] = float(params["max_minutes"])
         return cls(**values)
