@@ -77,6 +77,8 @@ def main() -> None:
         "--bucket-per-s", type=int, default=0, help="a plain identity bucket of N RU/s (0: Microsoft's)"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the table shows medians")
+    parser.add_argument("--methods-detail", default="needed", help="the collector's --methods-detail")
+    parser.add_argument("--max-minutes", type=float, default=0.0, help="the collector's --max-minutes (0: none)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: emulator process of N users
     parser.add_argument("--fault-rate", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--collect-from", help=argparse.SUPPRESS)  # internal: collector process
@@ -87,7 +89,7 @@ def main() -> None:
     if args.serve:
         _serve(args.serve, args.seed, args.latency_ms, args.fault_rate, args.throttle, args.bucket_per_s)
     elif args.collect_from:
-        print(json.dumps(_collect_one(args.collect_from, args.out, json.loads(args.groups))))
+        print(json.dumps(_collect_one(args.collect_from, args.out, json.loads(args.groups), args)))
     elif args.sequential_from:
         print(json.dumps(_sequential_one(args.sequential_from, args.sequential_sample)))
     else:
@@ -185,13 +187,20 @@ class Emulator:
 # -- the collector process ---------------------------------------------------------------------------------------
 
 
-def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
+def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Collect in this fresh process with the CLI's defaults; write the snapshot; report cost and peak memory."""
     from sspr_audit.collect.collector import collect
     from sspr_audit.collect.options import CollectOptions
     from sspr_audit.emulator.config import EmulatorConfig
 
-    options = CollectOptions(access_token=EmulatorConfig().token, graph_url=url, quiet=True, scope_groups=tuple(groups))
+    options = CollectOptions(
+        access_token=EmulatorConfig().token,
+        graph_url=url,
+        quiet=True,
+        scope_groups=tuple(groups),
+        methods_detail=args.methods_detail,
+        max_minutes=args.max_minutes or None,
+    )
     from sspr_audit.snapshot import write
 
     cpu_before = _cpu_seconds()
@@ -212,6 +221,8 @@ def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
         "users_listed": stats.users_listed,
         "users_to_fetch": stats.users_to_fetch,
         "users_failed": stats.users_failed,
+        "users_fetched": stats.users_fetched,
+        "users_unread": stats.users_unread,
     }
 
 
@@ -326,14 +337,27 @@ def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls:
 
 
 def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
-    """(users missing or different from the expected collection, users marked failed)."""
+    """(users missing or different from the expected collection, users marked failed).
+
+    A user whose methods were left unread (the time limit, or ``--methods-detail``) is not lost when
+    everything else equals the expected collection and the user is marked as judged on the report.
+    """
+    from sspr_audit.collect.assemble import ON_REPORT
     from sspr_audit.emulator.expected import expected_collection
     from sspr_audit.snapshot import read, to_dict
     from sspr_audit.snapshot.models import CollectionState
 
+    def same(got: Any, want: Any) -> bool:
+        if got.methods is None and got.collection.reason and ON_REPORT in got.collection.reason:
+            unread = {"methods", "collection"}
+            return {k: v for k, v in to_dict(got).items() if k not in unread} == {
+                k: v for k, v in to_dict(want).items() if k not in unread
+            }
+        return to_dict(got) == to_dict(want)
+
     got = {u.id: u for u in read(snapshot_path).users}
     expected = expected_collection(truth).users
-    lost = sum(1 for u in expected if u.id not in got or to_dict(got[u.id]) != to_dict(u))
+    lost = sum(1 for u in expected if u.id not in got or not same(got[u.id], u))
     lost += len(got.keys() - {u.id for u in expected})
     failed = sum(1 for u in got.values() if u.collection.state == CollectionState.FAILED)
     return lost, failed
@@ -363,7 +387,10 @@ def _run_once(users: int, truth: Any, args: argparse.Namespace, fault_rate: floa
     with emulator as url:
         measured = json.loads(
             subprocess.run(
-                [sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups],
+                [
+                    *(sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups),
+                    *("--methods-detail", args.methods_detail, "--max-minutes", str(args.max_minutes)),
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -460,7 +487,8 @@ def _markdown(
             f" {m['seconds'] / f['floor_with_retry']:.2f} |"
             f" {m['http_requests']:,} | {m['graph_requests']:,} | {m['throttled']:,} | {_share(m):.1%} |"
             f" {', '.join(f'{t:.1f} ({q:.1%})' for t, q in row['runs'])} | {m['peak_mb']:.0f} |"
-            f" {e['peak_mb']:.0f} | {e['cpu_s']:.1f} | {row['lost']} ({row['failed']} failed as expected) |"
+            f" {e['peak_mb']:.0f} | {e['cpu_s']:.1f} | {row['lost']} ({row['failed']} failed as expected;"
+            f" {m['users_fetched']:,} read, {m['users_unread']:,} judged on the report) |"
             f" {seq_text} | {speedup} |"
         )
     lines += [
