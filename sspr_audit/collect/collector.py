@@ -154,7 +154,7 @@ class _Run:
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
-        if self.checkpoint is not None and not self.cut_short:
+        if self.checkpoint is not None and not (self.cut_short and self.stats.users_unread):
             self.checkpoint.remove()
 
     async def execute(self, now: str | None) -> Snapshot:
