@@ -119,7 +119,10 @@ class BatchRunner:
                 continue
             self.pacer.take(len(items))
             async with self._limiter.slot():
-                done, throttled = await self._send(items)
+                try:
+                    done, throttled = await self._send(items)
+                finally:
+                    self.pacer.back()
             if self.pacer.throttled:
                 self._session.progress.paced(self.pacer.rate)
             if not throttled:

@@ -29,11 +29,21 @@ def test_a_429_pauses_every_request_for_its_retry_after_and_halves_the_pace():
     clock = Clock()
     pacer = Pacer(clock=clock)
     pacer.take(20)
-    pacer.answered(12, 8, retry_after=3.0)
+    clock.now = 30.0
+    pacer.answered(10_000, 8, retry_after=3.0)  # 10,000 answered in 30 s, then a 3 s wait: Graph allows plenty
     assert pacer.rate == INITIAL_RATE / 2
     assert pacer.delay() == 3.0
-    clock.now = 3.0
+    clock.now = 33.0
     assert pacer.delay() == 0.0
+
+
+def test_a_first_429_with_a_long_wait_after_few_answers_cuts_to_what_graph_allowed():
+    clock = Clock()
+    pacer = Pacer(clock=clock)
+    pacer.take(20)
+    pacer.answered(4, 16, retry_after=10.0)  # the reports budget: 5 in 10 s, one of them spent elsewhere
+    assert pacer.rate == pytest.approx(0.4)
+    assert pacer.batch_size(20) == 1
 
 
 def test_the_next_429_cuts_the_pace_to_what_graph_accepted_since_the_last_one():
@@ -50,8 +60,9 @@ def test_the_next_429_cuts_the_pace_to_what_graph_accepted_since_the_last_one():
 def test_the_rest_of_one_throttled_burst_cuts_the_pace_only_once():
     clock = Clock()
     pacer = Pacer(initial=400.0, clock=clock)
-    pacer.answered(5, 15, retry_after=2.0)
-    clock.now = 0.1
+    clock.now = 10.0
+    pacer.answered(5_000, 15, retry_after=2.0)
+    clock.now = 10.1
     pacer.answered(0, 20, retry_after=2.0)  # a batch that was already on its way
     assert pacer.rate == 200.0
     assert pacer.throttled == 35
@@ -77,7 +88,7 @@ def test_without_warnings_the_pace_doubles_each_second_until_graph_pushes_back_t
     clock = Clock()
     pacer = Pacer(initial=50.0, clock=clock)
     clock.now = 1.0
-    pacer.answered(20, 0)
+    pacer.answered(100, 0)
     assert pacer.rate == pytest.approx(100.0)
     pacer.answered(0, 20, retry_after=1.0)  # 50 req/s, paused until t=2
     clock.now = 3.0
@@ -85,8 +96,19 @@ def test_without_warnings_the_pace_doubles_each_second_until_graph_pushes_back_t
     assert pacer.rate == pytest.approx(50.0 * 1.05)
 
 
+def test_the_first_batch_is_a_small_probe_and_the_next_waits_for_its_answer():
+    pacer = Pacer(clock=Clock())
+    assert pacer.batch_size(20) == 5
+    pacer.take(5)
+    assert pacer.delay() > 0  # however fast the pace, nothing more goes before Graph has answered
+    pacer.back()
+    assert pacer.delay() == pytest.approx(5 / INITIAL_RATE)  # then the pace alone
+    assert pacer.batch_size(20) == 20
+
+
 def test_batches_hold_about_a_second_of_the_pace():
     pacer = Pacer(initial=0.5, clock=Clock())
+    pacer.back()
     assert pacer.batch_size(20) == 1
     pacer.rate = 7.9
     assert pacer.batch_size(20) == 7
