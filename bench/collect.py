@@ -398,7 +398,9 @@ def _run_once(users: int, truth: Any, args: argparse.Namespace, fault_rate: floa
         )
     lost, failed = users_lost(out, truth)
     out.unlink()
-    reports_calls = measured["users_to_fetch"] if args.throttle == "reports" else 0
+    # on the reports profile, the floor of the per-user calls this run made (all it was to make, with no limit)
+    made = measured["users_fetched"] + measured["users_failed"]
+    reports_calls = (made if args.max_minutes else measured["users_to_fetch"]) if args.throttle == "reports" else 0
     floor = floor_of(truth, args.latency_ms / 1000, args.bucket_per_s, reports_calls)
     row = {
         "users": users,
