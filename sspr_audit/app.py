@@ -144,7 +144,8 @@ def unread_note(unread: int, options: CollectOptions, checkpoint: Path) -> str |
     if options.max_minutes and checkpoint.exists():
         return (
             f"Methods detail not read for {unread:,} {people} within --max-minutes {options.max_minutes:g}:"
-            f" they are judged on the registration report and marked so. {resume_hint(checkpoint)}."
+            f" they are judged on the registration report and marked so. Run the same command with --resume"
+            f" to read them (what was read is kept in {checkpoint})."
         )
     return (
         f"Methods detail not read for {unread:,} {people} (--methods-detail {options.methods_detail}):"
