@@ -2,6 +2,11 @@
 
     python bench/collect.py [--sizes 1000,10000,100000] [--latency-ms 100] [--sequential-sizes 1000,10000]
                             [--faults 0.01] [--fault-sizes 10000] [--sequential-sample N] [--seed 7]
+                            [--throttle documented|reports] [--bucket-per-s N] [--repeat K]
+
+``--throttle reports`` charges per-user methods calls to the reports budget (5 requests per 10 s), as
+Graph's throttling page lists them; ``--bucket-per-s N`` replaces the identity bucket by a plain one of
+N resource units per second (10 N per 10 s). ``--repeat K`` runs each size K times and shows medians.
 
 For each size, a fresh emulator process serves ``generate_tenant(users, seed)`` with the documented
 throttling and the given mean latency; a fresh collector process collects it (its peak RSS, VmHWM, is the
@@ -67,6 +72,13 @@ def main() -> None:
     parser.add_argument("--faults", type=float, default=0.01, help="fault rate of the extra run (0: none)")
     parser.add_argument("--fault-sizes", default="10000", help="sizes of the runs with faults")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--throttle", choices=("documented", "reports"), default="documented")
+    parser.add_argument(
+        "--bucket-per-s", type=int, default=0, help="a plain identity bucket of N RU/s (0: Microsoft's)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the table shows medians")
+    parser.add_argument("--methods-detail", default="needed", help="the collector's --methods-detail")
+    parser.add_argument("--max-minutes", type=float, default=0.0, help="the collector's --max-minutes (0: none)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: emulator process of N users
     parser.add_argument("--fault-rate", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--collect-from", help=argparse.SUPPRESS)  # internal: collector process
@@ -75,9 +87,9 @@ def main() -> None:
     parser.add_argument("--groups", default="[]", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        _serve(args.serve, args.seed, args.latency_ms, args.fault_rate)
+        _serve(args.serve, args.seed, args.latency_ms, args.fault_rate, args.throttle, args.bucket_per_s)
     elif args.collect_from:
-        print(json.dumps(_collect_one(args.collect_from, args.out, json.loads(args.groups))))
+        print(json.dumps(_collect_one(args.collect_from, args.out, json.loads(args.groups), args)))
     elif args.sequential_from:
         print(json.dumps(_sequential_one(args.sequential_from, args.sequential_sample)))
     else:
@@ -87,14 +99,29 @@ def main() -> None:
 # -- the emulator process ----------------------------------------------------------------------------------------
 
 
-def _serve(users: int, seed: int, latency_ms: float, fault_rate: float) -> None:
+def limits_of(users: int, bucket_per_s: int) -> Any:
+    """The identity bucket the emulator applies: Microsoft's for the tenant's size, or a plain one."""
+    from sspr_audit.emulator.throttling import BUCKET_WINDOW_S, ThrottleLimits
+
+    if bucket_per_s:
+        return ThrottleLimits(int(bucket_per_s * BUCKET_WINDOW_S))
+    return ThrottleLimits.documented(users)
+
+
+def _serve(users: int, seed: int, latency_ms: float, fault_rate: float, throttle: str, bucket_per_s: int) -> None:
     """Serve one tenant until a line arrives on stdin; then print what the emulator counted and spent."""
     from sspr_audit.demo.tenant import generate_tenant
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.server import start_emulator
 
     truth = generate_tenant(users, seed)
-    config = EmulatorConfig(latency_ms=latency_ms, throttle="documented", fault_rate=fault_rate, seed=seed)
+    config = EmulatorConfig(
+        latency_ms=latency_ms,
+        throttle=throttle,
+        fault_rate=fault_rate,
+        seed=seed,
+        limits=limits_of(len(truth.users), bucket_per_s),
+    )
 
     async def main() -> dict[str, Any]:
         running = await start_emulator(truth, config)
@@ -121,7 +148,15 @@ def _serve(users: int, seed: int, latency_ms: float, fault_rate: float) -> None:
 class Emulator:
     """An emulator in its own process, for the duration of a ``with`` block."""
 
-    def __init__(self, users: int, seed: int, latency_ms: float, fault_rate: float = 0.0) -> None:
+    def __init__(
+        self,
+        users: int,
+        seed: int,
+        latency_ms: float,
+        fault_rate: float = 0.0,
+        throttle: str = "documented",
+        bucket: int = 0,
+    ) -> None:
         self._args = [
             sys.executable,
             __file__,
@@ -133,6 +168,10 @@ class Emulator:
             str(latency_ms),
             "--fault-rate",
             str(fault_rate),
+            "--throttle",
+            throttle,
+            "--bucket-per-s",
+            str(bucket),
         ]
         self.stats: dict[str, Any] = {}
 
@@ -148,13 +187,20 @@ class Emulator:
 # -- the collector process ---------------------------------------------------------------------------------------
 
 
-def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
+def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Collect in this fresh process with the CLI's defaults; write the snapshot; report cost and peak memory."""
     from sspr_audit.collect.collector import collect
     from sspr_audit.collect.options import CollectOptions
     from sspr_audit.emulator.config import EmulatorConfig
 
-    options = CollectOptions(access_token=EmulatorConfig().token, graph_url=url, quiet=True, scope_groups=tuple(groups))
+    options = CollectOptions(
+        access_token=EmulatorConfig().token,
+        graph_url=url,
+        quiet=True,
+        scope_groups=tuple(groups),
+        methods_detail=args.methods_detail,
+        max_minutes=args.max_minutes or None,
+    )
     from sspr_audit.snapshot import write
 
     cpu_before = _cpu_seconds()
@@ -175,6 +221,8 @@ def _collect_one(url: str, out: Path, groups: list[str]) -> dict[str, Any]:
         "users_listed": stats.users_listed,
         "users_to_fetch": stats.users_to_fetch,
         "users_failed": stats.users_failed,
+        "users_fetched": stats.users_fetched,
+        "users_unread": stats.users_unread,
     }
 
 
@@ -235,14 +283,14 @@ def _sequential_one(url: str, sample: int) -> dict[str, Any]:
 # -- the floor ---------------------------------------------------------------------------------------------------
 
 
-def floor_of(truth: Any, latency_s: float) -> dict[str, Any]:
+def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls: int = 0) -> dict[str, Any]:
     """The minimum requests a correct collection needs, and the least time the throttling lets them take."""
-    from sspr_audit.collect.mapping import needs_methods
+    from sspr_audit.collect.mapping import verdict_needs_methods as needs_methods
     from sspr_audit.collect.retry import RetryPolicy
     from sspr_audit.emulator.config import EmulatorConfig
     from sspr_audit.emulator.odata import MAX_TOP
     from sspr_audit.emulator.routes import EXPANDED_PAGE_CAP, REPORT_PAGE
-    from sspr_audit.emulator.throttling import BUCKET_WINDOW_S, ThrottleLimits
+    from sspr_audit.emulator.throttling import BUCKET_WINDOW_S
 
     report_page = min(REPORT_PAGE, MAX_TOP, EmulatorConfig().page_size_cap)
     enabled = [u for u in truth.users if u.account_enabled]
@@ -256,8 +304,11 @@ def floor_of(truth: Any, latency_s: float) -> dict[str, Any]:
     least_backoff = sum(policy.base_delay * 2 ** (k - 1) / 2 for k in range(1, policy.max_attempts))
     t_retry = (2 + policy.max_attempts - 1) * latency_s + least_backoff if failing else 0.0
     ru = 2 * user_pages + needing + TENANT_LEVEL_RU
-    bucket = ThrottleLimits.documented(len(truth.users)).bucket_ru
-    t_report = (math.ceil(report_pages / REPORT_REQUESTS) - 1) * REPORT_WINDOW_S + latency_s
+    bucket = limits_of(len(truth.users), bucket_per_s).bucket_ru
+    if reports_calls:  # the per-user calls made share the reports budget with the report's pages
+        ru -= needing
+    reports = report_pages + reports_calls
+    t_report = (math.ceil(reports / REPORT_REQUESTS) - 1) * REPORT_WINDOW_S + latency_s
     t_ru = max(0.0, ru - bucket) / (bucket / BUCKET_WINDOW_S) + latency_s
     t_chain = (user_pages + 1) * latency_s
     parts = {"report": t_report, "resource units": t_ru, "nextLink chain": t_chain}
@@ -286,31 +337,60 @@ def floor_of(truth: Any, latency_s: float) -> dict[str, Any]:
 
 
 def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
-    """(users missing or different from the expected collection, users marked failed)."""
+    """(users missing or different from the expected collection, users marked failed).
+
+    A user whose methods were left unread (the time limit, or ``--methods-detail``) is not lost when
+    everything else equals the expected collection and the user is marked as judged on the report.
+    """
+    from sspr_audit.collect.assemble import ON_REPORT
     from sspr_audit.emulator.expected import expected_collection
     from sspr_audit.snapshot import read, to_dict
     from sspr_audit.snapshot.models import CollectionState
 
+    def same(got: Any, want: Any) -> bool:
+        if got.methods is None and got.collection.reason and ON_REPORT in got.collection.reason:
+            unread = {"methods", "collection"}
+            return {k: v for k, v in to_dict(got).items() if k not in unread} == {
+                k: v for k, v in to_dict(want).items() if k not in unread
+            }
+        return to_dict(got) == to_dict(want)
+
     got = {u.id: u for u in read(snapshot_path).users}
     expected = expected_collection(truth).users
-    lost = sum(1 for u in expected if u.id not in got or to_dict(got[u.id]) != to_dict(u))
+    lost = sum(1 for u in expected if u.id not in got or not same(got[u.id], u))
     lost += len(got.keys() - {u.id for u in expected})
     failed = sum(1 for u in got.values() if u.collection.state == CollectionState.FAILED)
     return lost, failed
 
 
 def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path) -> dict[str, Any]:
+    """Collect one size ``--repeat`` times; the run of median wall time, with every run's time and 429 share."""
     from sspr_audit.demo.tenant import generate_tenant
 
     truth = generate_tenant(users, args.seed)
-    floor = floor_of(truth, args.latency_ms / 1000)
+    runs = [_run_once(users, truth, args, fault_rate, work) for _ in range(max(1, args.repeat))]
+    runs.sort(key=lambda row: row["collector"]["seconds"])
+    row = runs[len(runs) // 2]
+    row["runs"] = [(r["collector"]["seconds"], _share(r["collector"])) for r in runs]
+    return row
+
+
+def _share(measured: dict[str, Any]) -> float:
+    """The share of Graph requests (inner ones counted one by one) answered 429."""
+    return measured["throttled"] / max(1, measured["graph_requests"])
+
+
+def _run_once(users: int, truth: Any, args: argparse.Namespace, fault_rate: float, work: Path) -> dict[str, Any]:
     groups = json.dumps([g.display_name for g in truth.tenant.groups])
     out = work / f"snapshot-{users}-{fault_rate}.json"
-    emulator = Emulator(users, args.seed, args.latency_ms, fault_rate)
+    emulator = Emulator(users, args.seed, args.latency_ms, fault_rate, args.throttle, args.bucket_per_s)
     with emulator as url:
         measured = json.loads(
             subprocess.run(
-                [sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups],
+                [
+                    *(sys.executable, __file__, "--collect-from", url, "--out", str(out), "--groups", groups),
+                    *("--methods-detail", args.methods_detail, "--max-minutes", str(args.max_minutes)),
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -318,6 +398,10 @@ def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path
         )
     lost, failed = users_lost(out, truth)
     out.unlink()
+    # on the reports profile, the floor of the per-user calls this run made (all it was to make, with no limit)
+    made = measured["users_fetched"] + measured["users_failed"]
+    reports_calls = (made if args.max_minutes else measured["users_to_fetch"]) if args.throttle == "reports" else 0
+    floor = floor_of(truth, args.latency_ms / 1000, args.bucket_per_s, reports_calls)
     row = {
         "users": users,
         "fault_rate": fault_rate,
@@ -329,7 +413,8 @@ def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path
     }
     print(
         f"  {users} users, faults {fault_rate}: {measured['seconds']:.1f} s (floor {floor['floor']:.1f} s,"
-        f" {floor['binding']}), peak {measured['peak_mb']:.0f} MB, lost {lost}",
+        f" {floor['binding']}), 429s {measured['throttled']} of {measured['graph_requests']}"
+        f" ({_share(measured):.1%}), peak {measured['peak_mb']:.0f} MB, lost {lost}",
         file=sys.stderr,
         flush=True,
     )
@@ -337,7 +422,7 @@ def run_size(users: int, args: argparse.Namespace, fault_rate: float, work: Path
 
 
 def run_sequential(users: int, args: argparse.Namespace) -> dict[str, Any]:
-    emulator = Emulator(users, args.seed, args.latency_ms)
+    emulator = Emulator(users, args.seed, args.latency_ms, 0.0, args.throttle, args.bucket_per_s)
     with emulator as url:
         measured = json.loads(
             subprocess.run(
@@ -382,13 +467,15 @@ def _markdown(
         f"Command: `{command}`  ",
         f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()},"
         f" {platform.system()} {platform.release()}; emulator in its own process, {args.latency_ms:g} ms mean"
-        " latency, documented throttling.",
+        f" latency, throttling profile {args.throttle!r}"
+        f"{f', identity bucket {args.bucket_per_s} RU/s' if args.bucket_per_s else ''}; load {os.getloadavg()[0]:.1f}.",
         "",
         "| users | faults | wall (s) | of which writing the snapshot (s) | throttling floor (s) | binding limit |"
         " x floor | floor with retry tail (s) |"
-        " x that | HTTP requests | Graph requests | 429s | collector peak (MB) | emulator peak (MB) |"
+        " x that | HTTP requests | Graph requests | 429s | share 429 | runs (s, share 429) |"
+        " collector peak (MB) | emulator peak (MB) |"
         " emulator CPU (s) | users lost | sequential loop (s) | x faster than sequential |",
-        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         m, f, e = row["collector"], row["floor"], row["emulator"]
@@ -400,8 +487,10 @@ def _markdown(
             f" {f['binding']} |"
             f" {m['seconds'] / f['floor']:.2f} | {f['floor_with_retry']:.1f} |"
             f" {m['seconds'] / f['floor_with_retry']:.2f} |"
-            f" {m['http_requests']:,} | {m['graph_requests']:,} | {m['throttled']:,} | {m['peak_mb']:.0f} |"
-            f" {e['peak_mb']:.0f} | {e['cpu_s']:.1f} | {row['lost']} ({row['failed']} failed as expected) |"
+            f" {m['http_requests']:,} | {m['graph_requests']:,} | {m['throttled']:,} | {_share(m):.1%} |"
+            f" {', '.join(f'{t:.1f} ({q:.1%})' for t, q in row['runs'])} | {m['peak_mb']:.0f} |"
+            f" {e['peak_mb']:.0f} | {e['cpu_s']:.1f} | {row['lost']} ({row['failed']} failed as expected;"
+            f" {m['users_fetched']:,} read, {m['users_unread']:,} judged on the report) |"
             f" {seq_text} | {speedup} |"
         )
     lines += [

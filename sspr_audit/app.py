@@ -121,8 +121,8 @@ def exit_code(result: AuditResult) -> int:
 
 def collect_to_file(
     options: CollectOptions, output: Path, snapshot_path: Path | None, checkpoint: Path | None, resume: bool
-) -> Path:
-    """Run one collection to a snapshot file; returns its path."""
+) -> tuple[Path, str | None]:
+    """Run one collection to a snapshot file; returns its path, and a note when users' methods went unread."""
     import asyncio
     from datetime import UTC, datetime
 
@@ -133,10 +133,29 @@ def collect_to_file(
     checkpoint = checkpoint or output / "collect.checkpoint"
     try:
         with progress_display(options.quiet) as progress:
-            asyncio.run(run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path))
+            _, stats = asyncio.run(
+                run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path)
+            )
     except KeyboardInterrupt:
         raise Interrupted(resume_hint(checkpoint)) from None
-    return path
+    return path, unread_note(stats.users_unread, options, checkpoint)
+
+
+def unread_note(unread: int, options: CollectOptions, checkpoint: Path) -> str | None:
+    """What the run could not read, and what to do about it; None when nothing was left out."""
+    if not unread:
+        return None
+    people = "user" if unread == 1 else "users"
+    if options.max_minutes and checkpoint.exists():
+        return (
+            f"Methods detail not read for {unread:,} {people} within --max-minutes {options.max_minutes:g}:"
+            f" they are judged on the registration report and marked so. Run the same command with --resume"
+            f" to read them (what was read is kept in {checkpoint})."
+        )
+    return (
+        f"Methods detail not read for {unread:,} {people} (--methods-detail {options.methods_detail}):"
+        " they are judged on the registration report and marked so."
+    )
 
 
 def resume_hint(checkpoint: Path) -> str:
@@ -154,7 +173,7 @@ def collect_demo(
     snapshot_path: Path | None,
     checkpoint: Path | None,
     resume: bool,
-) -> Path:
+) -> tuple[Path, str | None]:
     """Collect the demo tenant from an in-process emulator through the real collector."""
     from sspr_audit.demo.tenant import SCOPE_GROUP, generate_tenant
     from sspr_audit.emulator.config import EmulatorConfig

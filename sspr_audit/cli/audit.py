@@ -75,13 +75,15 @@ def run(
     options = CollectOptions.from_params(params)  # before ReportOptions takes --quiet away
     report = replace(ReportOptions.take(params), quiet=options.quiet)
     if demo:
-        path = collect_demo(options, users, seed, report.output, snapshot_path, checkpoint, resume)
+        path, note = collect_demo(options, users, seed, report.output, snapshot_path, checkpoint, resume)
         report = replace(report, policy_path=report.policy_path or demo_policy_path())
     else:
-        path = collect_to_file(options, report.output, snapshot_path, checkpoint, resume)
+        path, note = collect_to_file(options, report.output, snapshot_path, checkpoint, resume)
     recorded_policy.record(path, report.policy_path)
     if not options.quiet:
         click.echo(f"Snapshot: {path}")
+        if note:
+            click.echo(note)
     sys.exit(audit_and_write(snapshot.read(path), report, path))
 
 

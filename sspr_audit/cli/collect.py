@@ -38,9 +38,11 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
     continues with --resume.
     """
     options = CollectOptions.from_params(params)
-    path = collect_to_file(options, output, snapshot_path, checkpoint, resume)
+    path, note = collect_to_file(options, output, snapshot_path, checkpoint, resume)
     if not options.quiet:
         click.echo(f"Snapshot: {path}")
+        if note:
+            click.echo(note)
 
 
 @click.command()
@@ -61,10 +63,11 @@ def collect(output: Path, snapshot_path: Path | None, resume: bool, checkpoint: 
 )
 @click.option(
     "--throttle",
-    type=click.Choice(("documented", "off")),
+    type=click.Choice(("documented", "reports", "off")),
     default="documented",
     show_default=True,
-    help="Model Microsoft's documented throttling limits.",
+    help="Microsoft's documented throttling limits; 'reports' also charges per-user methods calls"
+    " to the reports budget (5 requests per 10 s), as Graph's throttling page lists them.",
 )
 @click.option(
     "--faults",

@@ -11,6 +11,7 @@ import click
 from sspr_audit.app import ALL_FORMATS, DEFAULT_OUTPUT
 from sspr_audit.collect.endpoint import CLOUDS
 from sspr_audit.collect.options import DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, MAX_CONCURRENCY
+from sspr_audit.collect.plan import METHODS_DETAIL
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "none")
@@ -235,6 +236,21 @@ def collect_options(func: F) -> F:
                 type=click.IntRange(1, 30),
                 metavar="N",
                 help="Days of SSPR audit events to read (default: what the licence keeps, 7 free or 30 P1/P2).",
+            ),
+            click.option(
+                "--methods-detail",
+                type=click.Choice(METHODS_DETAIL),
+                default="needed",
+                show_default=True,
+                help="Whose methods to read one by one: 'needed' reads administrators and users whose numbers or"
+                " addresses the rules check; the registration report answers for the rest.",
+            ),
+            click.option(
+                "--max-minutes",
+                type=click.FloatRange(0, min_open=True),
+                metavar="MINUTES",
+                help="Stop asking for per-user methods after this long; those users are judged on the"
+                " registration report, marked so, and --resume reads them later.",
             ),
             click.option(
                 "-q",

@@ -22,7 +22,7 @@ from sspr_audit.collect.mapping import (
     map_registration,
     map_settings,
     map_user,
-    needs_methods,
+    verdict_needs_methods,
 )
 from sspr_audit.collect.roles import user_roles
 from sspr_audit.collect.targets import map_group
@@ -39,6 +39,7 @@ from sspr_audit.snapshot.models import (
 )
 
 GENERATOR = f"sspr-audit collector {__version__}"
+ON_REPORT = "judged on the registration report"
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Collected:
     methods: Mapping[str, list[Any]] = field(default_factory=dict)  # user id -> raw methods
     failures: Mapping[str, str] = field(default_factory=dict)  # user id -> detail
     mailboxes: Mapping[str, str] = field(default_factory=dict)  # user id -> userPurpose, or "none" (no mailbox)
+    unread: str | None = None  # why users whose methods were wanted were not asked (a choice, or time)
+    unread_users: int = 0  # how many such users there were; counted by build_snapshot
 
     def data(self, source: Source) -> Any:
         """The raw data of ``source`` if it was read, else None."""
@@ -80,18 +83,24 @@ def build_snapshot(collected: Collected) -> Snapshot:
     events = collected.data(Source.SSPR_EVENTS)
     done = activities(events["events"]) if events else {}
     users = []
+    unread = 0
     for raw in collected.data(Source.USERS) or []:
         user = map_user(raw)
         notes: list[str] = []
         row = None if rows is None else rows.get(user.id)
         registration = None if row is None else map_registration(row, notes)
         methods, status = None, user.collection
-        if needs_methods(registration) or notes:  # a row with dropped values is not trusted to skip the call
-            if user.id in collected.methods:
-                methods = map_methods(collected.methods[user.id], notes)
-            else:
-                detail = collected.failures.get(user.id, "not read")
-                status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
+        wanted = verdict_needs_methods(registration) or bool(notes)
+        if user.id in collected.methods:
+            methods = map_methods(collected.methods[user.id], notes)
+        elif user.id in collected.failures or (wanted and collected.unread is None):
+            detail = collected.failures.get(user.id, "not read")
+            status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
+        elif wanted and registration is None:
+            status, unread = CollectionStatus(CollectionState.FAILED, collected.unread), unread + 1
+        elif wanted:  # never judged on less than the report says: on the report, and marked so
+            status = CollectionStatus(CollectionState.PARTIAL, f"{collected.unread}; {ON_REPORT}")
+            unread += 1
         if notes and status.state != CollectionState.FAILED:
             status = _partial(status, notes)
         users.append(
@@ -106,6 +115,9 @@ def build_snapshot(collected: Collected) -> Snapshot:
                 mailbox_purpose=collected.mailboxes.get(user.id),
             )
         )
+    collected.unread_users = unread
+    if unread:
+        _note_unread(collected, unread)
     return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
 
 
@@ -114,6 +126,13 @@ def _events_read(collected: Collected) -> EventsRead | None:
     if not data:
         return None
     return EventsRead(data["since"], data["window_days"], len(data["events"]))
+
+
+def _note_unread(collected: Collected, unread: int) -> None:
+    """The methods source says for how many users, and why, the methods detail was not read."""
+    status, data = collected.sources[Source.AUTHENTICATION_METHODS.value]
+    message = f"methods detail not read for {unread:,} users: {collected.unread}"
+    collected.sources[Source.AUTHENTICATION_METHODS.value] = (dataclasses.replace(status, message=message), data)
 
 
 def _groups(collected: Collected) -> list[dict[str, Any]]:

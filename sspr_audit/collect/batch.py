@@ -16,7 +16,6 @@ import contextlib
 import heapq
 import itertools
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from sspr_audit.collect.errors import CollectError, GraphUnavailable
 from sspr_audit.collect.graph import GraphResponse, GraphSession, error_of, token_rejected
 from sspr_audit.collect.mapping import retries_exhausted
+from sspr_audit.collect.pacer import Pacer
 from sspr_audit.collect.retry import RETRYABLE_STATUS
 from sspr_audit.collect.throttle import AdaptiveLimiter
 
@@ -51,6 +51,7 @@ class _Item:
     failures: int = field(default=0, compare=False)  # its own failed answers inside batches
     batch_failures: int = field(default=0, compare=False)  # batches it rode that failed as a whole
     throttled: int = field(default=0, compare=False)
+    priority: int = field(default=1, compare=False)  # lower goes first
 
 
 OnBatch = Callable[[list[Outcome]], Awaitable[None] | None]
@@ -66,30 +67,38 @@ class BatchRunner:
         on_batch: OnBatch,
         clock: Callable[[], float] = time.monotonic,
         accepts: Callable[[Any], bool] = lambda body: isinstance(body, dict),
+        pacer: Pacer | None = None,
     ) -> None:
         self._session = session
+        self.pacer = pacer or Pacer(clock=clock)
         self._accepts = accepts
         self._policy = session.policy
         self._limiter = limiter
         self._on_batch = on_batch
         self._clock = clock
-        self._ready: deque[_Item] = deque()
+        self._ready: list[tuple[int, int, _Item]] = []  # heap by priority, then order of arrival
         self._waiting: list[_Item] = []  # heap by not_before
         self._outstanding = 0
         self._closed = False
+        self._stopped = False
         self._changed = asyncio.Event()
         self._seq = itertools.count()
         self._shown_waiting: tuple[int, float | None] = (0, None)
 
-    def add(self, key: str, url: str) -> None:
-        """Queue one more request; it goes out in the next batch a worker takes."""
-        self._ready.append(_Item(0.0, next(self._seq), key, url))
+    def add(self, key: str, url: str, priority: int = 1) -> None:
+        """Queue one more request; it goes out in the next batch a worker takes, lower ``priority`` first."""
+        self._ready_push(_Item(0.0, next(self._seq), key, url, priority=priority))
         self._outstanding += 1
         self._changed.set()
 
     def close(self) -> None:
         """No more requests will be added: :meth:`run` returns once the queued ones are answered."""
         self._closed = True
+        self._changed.set()
+
+    def stop(self) -> None:
+        """Send nothing more: :meth:`run` returns once the batches on their way are answered."""
+        self._stopped = True
         self._changed.set()
 
     async def run(self, workers: int) -> None:
@@ -99,9 +108,23 @@ class BatchRunner:
                 group.create_task(self._worker())
 
     async def _worker(self) -> None:
-        while (items := await self._take()) is not None:
+        while True:
+            while (wait := self.pacer.delay()) > 0:  # wait before choosing: what Graph refused may come first
+                await asyncio.sleep(wait)
+            if (items := await self._take()) is None:
+                return
+            if self.pacer.delay() > 0:  # Graph pushed back while this worker waited for work
+                for item in items:
+                    self._ready_push(item)
+                continue
+            self.pacer.take(len(items))
             async with self._limiter.slot():
-                done, throttled = await self._send(items)
+                try:
+                    done, throttled = await self._send(items)
+                finally:
+                    self.pacer.back()
+            if self.pacer.throttled:
+                self._session.progress.paced(self.pacer.rate)
             if not throttled:
                 self._limiter.succeeded()
             self._outstanding -= len(done)
@@ -114,18 +137,30 @@ class BatchRunner:
     async def _take(self) -> list[_Item] | None:
         """Up to 20 requests whose time has come; None when closed and nothing is left to do."""
         while True:
-            if self._closed and self._outstanding <= 0:
+            if self._stopped or (self._closed and self._outstanding <= 0):
                 return None
             now = self._clock()
             while self._waiting and self._waiting[0].not_before <= now:
-                self._ready.append(heapq.heappop(self._waiting))
+                self._ready_push(heapq.heappop(self._waiting))
             self._show_waiting(now)
             if self._ready:
-                return [self._ready.popleft() for _ in range(min(MAX_BATCH, len(self._ready)))]
+                return self._batch()
             timeout = self._waiting[0].not_before - now if self._waiting else None
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def _batch(self) -> list[_Item]:
+        """The next batch: as many as the pace allows, of one priority (the first to go are not mixed)."""
+        first = heapq.heappop(self._ready)[2]
+        items = [first]
+        size = self.pacer.batch_size(MAX_BATCH)
+        while self._ready and len(items) < size and self._ready[0][0] == first.priority:
+            items.append(heapq.heappop(self._ready)[2])
+        return items
+
+    def _ready_push(self, item: _Item) -> None:
+        heapq.heappush(self._ready, (item.priority, item.seq, item))
 
     def _show_waiting(self, now: float) -> None:
         """Tell the progress display how many users wait to be asked again, when that changes."""
@@ -192,6 +227,7 @@ class BatchRunner:
             wait = self._policy.throttle_wait(headers, item.throttled)
             self._retry(item, wait, throttled=True)
         self._limiter.throttled(wait)
+        self.pacer.answered(0, len(items), wait)
 
     def _retry(self, item: _Item, wait: float, throttled: bool) -> None:
         self._session.progress.retried(throttled)
@@ -201,9 +237,11 @@ class BatchRunner:
         by_id = _answers_by_id(responses)
         done: list[Outcome] = []
         throttled_wait = 0.0
+        refused = 0
         failed: list[_Item] = []
         for n, item in enumerate(items, 1):
             answer = by_id.get(str(n)) or _MISSING  # missing or given twice: retried like a 502
+            refused += answer.status == 429
             if answer.status < 300 and not self._accepts(answer.body):
                 answer = _MALFORMED  # e.g. "body": null, or a "value" that is no list: never "no methods"
             if answer.status < 300:
@@ -241,11 +279,21 @@ class BatchRunner:
                 self._retry(item, wait, throttled=False)
         if throttled_wait:
             self._limiter.throttled(throttled_wait)
+        self.pacer.answered(len(items) - refused, refused, throttled_wait, _limit_percentage(by_id.values()))
         return done, bool(throttled_wait)
 
 
 _MISSING = GraphResponse(502, {}, {})
 _MALFORMED = GraphResponse(502, {}, {})
+
+
+def _limit_percentage(answers: Any) -> float | None:
+    """The highest ``x-ms-throttle-limit-percentage`` among inner answers (Graph's share of the budget used)."""
+    shares = []
+    for answer in answers:
+        with contextlib.suppress(ValueError):
+            shares.append(float(answer.headers.get("x-ms-throttle-limit-percentage", "")))
+    return max(shares, default=None)
 
 
 def _answers_by_id(responses: list[Any]) -> dict[str, GraphResponse]:

@@ -8,6 +8,10 @@ calls go out in ``$batch`` requests as soon as a user's listing and report
 row show the call is needed, while both sources are still paging; the
 report stops early once every listed user has its row. Each source and each
 batch is recorded in the checkpoint as it finishes.
+
+With ``max_minutes``, no per-user call is sent after that time: the users
+not yet read are judged on the registration report and marked so, and the
+checkpoint stays so that ``--resume`` reads only them.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ async def collect(
                 limits=SessionLimits(options.request_deadline, options.max_pages, options.max_body_bytes),
             ) as session:
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
+                run.deadline = started + options.max_minutes * 60 if options.max_minutes else None
                 snapshot = await _first_input_error(run.execute(now))
                 if output is not None:
                     from sspr_audit.snapshot import write
@@ -156,9 +161,12 @@ class _Run:
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
+        self.deadline: float | None = None  # time.monotonic() after which no per-user call is sent
+        self.cut_short = False
 
     def finished(self) -> None:
-        if self.checkpoint is not None:
+        """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
+        if self.checkpoint is not None and not (self.cut_short and self.stats.users_unread):
             self.checkpoint.remove()
 
     async def execute(self, now: str | None) -> Snapshot:
@@ -184,7 +192,7 @@ class _Run:
         else:
             collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
         methods = _Methods(self)
-        plan = MethodsPlan(methods.need, methods.mailboxes.decided)
+        plan = methods.plan = MethodsPlan(methods.need, methods.mailboxes.decided, detail=self.options.methods_detail)
         self.progress.stage("Listing users")
         async with asyncio.TaskGroup() as group:
             self._organization_read = group.create_task(self._organization())
@@ -192,6 +200,7 @@ class _Run:
             policy = started[Source.AUTHENTICATION_METHODS_POLICY]
             others = [*started.values(), group.create_task(self._target_groups(policy))]
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
+            deadline = group.create_task(self._stop_at_deadline(methods))
             users = group.create_task(self._users(plan, methods.mailboxes))
             report = group.create_task(self._report(plan))
             licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
@@ -204,12 +213,23 @@ class _Run:
             self.progress.stage("Reading methods")
             methods.planned(plan.needed)
             await fetching
+            deadline.cancel()
             methods.store(collected)
             self.progress.stage("Reading roles, policies")
             for task in others:
                 status, data = await task
                 collected.sources[status.source] = (status, data)
-        return build_snapshot(collected)
+        snapshot = build_snapshot(collected)
+        self.stats.users_unread = collected.unread_users
+        return snapshot
+
+    async def _stop_at_deadline(self, methods: _Methods) -> None:
+        """At ``--max-minutes``, send no more per-user calls; those on their way are still answered."""
+        if self.deadline is None:
+            return
+        await asyncio.sleep(max(0.0, self.deadline - time.monotonic()))
+        self.cut_short = True
+        methods.runner.stop()
 
     async def _organization(self) -> tuple[SourceStatus, Any]:
         status, data = await read_source(Source.ORGANIZATION, self.reader.organization)
@@ -396,13 +416,15 @@ class _Methods:
             run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list_or_settings
         )
         self.mailboxes = mailboxes.Mailboxes(self.runner.add)
+        self.plan: MethodsPlan | None = None
 
     def need(self, user_id: str) -> None:
         self.wanted.append(user_id)
         if user_id in self.done:
             self.stats.users_resumed += 1
         else:
-            self.runner.add(user_id, METHODS_URL.format(id=user_id))
+            priority = self.plan.priority(user_id) if self.plan is not None else 1
+            self.runner.add(user_id, METHODS_URL.format(id=user_id), priority)
 
     def planned(self, total: int) -> None:
         """Every user is decided: no more calls will be queued."""
@@ -434,13 +456,26 @@ class _Methods:
         wanted, failures = self.wanted, self.failures
         collected.methods = {uid: self.done[uid] for uid in wanted if uid in self.done}
         collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
-        collected.sources[Source.AUTHENTICATION_METHODS] = (_methods_status(wanted, failures), None)
+        collected.unread = self.unread_reason()
+        status = _methods_status(wanted, failures, self._run.options.methods_detail)
+        collected.sources[Source.AUTHENTICATION_METHODS] = (status, None)
         collected.sources[Source.MAILBOX_SETTINGS] = (self.mailboxes.status(), None)
         collected.mailboxes = self.mailboxes.purposes
 
+    def unread_reason(self) -> str | None:
+        """Why users whose verdict turns on their methods were not asked, if some may not have been."""
+        options = self._run.options
+        if self._run.cut_short:
+            return f"methods detail not read within --max-minutes {options.max_minutes:g} (--resume reads it)"
+        if options.methods_detail in ("admins", "none"):
+            return f"methods detail not read (--methods-detail {options.methods_detail})"
+        return None
 
-def _methods_status(wanted: list[str], failures: dict[str, Outcome]) -> SourceStatus:
+
+def _methods_status(wanted: list[str], failures: dict[str, Outcome], detail: str) -> SourceStatus:
     source = Source.AUTHENTICATION_METHODS.value
+    if detail == "none":
+        return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="not asked for (--methods-detail none)")
     if not wanted:
         return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="no user needed the per-user call")
     refused = next((o for o in failures.values() if o.status == 403), None)

@@ -202,6 +202,11 @@ def needs_methods(registration: RegistrationDetails | None) -> bool:
     return registration is None or bool(CONTACT_METHODS.intersection(registration.methods_registered))
 
 
+def verdict_needs_methods(registration: RegistrationDetails | None) -> bool:
+    """Whether a verdict turns on the per-user call: :func:`needs_methods`, or an administrator (two-gate)."""
+    return needs_methods(registration) or bool(registration and registration.is_admin)
+
+
 def map_target(raw: Any, with_mode: bool = False) -> MethodTarget | None:
     """One ``includeTargets``/``excludeTargets`` entry; ``authenticationMode`` only where Graph defines it."""
     if not isinstance(raw, dict) or not raw.get("id"):

@@ -47,6 +47,8 @@ class CollectOptions:
     max_pages: int = DEFAULT_MAX_PAGES  # pages of one collection before paging stops with an error
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # largest answer (inflated) accepted from Graph
     events_days: int | None = None  # days of SSPR audit events; None: as many as the tenant's licence keeps
+    methods_detail: str = "needed"  # whose methods are read one by one: all, needed, admins, none
+    max_minutes: float | None = None  # per-user calls stop after this long; --resume reads the rest
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -72,4 +74,8 @@ class CollectOptions:
             values["max_pages"] = int(params["max_pages"])
         if params.get("events_days"):
             values["events_days"] = int(params["events_days"])
+        if params.get("methods_detail"):
+            values["methods_detail"] = str(params["methods_detail"])
+        if params.get("max_minutes"):
+            values["max_minutes"] = float(params["max_minutes"])
         return cls(**values)

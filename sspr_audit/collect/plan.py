@@ -1,10 +1,17 @@
 """Who needs the per-user methods call, decided while users and report rows are still arriving.
 
-A user's call is needed unless its registration-report row lists no phone
-or email method. The users list and the report are paged at very different
-speeds (the report is limited to 5 requests per 10 s), so each user is
-decided the moment both its listing and its row are in, and its call can go
-out at once instead of after both sources are complete. When the report is
+Which users' calls are needed is the ``--methods-detail`` choice: ``needed``
+(the default) asks for administrators and for users whose report row lists a
+phone or email method (their numbers and addresses are what the rules read);
+``admins`` only administrators; ``all`` everyone; ``none`` nobody. A user
+without a row is asked for in every mode but ``none``: nothing else answers
+for them. Administrators go first (:meth:`MethodsPlan.priority`), so a run
+cut short by its time limit has read the users whose verdict is strictest.
+
+The users list and the report are paged at very different speeds (the
+report is limited to 5 requests per 10 s), so each user is decided the
+moment both its listing and its row are in, and its call can go out at once
+instead of after both sources are complete. When the report is
 refused or fails, every listed user is needed, whatever rows came before.
 """
 
@@ -16,13 +23,23 @@ from typing import Any
 
 from sspr_audit.collect.mapping import map_registration, needs_methods
 
+METHODS_DETAIL = ("all", "needed", "admins", "none")
+
 
 class MethodsPlan:
     """Pairs listed users with report rows; calls ``need(user_id)`` once for each user whose call is needed."""
 
-    def __init__(self, need: Callable[[str], None], decided: Callable[[str], None] = lambda user_id: None) -> None:
+    def __init__(
+        self,
+        need: Callable[[str], None],
+        decided: Callable[[str], None] = lambda user_id: None,
+        *,
+        detail: str = "needed",
+    ) -> None:
         self._need = need
         self._decided = decided  # told of every user once decided, after ``need`` when it was needed
+        self._detail = detail
+        self._admins: set[str] = set()  # users whose report row says isAdmin
         self._listed: list[str] = []
         self._seen: set[str] = set()
         self._sent: set[str] = set()
@@ -64,7 +81,11 @@ class MethodsPlan:
             if not user_id:
                 continue
             notes: list[str] = []  # a row with dropped values is not trusted to skip the call
-            self._row_needs[user_id] = needs_methods(map_registration(row, notes)) or bool(notes)
+            registration = map_registration(row, notes)
+            admin = registration.is_admin is True
+            if admin:
+                self._admins.add(user_id)
+            self._row_needs[user_id] = self._wanted(needs_methods(registration) or bool(notes), admin)
             if user_id in self._unpaired:
                 self._unpaired.discard(user_id)
                 self._decide(user_id)
@@ -80,8 +101,20 @@ class MethodsPlan:
                 self._decide(user_id)
         self._unpaired.clear()
 
+    def priority(self, user_id: str) -> int:
+        """0 for administrators (asked first), 1 for everyone else."""
+        return 0 if user_id in self._admins else 1
+
+    def _wanted(self, contact: bool, admin: bool) -> bool:
+        """Whether a user with a report row is asked for, by ``--methods-detail``."""
+        if self._detail == "all":
+            return True
+        if self._detail == "needed":
+            return contact or admin
+        return admin and self._detail == "admins"
+
     def _decide(self, user_id: str) -> None:
-        if self._row_needs.get(user_id, True):
+        if self._row_needs.get(user_id, self._detail != "none"):
             self._sent.add(user_id)
             self._need(user_id)
         self._decided(user_id)

@@ -42,6 +42,9 @@ class Progress:
     def waiting(self, users: int, seconds: float) -> None:
         """``users`` wait to be asked again, the first in ``seconds``; 0 users: none waits any more."""
 
+    def paced(self, rate: float) -> None:
+        """Graph pushed back: per-user requests now go at ``rate`` a second."""
+
     def __enter__(self) -> Progress:
         return self
 
@@ -94,6 +97,10 @@ class RichProgress(Progress):
         else:
             self._bar.advance(self._methods, count)
 
+    def paced(self, rate: float) -> None:
+        if self._methods is not None:
+            self._bar.update(self._methods, pace=rate)
+
     def waiting(self, users: int, seconds: float) -> None:
         if self._methods is not None:
             retry_at = time.monotonic() + seconds if users else None
@@ -129,7 +136,11 @@ def _columns() -> tuple[Any, Any, Any]:
                 note = task.fields.get("note")
                 return Text(f"{task.description}: {note}" if note else f"{task.description}...")
             done = f"{int(task.completed):,}/{int(task.total):,} users"
-            return Text(f"{done}, {_retrying(task) or _left(self.left, task)}")
+            if retrying := _retrying(task):
+                return Text(f"{done}, {retrying}")
+            pace = task.fields.get("pace")  # set once Graph pushed back: the wait is Graph's, not ours
+            paced = f", paced to {pace:.3g} req/s" if pace and not task.finished else ""
+            return Text(f"{done}, {_left(self.left, task)}{paced}")
 
     return _Name(), _Bar(bar_width=12), _Counts()
 

@@ -19,4 +19,5 @@ class CollectStats:
     users_fetched: int = 0  # read in this run
     users_resumed: int = 0  # taken from the checkpoint
     users_failed: int = 0
+    users_unread: int = 0  # wanted, but not asked: --methods-detail, or --max-minutes ran out
     elapsed_seconds: float = 0.0

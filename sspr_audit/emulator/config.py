@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sspr_audit.emulator.throttling import ThrottleLimits
 from sspr_audit.errors import InputError
 
-THROTTLE_MODES = ("documented", "off")
+THROTTLE_MODES = ("documented", "reports", "off")
 MAX_PAGE_SIZE = 999
 
 
@@ -26,7 +26,10 @@ class EmulatorConfig:
 
     token: str = "sspr-audit-demo-token"  # the one bearer token accepted
     latency_ms: float = 0.0  # mean added latency per HTTP response (lognormal jitter, seeded)
-    throttle: str = "documented"  # "documented" (Microsoft's published limits) or "off"
+    # "documented": Microsoft's published limits; "reports": the same, with the per-user authentication
+    # methods calls charged to the reports budget (5 requests per 10 s), as Graph's throttling page lists
+    # them; "off": no throttling.
+    throttle: str = "documented"
     fault_rate: float = 0.0  # share of requests answered by an injected fault
     seed: int = 0  # faults, jitter and batch response order reproduce for a seed
     unlicensed: bool = False  # no Entra ID P1/P2: the registration report, PIM and signInActivity answer 403

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.collect.assemble import GENERATOR
 from sspr_audit.collect.events import activities, retention_days, window_start
-from sspr_audit.collect.mapping import failure_reason, needs_methods, retries_exhausted
+from sspr_audit.collect.mapping import failure_reason, retries_exhausted, verdict_needs_methods
 from sspr_audit.collect.retry import DEFAULT_MAX_ATTEMPTS
 from sspr_audit.collect.roles import sort_key
 from sspr_audit.collect.sources import PERMISSIONS
@@ -107,7 +107,7 @@ def expected_collection(
             continue
         registration = _registration(user.registration) if registration_permitted else None
         methods, status = None, CollectionStatus()
-        if needs_methods(registration):
+        if verdict_needs_methods(registration):
             if user.collection.state == CollectionState.FAILED:
                 detail = retries_exhausted(PERSISTENT_FAILURE_STATUS, DEFAULT_MAX_ATTEMPTS)
                 status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
@@ -164,7 +164,7 @@ def expected_sources(
         permission = PERMISSIONS[source] if state in (SourceState.NOT_PERMITTED, SourceState.FAILED) else None
         return SourceStatus(source.value, state, http, code, None, permission)
 
-    fetched = [u for u in users if needs_methods(u.registration)]
+    fetched = [u for u in users if verdict_needs_methods(u.registration)]
     methods_state = SourceState.READ if fetched else SourceState.NOT_ATTEMPTED
     if fetched and all(u.collection.state == CollectionState.FAILED for u in fetched):
         methods_state = SourceState.FAILED

@@ -30,7 +30,8 @@ class GraphService:
         self.stats = stats
         directory = Directory(never_synced(snapshot) if config.never_synced else snapshot)
         limits = config.limits or ThrottleLimits.documented(len(snapshot.users))
-        self.throttler = Throttler(limits, enabled=config.throttle == "documented")
+        self.throttler = Throttler(limits, enabled=config.throttle != "off")
+        self.methods_are_reports = config.throttle == "reports"
         self.faults = FaultInjector(config.seed, config.fault_rate)
         self.storm = Storm(config.storm_after, config.storm_seconds)
         self.malformed = MalformedPage(config.malformed_collection, config.malformed_page)
@@ -68,6 +69,10 @@ class GraphService:
             429, "TooManyRequests", f"Too many requests. Retry after {seconds} seconds.", {"Retry-After": str(seconds)}
         )
 
+    def _reported_method(self, route_name: str) -> bool:
+        """Whether a per-user authentication methods call shares the reports budget (the "reports" profile)."""
+        return self.methods_are_reports and "/authentication/" in route_name
+
     async def handle(self, req: GraphRequest) -> Reply:
         """The answer to one request; errors become Graph's error body."""
         try:
@@ -86,7 +91,7 @@ class GraphService:
         if (stormed := self.storm_refusal()) is not None:
             raise stormed
         cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)
-        admission = self.throttler.admit(cost, report=route.report)
+        admission = self.throttler.admit(cost, report=route.report or self._reported_method(route.name))
         if admission.retry_after is not None:
             raise self.too_many(admission.retry_after)
         abort = await self.inject(f"{req.method} {req.path}?{encode_query(sorted(req.pairs))}", req.inner)

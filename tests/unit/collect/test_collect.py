@@ -271,6 +271,14 @@ def test_progress_shows_counts_on_a_terminal_and_nothing_when_quiet():
         early.methods_planned(200, 40)
         early.methods_fetched(5)
     assert "60/200" in out.getvalue()
+    out.truncate(0)
+    with progress_display(console=console) as paced:  # Graph pushed back: the line says at what pace it goes
+        paced.methods_planned(200, 0)
+        paced.methods_fetched(20)
+        paced.paced(95.4)
+        console.print(paced._bar.get_renderable())
+    paced_line = next(line for line in out.getvalue().splitlines() if "20/200 users" in line)
+    assert paced_line.rstrip().endswith("paced to 95.4 req/s")
     assert type(progress_display(quiet=True, console=console)) is Progress
     assert type(progress_display(console=Console(file=io.StringIO(), force_terminal=False))) is Progress
 

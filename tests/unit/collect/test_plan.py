@@ -91,3 +91,28 @@ def test_the_report_stops_once_every_listed_user_has_its_row():
     assert snapshot.tenant.source("registration_details").state == SourceState.READ
     assert all(u.registration is not None and u.methods is not None for u in snapshot.users)
     assert stats.users_to_fetch == 3 and set(graph.method_calls.values()) == {1}
+
+
+def admin_row(user_id: str, *methods: str) -> dict:
+    return {**row(user_id, *methods), "isAdmin": True}
+
+
+def test_methods_detail_chooses_whose_methods_are_read_and_administrators_go_first():
+    rows = [row("app", "microsoftAuthenticatorPush"), row("phone", "mobilePhone"), admin_row("admin", "fido2")]
+    listed = [{"id": "app"}, {"id": "phone"}, {"id": "admin"}, {"id": "no-row"}]
+    chosen = {}
+    for detail in ("all", "needed", "admins", "none"):
+        needed: list[str] = []
+        plan = MethodsPlan(needed.append, detail=detail)
+        plan.rows(rows)
+        plan.users(listed)
+        plan.users_finished()
+        plan.report_finished(read=True)
+        chosen[detail] = sorted(needed)
+        assert [plan.priority(u) for u in ("admin", "phone")] == [0, 1]
+    assert chosen == {
+        "all": ["admin", "app", "no-row", "phone"],
+        "needed": ["admin", "no-row", "phone"],  # an administrator's verdict always turns on their methods
+        "admins": ["admin", "no-row"],  # nothing but the call answers for a user without a row
+        "none": [],
+    }

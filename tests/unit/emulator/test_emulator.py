@@ -627,6 +627,22 @@ def test_registration_report_has_its_own_request_window() -> None:
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize(("profile", "methods_status"), [("documented", 200), ("reports", 429)])
+def test_the_reports_profile_charges_per_user_methods_calls_to_the_reports_budget(profile, methods_status) -> None:
+    """Graph's throttling page lists authenticationMethod under the reports limits: the profile serves that reading."""
+    limits = ThrottleLimits(bucket_ru=1000, report_requests=2, report_window_s=30.0)
+    tenant = small_tenant()
+    user = tenant.users[0].id
+    config = EmulatorConfig(limits=limits, throttle=profile)
+    with emulator_in_thread(tenant, config) as running, _client(running.url) as client:
+        report = [client.get("/reports/authenticationMethods/userRegistrationDetails") for _ in range(2)]
+        methods = client.get(f"/users/{user}/authentication/methods")
+        other = client.get(f"/users/{user}")
+    assert [r.status_code for r in report] == [200, 200]
+    assert methods.status_code == methods_status
+    assert other.status_code == 200  # the rest of the directory keeps the identity bucket
+
+
 # -- faults -------------------------------------------------------------------------------------------------------
 
 

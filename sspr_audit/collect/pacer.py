@@ -1,0 +1,137 @@
+"""Pace per-user requests to the budget Graph's answers reveal, so that few are answered 429.
+
+Graph does not say its budget up front, and it varies: 8,000 resource units
+per 10 s for the identity service, but 5 requests per 10 s when per-user
+methods calls are counted as reports, as Graph's throttling page lists them.
+Microsoft warns that a client that keeps drawing 429s is throttled harder,
+so the pacer learns the rate instead of finding the limit by hitting it:
+
+* its first batch is small and goes alone (a probe: the budget may be 5
+  requests); then it starts modestly and doubles its rate every second while
+  nothing warns;
+* ``x-ms-throttle-limit-percentage`` (sent once 80% of the budget is used)
+  ends slow start by halving the rate, then lets it creep up; at 100% it is
+  trimmed a little, in debt more;
+  once Graph has sent it, its absence means a fifth of the budget is left,
+  so the rate may grow briskly;
+* a 429 pauses everything for its ``Retry-After`` and cuts the rate: the
+  first time to half, or lower, to what Graph accepted per second counting
+  the wait it now imposes (5 answers and a 10 s wait: 0.5 a second); then to
+  what Graph accepted since the previous 429 (the budget was exhausted at
+  both, so that is what it refills at);
+* without warnings the rate eases up slowly again.
+
+Pure bookkeeping on an injectable clock: the batch runner asks :meth:`delay`
+and calls :meth:`take` and :meth:`answered`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+PROBE = 5  # requests in the first batch, which goes alone
+INITIAL_RATE = 200.0  # requests per second before anything is known: a quarter of the identity budget
+PROBE_POLL_S = 0.02  # how often a batch waiting for the probe's answer looks again
+MIN_RATE = 0.05  # one request every 20 s: Graph's slowest published budget is 5 per 10 s
+MAX_RATE = 10_000.0
+SLOW_START = 2.0  # rate growth per second while nothing warns and nothing was throttled yet
+EASE_UP = 1.05  # rate growth per second once Graph has pushed back
+BRISK = 1.5  # rate growth per second while Graph, which sends the warning, does not
+AT_LIMIT = 1.0  # x-ms-throttle-limit-percentage at which the rate is trimmed (more above it: in debt)
+WARNED = 0.8  # the value from which Graph sends the header at all
+TRIM = 0.98  # the rate kept on each trim at the limit
+DEBT_TRIM = 0.9  # the rate kept on each trim in debt
+KEEP = 0.95  # the share of the learned refill rate kept after a 429
+TRIM_EVERY_S = 1.0  # at most one trim in this time, so one burst of warnings is one trim
+
+
+class Pacer:
+    """A token-bucket pace for requests whose rate rises and falls with Graph's answers."""
+
+    def __init__(self, *, initial: float = INITIAL_RATE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = initial
+        self._clock = clock
+        self._next = clock()  # when the next request may go
+        self.pause_until = 0.0
+        self._probing = True  # slow start until Graph first warns or throttles
+        self._warned = False  # whether Graph sends x-ms-throttle-limit-percentage at all
+        self._grown_at = self._started = clock()
+        self._trimmed_at = float("-inf")
+        self._cut_until = float("-inf")  # one cut per throttling episode
+        self._episode: float | None = None  # when the last throttling episode began
+        self._since_episode = 0  # requests accepted since then
+        self.throttled = 0  # 429s seen
+        self.sent = 0
+        self._answered = False  # the probe came back
+
+    def batch_size(self, most: int) -> int:
+        """How many requests to put in the next batch: about a second's worth, at least one."""
+        return max(1, min(most, int(self.rate), most if self._answered else PROBE))
+
+    def delay(self) -> float:
+        """Seconds until the next batch may go (0: now)."""
+        if self.sent and not self._answered:
+            return PROBE_POLL_S  # the probe is out
+        return max(0.0, max(self._next, self.pause_until) - self._clock())
+
+    def take(self, count: int) -> None:
+        """``count`` requests go now: the next may follow once they are paid for at the current rate."""
+        now = self._clock()
+        self._next = max(self._next, now) + count / self.rate
+        self.sent += count
+
+    def back(self) -> None:
+        """A batch came back, whatever it said (a failed one too): the probe no longer holds the rest."""
+        self._answered = True
+
+    def answered(
+        self, accepted: int, throttled: int, retry_after: float = 0.0, percentage: float | None = None
+    ) -> None:
+        """One batch came back: ``accepted`` answers not throttled, ``throttled`` 429s (the longest
+        ``Retry-After`` given), and the highest ``x-ms-throttle-limit-percentage`` among them."""
+        now = self._clock()
+        self.back()
+        self._since_episode += accepted
+        if throttled:
+            self._throttled(now, throttled, retry_after)
+        elif percentage is not None and percentage >= AT_LIMIT:
+            self._probing = False
+            self._warned = True
+            if now - self._trimmed_at >= TRIM_EVERY_S:
+                self.rate = max(MIN_RATE, self.rate * (DEBT_TRIM if percentage > AT_LIMIT else TRIM))
+                self._trimmed_at = now
+            self._grown_at = now
+        elif percentage is not None and percentage >= WARNED:
+            if self._probing:  # slow start overshot: the last doubling was too much
+                self.rate /= 2
+                self._probing = False
+                self._grown_at = now
+            self._warned = True
+            self._grow(now, EASE_UP)  # close to the limit, but not at it
+        else:
+            self._grow(now)
+
+    def _throttled(self, now: float, count: int, retry_after: float) -> None:
+        self.throttled += count
+        self._probing = False
+        self.pause_until = max(self.pause_until, now + retry_after)
+        self._grown_at = max(now, self.pause_until)
+        if now < self._cut_until:
+            return  # the rest of an episode already answered for
+        if self._episode is None:
+            allowed = self._since_episode / max(now - self._started + retry_after, 1e-3)
+            self.rate = max(MIN_RATE, min(self.rate / 2, allowed) if self._since_episode else self.rate / 2)
+        else:
+            refill = self._since_episode / max(now - self._episode, 1e-3)
+            self.rate = max(MIN_RATE, min(self.rate, refill * KEEP))
+        self._episode, self._since_episode = now, 0
+        self._cut_until = self.pause_until
+
+    def _grow(self, now: float, factor: float | None = None) -> None:
+        elapsed = now - self._grown_at
+        if elapsed <= 0:
+            return
+        factor = factor or (SLOW_START if self._probing else BRISK if self._warned else EASE_UP)
+        self.rate = min(MAX_RATE, self.rate * factor**elapsed)
+        self._grown_at = now
