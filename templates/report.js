@@ -8,7 +8,7 @@
   const PAGE = 100;
   const U = { upn: 0, name: 1, dept: 2, mgr: 3, type: 4, status: 5, reason: 6, admin: 7, required: 8,
     usable: 9, methods: 10, coll: 11, collReason: 12, roles: 13, synced: 14, uncounted: 15, losesOn: 16,
-    losesBecause: 17, msFlags: 18 };
+    losesBecause: 17, msFlags: 18, lastReset: 19 };
   const F = { rule: 0, sev: 1, user: 2, field: 3, value: 4, msg: 5, sugg: 6, upn: 7, name: 8 };
   const NO_DEPT = "(no department)";
   /* Search ignores case and accents ("schroder" finds Schröder); a query of digits matches phone numbers
@@ -343,7 +343,8 @@
     const parts = [
       facts([
         ["Status", status],
-        ...(r[U.msFlags] === undefined ? [] : [["Microsoft's SSPR flags", str(r[U.msFlags])]]),
+        ...(r[U.msFlags] == null ? [] : [["Microsoft's SSPR flags", str(r[U.msFlags])]]),
+        ["Last reset attempt", str(r[U.lastReset] ?? D.na)],
         ["User principal name", str(r[U.upn])],
         ["Department", str(r[U.dept]) || NO_DEPT],
         ["Manager", str(r[U.mgr])],

@@ -12,9 +12,11 @@ position. ``report.js`` reads exactly this layout:
 - ``u``: users ``[upn, display name, department, manager, user type, status index, reason,
   admin (0 no, 1 yes, 2 PIM-eligible only), required, usable count, methods, collection state,
   collection reason, roles, synced (1, 0, null), not counted, loses SSPR on, loses SSPR because,
-  Microsoft's SSPR flags from the registration report (left out when no row was read)]``; a
+  Microsoft's SSPR flags from the registration report, the last reset attempt and how it compares with the
+  verdict]``, trailing nulls left out (no report row, no attempt: ``na`` says why none is shown); a
   method is ``[method, 1 when prepopulated else 0, field, value, 1 when defective else 0]``; a method not
   counted is ``[what, why]``
+- ``na``: what the user detail says of a user with no attempt (none in the window, or the events not read)
 - ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
   upn, display name]`` (the last two only for findings without a known user)
 """
@@ -26,6 +28,7 @@ from typing import Any
 
 from sspr_audit.audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
+from sspr_audit.render.reality import attempt_text, comparisons_by_user, no_attempt_text
 from sspr_audit.render.summary import STATUS_LABELS, microsoft_flags, role_text
 from sspr_audit.text import capped
 
@@ -61,7 +64,20 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
     rules = rule_rows(result)
     rule_index = {r[0]: i for i, r in enumerate(rules)}
     user_index = {u.user.id: i for i, u in enumerate(users)}
-    data_users = [_user(u, s, statuses, result.tenant.collected_at) for u in users]
+    attempts = comparisons_by_user(result)
+    no_attempt = s(no_attempt_text(result.reality))
+    data_users = [
+        _trimmed(
+            _user(
+                u,
+                s,
+                statuses,
+                result.tenant.collected_at,
+                s(attempt_text(c)) if (c := attempts.get(u.user.id)) else None,
+            )
+        )
+        for u in users
+    ]
     data_findings = []
     for f in findings:
         at = user_index.get(f.user_id, -1) if f.user_id else -1
@@ -77,11 +93,21 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
         "r": [[rid, title, severities[sev]] for rid, title, sev in rules],
         "u": data_users,
         "f": data_findings,
+        "na": no_attempt,
         "s": list(s.index),
     }
 
 
-def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int], collected_at: str) -> list[Any]:
+def _trimmed(row: list[Any]) -> list[Any]:
+    """``row`` without its trailing nulls: most users have no report row or attempt, and 100,000 rows add up."""
+    while row and row[-1] is None:
+        row.pop()
+    return row
+
+
+def _user(
+    r: UserResult, s: _Strings, statuses: dict[Readiness, int], collected_at: str, attempt: int | None
+) -> list[Any]:
     u = r.user
     admin = (2 if r.admin_eligible_only else 1) if r.is_admin else 0
     methods = [
@@ -109,7 +135,8 @@ def _user(r: UserResult, s: _Strings, statuses: dict[Readiness, int], collected_
         [[s(m.label), s(m.why)] for m in r.uncounted],
         s(r.loses_sspr_on),
         s(r.loses_sspr_because),
-        *([] if flags is None else [s(flags)]),
+        s(flags),
+        attempt,
     ]
 
 

@@ -11,8 +11,24 @@ from dataclasses import dataclass
 
 from sspr_audit.audit.reality import Agreement, Comparison, Reality
 from sspr_audit.audit.results import AuditResult
+from sspr_audit.audit.sspr_methods import METHOD_LABELS
 
 RULE_OF = {Agreement.RESET_WHILE_NOT_READY: "EVT001", Agreement.FAILED_WHILE_READY: "EVT002"}
+AGREEMENT_LABELS = {
+    Agreement.RESET_WHILE_NOT_READY: "Contradicts: reset while judged not ready (EVT001)",
+    Agreement.FAILED_WHILE_READY: "Contradicts: failed at a method that counts (EVT002)",
+    Agreement.PREDICTED: "Agrees: a helpdesk call the audit predicted",
+    Agreement.AGREES: "Agrees",
+    Agreement.NOT_COMPARED: "Not compared (unknown, excluded or out of scope)",
+}
+# The order the workbook lists attempts in: what needs a look first.
+AGREEMENT_ORDER = (
+    Agreement.RESET_WHILE_NOT_READY,
+    Agreement.FAILED_WHILE_READY,
+    Agreement.PREDICTED,
+    Agreement.AGREES,
+    Agreement.NOT_COMPARED,
+)
 
 
 def reality_line(reality: Reality | None) -> str:
@@ -46,6 +62,28 @@ class RealityRow:
     outcome: str
     method: str | None
     step: str | None
+
+
+def comparisons_by_user(result: AuditResult) -> dict[str, Comparison]:
+    """Each compared user's last attempt and how it compares, by user id."""
+    if result.reality is None:
+        return {}
+    return {result.users[c.user_index].user.id: c for c in result.reality.comparisons}
+
+
+def attempt_text(c: Comparison) -> str:
+    """One user's last attempt and its comparison, as the user detail shows it."""
+    a = c.attempt
+    method = a.method and f"method: {METHOD_LABELS.get(a.method, a.method)}"
+    how = ", ".join(p for p in (method, a.step) if p)
+    return f"{a.at}: {a.outcome}{f' ({how})' if how else ''}. {AGREEMENT_LABELS[c.agreement]}."
+
+
+def no_attempt_text(reality: Reality | None) -> str:
+    """What the user detail says of a user with no attempt: none in the window, or the events not read."""
+    if reality is None or not reality.read:
+        return "Not read: the SSPR audit events were not read."
+    return f"None in the {reality.window_days} days of SSPR audit events read."
 
 
 def reality_rows(result: AuditResult, agreement: Agreement | None = None) -> tuple[RealityRow, ...]:

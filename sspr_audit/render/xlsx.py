@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from sspr_audit.audit import microsoft_view
+from sspr_audit.audit.reality import Comparison
 from sspr_audit.audit.results import AuditResult, Readiness, UserResult
+from sspr_audit.audit.sspr_methods import METHOD_LABELS
 from sspr_audit.history.compare import RunChanges, StoredFinding
 from sspr_audit.render.changes import headline, notes
+from sspr_audit.render.reality import AGREEMENT_LABELS, AGREEMENT_ORDER, comparisons_by_user, reality_line
 from sspr_audit.render.sheet import (
     EXCEL_CELL_LIMIT,
     SEVERITY_FILLS,
@@ -89,6 +92,9 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Microsoft: SSPR capable", 12),
         ("Matches Microsoft", 12),
         ("Microsoft's flags, explained", 70),
+        ("Last reset attempt (UTC)", 20),
+        ("Attempt outcome", 16),
+        ("Verdict vs attempt", 34),
         ("Synced", 9),
         ("Collection", 11),
         ("Collection detail", 40),
@@ -104,6 +110,20 @@ SHEETS: dict[str, tuple[tuple[str, int], ...]] = {
         ("Usable methods", 10),
         ("Required", 10),
         ("Reason", 60),
+    ),
+    "What users did": (
+        ("Verdict vs attempt", 34),
+        ("UPN", 34),
+        ("Display name", 26),
+        ("Department", 20),
+        ("Status", 16),
+        ("Reason for the status", 60),
+        ("Last attempt (UTC)", 20),
+        ("Outcome", 12),
+        ("Method", 16),
+        ("Step or reason", 50),
+        ("Status on that day", 16),
+        ("User id", 38),
     ),
     "Rules": (
         ("Rule", 12),
@@ -158,8 +178,10 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
             _changes_sheet(_sheet(wb, "Changes"), changes)
         if result.timeline:
             _timeline_sheet(_sheet(wb, "Timeline"), result, users)
+        if result.reality is not None and result.reality.comparisons:
+            _attempts_sheet(_sheet(wb, "What users did"), result)
         _findings_sheet(_sheet(wb, "Findings"), result, users)
-        _users_sheet(_sheet(wb, "Users"), users, result.tenant.collected_at)
+        _users_sheet(_sheet(wb, "Users"), users, result)
         _admins_sheet(_sheet(wb, "Admins"), summary, users)
         _rules_sheet(_sheet(wb, "Rules"), result, summary)
         save(wb, path)
@@ -182,7 +204,7 @@ def render_group(result: AuditResult, path: Path, group: tuple[str, str]) -> Pat
     try:
         _summary_sheet(_sheet(wb, "Summary"), result, summary, [group[0], group[1], None])
         _findings_sheet(_sheet(wb, "Findings"), result, users)
-        _users_sheet(_sheet(wb, "Users"), users, result.tenant.collected_at)
+        _users_sheet(_sheet(wb, "Users"), users, result)
         save(wb, path)
     except BaseException:
         abandon(wb)
@@ -258,6 +280,10 @@ def _summary_rows(sheet: Sheet, result: AuditResult, s: Summary) -> list[list[An
     could_reset = sum(1 for a in s.admins if a.status.can_reset)
     rows.append(["Administrators", len(s.admins), f"{could_reset} of them could reset today"])
     rows.append(["Users whose data could not be read", len(s.failures), None])
+    reality = result.reality
+    contradict = reality.contradict if reality is not None else None
+    rows.append(["Verdicts contradicted by what users did", "not read" if contradict is None else contradict,
+                 reality_line(reality)])  # fmt: skip
     rows.append(
         [
             "Differ from Microsoft's isSsprCapable",
@@ -336,10 +362,12 @@ def _findings_sheet(sheet: Sheet, result: AuditResult, users: tuple[UserResult, 
     sheet.close()
 
 
-def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...], collected_at: str) -> None:
+def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...], result: AuditResult) -> None:
+    attempts = comparisons_by_user(result)
+    events_read = result.reality is not None and result.reality.read
     for r in users:
         u = r.user
-        ms = microsoft_view.view(r, collected_at)
+        ms = microsoft_view.view(r, result.tenant.collected_at)
         methods = "; ".join(
             f"{m.method} ({m.source.value}, {m.field}{': ' + m.value if m.value else ''}"
             f"{', defective' if m.defective else ''})"
@@ -363,10 +391,50 @@ def _users_sheet(sheet: Sheet, users: tuple[UserResult, ...], collected_at: str)
                 r.loses_sspr_on,
                 r.loses_sspr_because,
                 *_microsoft_cells(ms),
+                *_attempt_cells(attempts.get(u.id), events_read),
                 _yes_no(u.on_premises_sync_enabled),
                 label(u.collection.state),
                 u.collection.reason,
                 u.id,
+            ]
+        )
+    sheet.close()
+
+
+def _attempt_cells(c: Comparison | None, events_read: bool) -> list[Any]:
+    """The user's last reset attempt and how it compares; "not read" when the events were not read."""
+    if not events_read:
+        return ["not read"] * 3
+    if c is None:
+        return [None, "no attempt", None]
+    return [excel_datetime(c.attempt.at), c.attempt.outcome, AGREEMENT_LABELS[c.agreement]]
+
+
+def _attempts_sheet(sheet: Sheet, result: AuditResult) -> None:
+    """Every user who tried to reset in the events window: contradictions first, then predicted calls."""
+    assert result.reality is not None
+    rank = {a: i for i, a in enumerate(AGREEMENT_ORDER)}
+    ordered = sorted(
+        result.reality.comparisons,
+        key=lambda c: (rank[c.agreement], result.users[c.user_index].user.user_principal_name.casefold()),
+    )
+    for c in ordered:
+        r = result.users[c.user_index]
+        a = c.attempt
+        sheet.append(
+            [
+                AGREEMENT_LABELS[c.agreement],
+                r.user.user_principal_name,
+                r.user.display_name,
+                r.user.department,
+                sheet.status(r.status),
+                r.reason,
+                excel_datetime(a.at),
+                a.outcome,
+                METHOD_LABELS.get(a.method, a.method) if a.method else None,
+                a.step,
+                sheet.status(c.status_then),
+                r.user.id,
             ]
         )
     sheet.close()

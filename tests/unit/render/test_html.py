@@ -314,7 +314,7 @@ def test_microsofts_flags_are_embedded_only_for_users_with_a_registration_report
     first = replace(base.users[0], user=replace(base.users[0].user, registration=reg))
     page, _ = render(replace(base, users=(first, *base.users[1:])), tmp_path)
     data = page.data()
-    flags = {data["s"][u[0]]: data["s"][u[18]] if len(u) > 18 else None for u in data["u"]}
+    flags = {data["s"][u[0]]: data["s"][u[18]] if len(u) > 18 and u[18] is not None else None for u in data["u"]}
     assert flags.pop(first.user.user_principal_name) == (
         "registered: yes, enabled: no, capable: not reported. Microsoft's registration report (it lags by up to"
         " 36 hours), not this audit's verdict. Not compared: the report gives no isSsprCapable for this user."
