@@ -52,6 +52,8 @@ class ChartPoint:
     when: str
     value: str
     label: str  # the text under the x axis, or "" where labels would crowd
+    ready: str  # the ready share alone, for the table under the chart
+    attempts: str  # the run's SSPR attempts and successes, or why they are not known
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def trend_chart(points: Sequence[TrendPoint]) -> TrendChart | None:
             whens[i],
             percent(p.ready_percent) + _attempts(p),
             whens[i] if i in labelled else "",
+            percent(p.ready_percent),
+            "not read" if p.attempts is None else f"{p.attempts:,} ({p.successes or 0:,} successful)",
         )
         for i, p in enumerate(known)
     )

@@ -47,3 +47,18 @@ def test_many_runs_get_a_few_distinct_date_labels_first_and_last_included():
     labels = [p.label for p in c.points if p.label]
     assert labels[0] == "2026-10-01" and labels[-1] == "2026-10-20"
     assert len(labels) == len(set(labels)) <= 6
+
+
+def test_each_run_lists_its_sspr_attempts_or_says_they_were_not_read():
+    points = [
+        TrendPoint(1, "2026-11-12T09:00:00Z", 80.0),
+        TrendPoint(2, "2026-11-19T09:00:00Z", 82.5, attempts=12, successes=9),
+        TrendPoint(3, "2026-11-26T09:00:00Z", 85.0, attempts=1_204, successes=0),
+    ]
+    made = trend_chart(points)
+    assert made is not None
+    assert [(p.ready, p.attempts) for p in made.points] == [
+        ("80.0%", "not read"),
+        ("82.5%", "12 (9 successful)"),
+        ("85.0%", "1,204 (0 successful)"),
+    ]
