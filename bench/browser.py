@@ -9,6 +9,8 @@ file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
 - first render: from navigation start to the first frame that shows a row of
   the findings table (a requestAnimationFrame loop installed before the page
   loads notices the row);
+- tab memory: the peak resident memory (VmHWM) of the page's renderer
+  process, and the JavaScript heap in use once the page has rendered;
 - search, filter, sort: from running the action to the frame after the table
   is redrawn. Search is the first one of the page (it builds the search
   index), run without the 200 ms pause the search box waits for typing to stop;
@@ -95,11 +97,15 @@ def main() -> None:
         browser.close()
 
     print()
-    print("| users | HTML (MB) | first render (ms) | search (ms) | filter (ms) | sort (ms) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| users | HTML (MB) | first render (ms) | tab peak RSS (MB) | JS heap (MB)"
+        " | search (ms) | filter (ms) | sort (ms) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for users, size, m in rows:
         print(
-            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['search']:.0f} | {m['filter']:.0f} | {m['sort']:.0f} |"
+            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['tab']:.0f} | {m['heap']:.0f} | {m['search']:.0f} |"
+            f" {m['filter']:.0f} | {m['sort']:.0f} |"
         )
 
 
@@ -129,6 +135,7 @@ def _measure(browser, path: Path, upn: str) -> dict[str, float]:
     """One fresh page: first render, then search, filter and sort, each timed in the page."""
     from sspr_audit.audit.results import Severity
 
+    before = _renderers()
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(120_000)
@@ -138,16 +145,55 @@ def _measure(browser, path: Path, upn: str) -> dict[str, float]:
     page.goto(path.as_uri(), wait_until="commit")
     page.wait_for_function("() => window.__firstRow !== undefined")
     measured = {"first": page.evaluate("window.__firstRow")}
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    measured["heap"] = metrics["JSHeapUsedSize"] / 2**20
     high = str(list(Severity).index(Severity.HIGH))
     for name, arg in (("search", upn), ("filter", high), ("sort", 2)):
         ms, shown = page.evaluate(TIMED, [name, arg])
         if not shown:
             raise SystemExit(f"{name} showed no rows: the benchmark measured nothing")
         measured[name] = ms
+    measured["tab"] = max((_peak_mb(pid) for pid in _renderers() - before), default=float("nan"))
     context.close()
     if errors:
         raise SystemExit(f"the report's script failed: {errors[0]}")
     return measured
+
+
+def _renderers() -> set[int]:
+    """Chromium renderer processes descended from this process (other Chromiums on the machine are not ours)."""
+    import os
+
+    ours = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"--type=renderer" not in (entry / "cmdline").read_bytes():
+                continue
+            pid = int(entry.name)
+            while pid > 1:
+                pid = int(_status(pid)["PPid"])
+                if pid == os.getpid():
+                    ours.add(int(entry.name))
+                    break
+        except (OSError, KeyError, ValueError):
+            continue
+    return ours
+
+
+def _status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
+def _peak_mb(pid: int) -> float:
+    try:
+        return int(_status(pid)["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return float("nan")
 
 
 if __name__ == "__main__":
