@@ -1,9 +1,11 @@
 """Benchmark: the HTML report of large demo tenants in headless Chromium.
 
-    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH]
+    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH] [--copies 1]
 
 For each size the demo tenant is generated, audited and rendered to HTML once
-(slow at 100,000 users: tens of seconds). Then the report is opened from its
+(slow at 100,000 users: tens of seconds). ``--copies 10`` repeats the audited
+users and their findings ten times under new ids and names before rendering:
+the demo tenant stops at 200,000 users, this reaches a million. Then the report is opened from its
 file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
 
 - first render: from navigation start to the first frame that shows a row of
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times")
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     args = parser.parse_args()
     if not args.chromium:
@@ -89,10 +92,10 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
         print(f"Chromium {browser.version}", file=sys.stderr)
         for users in args.users:
-            path, upn = _report(users, args.seed, Path(tmp) / str(users))
+            path, upn, shown = _report(users, args.seed, Path(tmp) / str(users), args.copies)
             runs = [_measure(browser, path, upn) for _ in range(args.runs)]
             medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            rows.append((users, path.stat().st_size / 2**20, medians))
+            rows.append((shown, path.stat().st_size / 2**20, medians))
             path.unlink()
         browser.close()
 
@@ -109,8 +112,10 @@ def main() -> None:
         )
 
 
-def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
-    """Generate, audit and render the demo tenant; returns the HTML path and a UPN to search for."""
+def _report(users: int, seed: int, out: Path, copies: int) -> tuple[Path, str, int]:
+    """Generate, audit and render the demo tenant; returns the HTML path, a UPN to search for and the user count."""
+    import resource
+
     from sspr_audit.audit import engine
     from sspr_audit.demo import demo_policy_path
     from sspr_audit.demo.tenant import generate_tenant
@@ -118,17 +123,38 @@ def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
 
     started = time.perf_counter()
     truth = generate_tenant(users, seed)
-    result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
+    result = _copied(engine.run(truth, engine.load_policy(demo_policy_path(), truth)), copies)
+    del truth
+    rendering = time.perf_counter()
     [path] = write_reports(result, out, ["html"])
+    rendered = time.perf_counter() - rendering
     upn = next(
         u.user.user_principal_name for u in result.users if any(f.user_id == u.user.id for f in result.findings[:50])
     )
     print(
-        f"{users:,} users, {len(result.findings):,} findings: generate, audit and render"
-        f" {time.perf_counter() - started:.1f} s",
+        f"{len(result.users):,} users, {len(result.findings):,} findings: generate, audit and render"
+        f" {time.perf_counter() - started:.1f} s (HTML {rendered:.1f} s); peak RSS so far"
+        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
         file=sys.stderr,
     )
-    return path, upn
+    return path, upn, len(result.users)
+
+
+def _copied(result, copies: int):
+    """``result`` with its users and findings repeated ``copies`` times, each copy under new ids and names."""
+    from dataclasses import replace
+
+    if copies <= 1:
+        return result
+    users, findings = list(result.users), list(result.findings)
+    for k in range(1, copies):
+        for u in result.users:
+            user = replace(u.user, id=f"{u.user.id}-{k}", user_principal_name=f"c{k}.{u.user.user_principal_name}")
+            users.append(replace(u, user=user))
+        for f in result.findings:
+            if f.user_id is not None:
+                findings.append(replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None))
+    return replace(result, users=tuple(users), findings=tuple(findings))
 
 
 def _measure(browser, path: Path, upn: str) -> dict[str, float]:
