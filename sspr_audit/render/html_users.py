@@ -26,18 +26,24 @@ class ListedUsers:
     users: tuple[UserResult, ...]
     total: int
     left_out: tuple[tuple[str, int], ...]
+    positions: dict[int, int] | None = None  # position in the full ordering -> in ``users``; None: the same
 
     @property
     def complete(self) -> bool:
         """True when every user is embedded."""
         return not self.left_out
 
+    def at(self, index: int) -> int | None:
+        """Where the user at ``index`` of the full ordering is in the embedded users; None when left out."""
+        return index if self.positions is None else self.positions.get(index)
+
 
 def listed_users(users: tuple[UserResult, ...], limit: int = USER_LIMIT) -> ListedUsers:
     """``users`` whole when there are at most ``limit``; otherwise only those whose status is in ALWAYS_LISTED."""
     if len(users) <= limit:
         return ListedUsers(users, len(users), ())
-    kept = tuple(u for u in users if u.status in ALWAYS_LISTED)
+    kept = [i for i, u in enumerate(users) if u.status in ALWAYS_LISTED]
     counts = Counter(u.status for u in users if u.status not in ALWAYS_LISTED)
     left_out = tuple((STATUS_LABELS[s], counts[s]) for s in Readiness if counts[s])
-    return ListedUsers(kept, len(users), left_out)
+    positions = {index: at for at, index in enumerate(kept)}
+    return ListedUsers(tuple(users[i] for i in kept), len(users), left_out, positions)

@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.render import html
-from sspr_audit.render.summary import SOURCE_LOSSES, STATUS_LABELS
+from sspr_audit.render.summary import SOURCE_LOSSES, STATUS_LABELS, summarize
 from tests.builders.results import (
     FORMULAS,
     RULES,
@@ -365,6 +366,14 @@ def test_past_the_user_limit_the_report_keeps_findings_and_users_who_need_action
     for label, count in left_out.items():
         assert f"{count} {label}" in text
     assert "Excel workbook (capped.xlsx)" in text and "capped.json" in text
+    raw = path.read_text(encoding="utf-8")
+    links = re.findall(r'data-user="(\d+)">([^<]*)</button>', raw)
+    assert links, "the administrators, coming changes and unread users link to their details"
+    for at, upn in links:
+        assert data["s"][data["u"][int(at)][0]] == unescape(upn)
+    for a in summarize(result).admins:
+        if a.status not in need_action:
+            assert f'">{a.upn}</button>' not in raw  # a user not embedded has no details to open
 
 
 def test_within_the_user_limit_every_user_is_embedded_and_nothing_is_said(tmp_path):
