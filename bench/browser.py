@@ -1,14 +1,18 @@
 """Benchmark: the HTML report of large demo tenants in headless Chromium.
 
-    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH]
+    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH] [--copies 1]
 
 For each size the demo tenant is generated, audited and rendered to HTML once
-(slow at 100,000 users: tens of seconds). Then the report is opened from its
+(slow at 100,000 users: tens of seconds). ``--copies 10`` repeats the audited
+users and their findings ten times under new ids and names before rendering:
+the demo tenant stops at 200,000 users, this reaches a million. Then the report is opened from its
 file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
 
 - first render: from navigation start to the first frame that shows a row of
   the findings table (a requestAnimationFrame loop installed before the page
   loads notices the row);
+- tab memory: the peak resident memory (VmHWM) of the page's renderer
+  process, and the JavaScript heap in use once the page has rendered;
 - search, filter, sort: from running the action to the frame after the table
   is redrawn. Search is the first one of the page (it builds the search
   index), run without the 200 ms pause the search box waits for typing to stop;
@@ -76,6 +80,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times")
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     args = parser.parse_args()
     if not args.chromium:
@@ -87,24 +92,30 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
         print(f"Chromium {browser.version}", file=sys.stderr)
         for users in args.users:
-            path, upn = _report(users, args.seed, Path(tmp) / str(users))
+            path, upn, shown = _report(users, args.seed, Path(tmp) / str(users), args.copies)
             runs = [_measure(browser, path, upn) for _ in range(args.runs)]
             medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            rows.append((users, path.stat().st_size / 2**20, medians))
+            rows.append((shown, path.stat().st_size / 2**20, medians))
             path.unlink()
         browser.close()
 
     print()
-    print("| users | HTML (MB) | first render (ms) | search (ms) | filter (ms) | sort (ms) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| users | HTML (MB) | first render (ms) | tab peak RSS (MB) | JS heap (MB)"
+        " | search (ms) | filter (ms) | sort (ms) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for users, size, m in rows:
         print(
-            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['search']:.0f} | {m['filter']:.0f} | {m['sort']:.0f} |"
+            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['tab']:.0f} | {m['heap']:.0f} | {m['search']:.0f} |"
+            f" {m['filter']:.0f} | {m['sort']:.0f} |"
         )
 
 
-def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
-    """Generate, audit and render the demo tenant; returns the HTML path and a UPN to search for."""
+def _report(users: int, seed: int, out: Path, copies: int) -> tuple[Path, str, int]:
+    """Generate, audit and render the demo tenant; returns the HTML path, a UPN to search for and the user count."""
+    import resource
+
     from sspr_audit.audit import engine
     from sspr_audit.demo import demo_policy_path
     from sspr_audit.demo.tenant import generate_tenant
@@ -112,23 +123,45 @@ def _report(users: int, seed: int, out: Path) -> tuple[Path, str]:
 
     started = time.perf_counter()
     truth = generate_tenant(users, seed)
-    result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
+    result = _copied(engine.run(truth, engine.load_policy(demo_policy_path(), truth)), copies)
+    del truth
+    rendering = time.perf_counter()
     [path] = write_reports(result, out, ["html"])
+    rendered = time.perf_counter() - rendering
     upn = next(
         u.user.user_principal_name for u in result.users if any(f.user_id == u.user.id for f in result.findings[:50])
     )
     print(
-        f"{users:,} users, {len(result.findings):,} findings: generate, audit and render"
-        f" {time.perf_counter() - started:.1f} s",
+        f"{len(result.users):,} users, {len(result.findings):,} findings: generate, audit and render"
+        f" {time.perf_counter() - started:.1f} s (HTML {rendered:.1f} s); peak RSS so far"
+        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
         file=sys.stderr,
     )
-    return path, upn
+    return path, upn, len(result.users)
+
+
+def _copied(result, copies: int):
+    """``result`` with its users and findings repeated ``copies`` times, each copy under new ids and names."""
+    from dataclasses import replace
+
+    if copies <= 1:
+        return result
+    users, findings = list(result.users), list(result.findings)
+    for k in range(1, copies):
+        for u in result.users:
+            user = replace(u.user, id=f"{u.user.id}-{k}", user_principal_name=f"c{k}.{u.user.user_principal_name}")
+            users.append(replace(u, user=user))
+        for f in result.findings:
+            if f.user_id is not None:
+                findings.append(replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None))
+    return replace(result, users=tuple(users), findings=tuple(findings))
 
 
 def _measure(browser, path: Path, upn: str) -> dict[str, float]:
     """One fresh page: first render, then search, filter and sort, each timed in the page."""
     from sspr_audit.audit.results import Severity
 
+    before = _renderers()
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(120_000)
@@ -138,16 +171,55 @@ def _measure(browser, path: Path, upn: str) -> dict[str, float]:
     page.goto(path.as_uri(), wait_until="commit")
     page.wait_for_function("() => window.__firstRow !== undefined")
     measured = {"first": page.evaluate("window.__firstRow")}
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    measured["heap"] = metrics["JSHeapUsedSize"] / 2**20
     high = str(list(Severity).index(Severity.HIGH))
     for name, arg in (("search", upn), ("filter", high), ("sort", 2)):
         ms, shown = page.evaluate(TIMED, [name, arg])
         if not shown:
             raise SystemExit(f"{name} showed no rows: the benchmark measured nothing")
         measured[name] = ms
+    measured["tab"] = max((_peak_mb(pid) for pid in _renderers() - before), default=float("nan"))
     context.close()
     if errors:
         raise SystemExit(f"the report's script failed: {errors[0]}")
     return measured
+
+
+def _renderers() -> set[int]:
+    """Chromium renderer processes descended from this process (other Chromiums on the machine are not ours)."""
+    import os
+
+    ours = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"--type=renderer" not in (entry / "cmdline").read_bytes():
+                continue
+            pid = int(entry.name)
+            while pid > 1:
+                pid = int(_status(pid)["PPid"])
+                if pid == os.getpid():
+                    ours.add(int(entry.name))
+                    break
+        except (OSError, KeyError, ValueError):
+            continue
+    return ours
+
+
+def _status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
+def _peak_mb(pid: int) -> float:
+    try:
+        return int(_status(pid)["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return float("nan")
 
 
 if __name__ == "__main__":

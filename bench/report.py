@@ -1,6 +1,6 @@
 """Benchmark: render a large demo tenant to every report format.
 
-    python bench/report.py [--users 100000] [--seed 7]
+    python bench/report.py [--users 100000] [--seed 7] [--copies 1]
 
 Steps, each timed: generate the demo tenant, run the audit, then render each
 format in a fresh process (so its peak memory is its own: the loaded audit
@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 FORMATS = ("html", "xlsx", "json", "csv")
 
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per step; the median is shown")
+    parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times (new ids)")
     parser.add_argument("--render-one", choices=(*FORMATS, "all"), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -41,10 +43,10 @@ def main() -> None:
     if args.render_one:
         print(json.dumps(_render_one(args.render_one, args.result, args.out)))
         return
-    _run(args.users, args.seed, args.repeat)
+    _run(args.users, args.seed, args.repeat, args.copies)
 
 
-def _run(users: int, seed: int, repeat: int) -> None:
+def _run(users: int, seed: int, repeat: int, copies: int = 1) -> None:
     from sspr_audit.audit import engine
     from sspr_audit.demo import demo_policy_path
     from sspr_audit.demo.tenant import generate_tenant
@@ -58,6 +60,12 @@ def _run(users: int, seed: int, repeat: int) -> None:
         started = time.perf_counter()
         result = engine.run(truth, engine.load_policy(demo_policy_path(), truth))
         audited = time.perf_counter() - started
+        if copies > 1:
+            from browser import _copied
+
+            del truth
+            result = _copied(result, copies)
+            users = len(result.users)
         result_path = work / "result.pickle"
         result_path.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         print(

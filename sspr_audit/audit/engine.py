@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sspr_audit import collector
 from sspr_audit.audit import policy as policy_file
 from sspr_audit.audit.denominator import denominator, not_read, summary
 from sspr_audit.audit.policy import Policy
@@ -63,6 +64,11 @@ def run(
     snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None, as_of: str | date | None = None
 ) -> AuditResult:
     """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
+    with collector.paused():
+        return _run(snapshot, policy, generated_at, as_of)
+
+
+def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: str | date | None) -> AuditResult:
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
     tenant = tenant_facts(snapshot, policy, day)

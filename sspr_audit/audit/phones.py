@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -38,11 +37,7 @@ from itertools import pairwise
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
-_number_type_helper: Callable[[str, PhoneMetadata], int] | None
-try:  # the helper behind number_type(); used to avoid a second region look-up per number
-    from phonenumbers.phonenumberutil import _number_type_helper
-except ImportError:  # pragma: no cover - a future phonenumbers without it takes the public path
-    _number_type_helper = None
+from sspr_audit.audit import number_types
 
 MASKED_NUMBER_HINT = (
     "Phone numbers are masked because the signed-in account lacks the rights to read them in full; "
@@ -438,18 +433,25 @@ def _main_metadata(country_code: int) -> PhoneMetadata | None:
 
 
 def _type_and_region(parsed: phonenumbers.PhoneNumber) -> tuple[int, str | None]:
-    """``number_type`` and ``region_code_for_number`` in one pass where the main region decides.
+    """``number_type`` and ``region_code_for_number`` with one region look-up, none where the main region decides.
 
-    Equivalent to the two public calls (which each look the region up again,
-    the costliest step for shared country codes such as +1 and +44); falls
-    back to them for every other case.
+    The same steps as the two public calls (each of which looks the region up,
+    the costliest step for shared country codes such as +1 and +44), with the
+    type matched by :mod:`number_types`.
     """
+    national = phonenumbers.national_significant_number(parsed)
     metadata = _main_metadata(parsed.country_code)
-    if metadata is not None and _number_type_helper is not None:
-        kind = _number_type_helper(phonenumbers.national_significant_number(parsed), metadata)
+    if metadata is not None:
+        kind = number_types.number_type(national, metadata)
         if kind != PhoneNumberType.UNKNOWN:
             return kind, metadata.id
-    return phonenumbers.number_type(parsed), phonenumbers.region_code_for_number(parsed)
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None:
+        return PhoneNumberType.UNKNOWN, None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code or 0, region)
+    if metadata is None:
+        return PhoneNumberType.UNKNOWN, region
+    return number_types.number_type(national, metadata), region
 
 
 def _suggestion(

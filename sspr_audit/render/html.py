@@ -27,6 +27,7 @@ from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import payload, rule_rows, script_json
+from sspr_audit.render.html_users import USER_LIMIT, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
@@ -48,15 +49,16 @@ class Segment:
     width: float
 
 
-def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -> Path:
-    """Write the HTML report to ``path`` atomically (owner-only)."""
+def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *, user_limit: int = USER_LIMIT) -> Path:
+    """Write the HTML report to ``path`` atomically (owner-only); past ``user_limit`` users, see :mod:`html_users`."""
     path = Path(path)
     summary = summarize(result)
     css = templates.text("report.css")
     js = templates.text("report.js")
     template = templates.template("report.html.j2", finalize=capped)  # no value shown whole past 20,000 characters
     users = ordered_users(result)
-    data = payload(result, users, ordered_findings(result))
+    listed = listed_users(users, user_limit)
+    data = payload(result, listed.users, ordered_findings(result))
     context = {
         "version": __version__,
         "result": result,
@@ -68,6 +70,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None) -
         "css": Markup(css),
         "js": Markup(js),
         "data": Markup(script_json(data)),
+        "listed": listed,
+        "full_reports": [path.with_suffix(f".{ext}").name for ext in ("xlsx", "json", "csv")],
         "status_bar": status_bar(summary),
         "status_rows": status_rows(summary),
         "not_counted": not_counted_text(summary),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sspr_audit.audit.reality import Agreement, Comparison, Reality
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
+from sspr_audit.render.summary import ordered_users
 
 RULE_OF = {Agreement.RESET_WHILE_NOT_READY: "EVT001", Agreement.FAILED_WHILE_READY: "EVT002"}
 AGREEMENT_LABELS = {
@@ -53,7 +54,7 @@ def reality_line(reality: Reality | None) -> str:
 class RealityRow:
     """One user's attempt beside the verdict, for the HTML report."""
 
-    index: int  # the user's position in the result
+    index: int  # the user's position in report order (render.summary.ordered_users)
     upn: str
     rule: str | None  # EVT001 / EVT002 for a contradiction
     status: str
@@ -90,20 +91,21 @@ def reality_rows(result: AuditResult, agreement: Agreement | None = None) -> tup
     """The contradictions (``agreement`` None), or the comparisons of one kind, latest attempt first."""
     if result.reality is None:
         return ()
+    order = {u.user.id: i for i, u in enumerate(ordered_users(result))}
     chosen = [
         c
         for c in result.reality.comparisons
         if (c.agreement.contradicts if agreement is None else c.agreement == agreement)
     ]
     chosen.sort(key=lambda c: (c.attempt.at, c.user_index), reverse=True)
-    return tuple(_row(result, c) for c in chosen)
+    return tuple(_row(result, c, order) for c in chosen)
 
 
-def _row(result: AuditResult, c: Comparison) -> RealityRow:
+def _row(result: AuditResult, c: Comparison, order: dict[str, int]) -> RealityRow:
     u = result.users[c.user_index]
     a = c.attempt
     return RealityRow(
-        c.user_index,
+        order[u.user.id],
         u.user.user_principal_name,
         RULE_OF.get(c.agreement),
         u.status.value,

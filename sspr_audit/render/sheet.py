@@ -16,10 +16,11 @@ header repeated on each page; text longer than a wide column wraps.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,8 @@ class Sheet:
         self.as_text = as_text  # every string cell formatted as Text, so Excel never turns it into a number
         self.rows = 0
         self._wrap: list[tuple[int, int]] = []
-        self._styles: dict[str, Any] = {}  # style -> the index array of its registered named style
+        self._styles: dict[str, _SharedStyle] = {}
+        self.ws._values_to_row = partial(_row_cells, self.ws)  # see _row_cells
         _page_setup(self.ws)
 
     def fit(self, rows: Sequence[Sequence[Any]]) -> None:
@@ -149,20 +151,20 @@ class Sheet:
 
     def styled(self, value: str, style: str) -> Any:
         """A text cell in one of the workbook's named styles (``header``, ``wrap``, ``text``, ``link``, ``fill …``)."""
-        cell = self.text(value)
-        array = self._styles.get(style)
-        if array is None:
-            name = f"sspr-audit {style}"
-            workbook = self.ws.parent
-            if name not in workbook.named_styles:
-                workbook.add_named_style(_make_style(name, style))
-            cell.style = name
-            self._styles[style] = copy(cell._style)
-        else:
-            # The style's index array, as ``cell.style = name`` sets it, without looking the name up per cell;
-            # one array shared by every such cell: a write-only cell's style is never changed once written.
-            cell._style = array
-        return cell
+        shared = self._styles.get(style)
+        if shared is None:
+            shared = self._styles[style] = self._register(style)
+        return _StyledText(self.ws, safe_text(value), shared)
+
+    def _register(self, style: str) -> _SharedStyle:
+        """Named style ``style``'s index array, as ``cell.style = name`` sets it; registered once per workbook."""
+        name = f"sspr-audit {style}"
+        workbook = self.ws.parent
+        if name not in workbook.named_styles:
+            workbook.add_named_style(_make_style(name, style))
+        cell: Any = WriteOnlyCell(self.ws)
+        cell.style = name
+        return _SharedStyle(copy(cell._style))
 
     def status(self, status: Readiness | str) -> Any:
         """A readiness status in words, on the colour of that status."""
@@ -186,6 +188,80 @@ class Sheet:
         self.ws.freeze_panes = "A2"
         self.ws.append([self.styled(name, "header") for name, _ in self.columns])
         self.rows = 1
+
+
+class _SharedStyle:
+    """A named style's index array, shared by every cell in it, and its id once the first such cell is written."""
+
+    __slots__ = ("array", "id")
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+        self.id: int | None = None
+
+
+class _StyledText(Cell):
+    """A text cell whose value is already safe, in a style shared by every such cell.
+
+    Built without openpyxl's type inference and string checks (``safe_text``
+    has done them), and its style id looked up once per style: a styled cell is
+    a fresh object per cell, and those steps cost more than writing it. A
+    write-only cell is never changed once written, so sharing is safe.
+    """
+
+    __slots__ = ("_shared",)
+
+    def __init__(self, ws: Any, value: str, shared: _SharedStyle) -> None:  # skips Cell.__init__ on purpose
+        self.parent = ws
+        self._style = shared.array
+        self._shared = shared
+        self.row = 1
+        self.column = 1
+        self._value = value
+        self.data_type = "s"
+        self._hyperlink = None
+        self._comment = None
+
+    @property
+    def style_id(self) -> int:
+        """The style's index in the workbook, taken when its first cell is written (so ids keep their order)."""
+        shared = self._shared
+        if shared.id is None:
+            workbook: Any = self.parent.parent
+            shared.id = workbook._cell_styles.add(self._style)
+        return shared.id
+
+    def __repr__(self) -> str:
+        return f"<text cell {self.row},{self.column}>"
+
+
+def _row_cells(ws: Any, values: Sequence[Any], row_idx: int) -> Iterator[Any]:
+    """What openpyxl's write-only sheet does with an appended row (``_values_to_row``), without its exception per
+    ready-made cell: a value goes through one reused cell, a cell of ours is placed as it is.
+
+    A string here has been through :meth:`Sheet.cell` (made safe, and sent to a text cell when it would read as a
+    formula or an error), so openpyxl's own string checks, which would only repeat that, are skipped.
+    """
+    scratch: Any = WriteOnlyCell(ws)
+    for column, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, Cell):
+            cell = value
+        else:
+            if scratch.has_style:  # binding a date gives the reused cell a number format
+                scratch = WriteOnlyCell(ws)
+            if type(value) is str and value[:1] not in _NOT_PLAIN_TEXT:
+                scratch._value = value
+                scratch.data_type = "s"
+            else:
+                scratch.value = value
+            cell = scratch
+        cell.column = column
+        cell.row = row_idx
+        if cell.hyperlink is not None:
+            cell.hyperlink.ref = cell.coordinate
+        yield cell
 
 
 def _page_setup(ws: Any) -> None:

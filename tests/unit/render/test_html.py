@@ -6,15 +6,17 @@ import base64
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import replace
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from sspr_audit.audit.results import Severity
+from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.render import html
-from sspr_audit.render.summary import SOURCE_LOSSES
+from sspr_audit.render.summary import SOURCE_LOSSES, STATUS_LABELS, summarize
 from tests.builders.results import (
     FORMULAS,
     RULES,
@@ -338,3 +340,46 @@ def test_administrator_whose_methods_were_not_read_shows_not_read(tmp_path):
         "johanna.lorenz@contoso.example": "not read",
         "nestor.wilke@contoso.example": "2 / 2",
     }
+
+
+def test_past_the_user_limit_the_report_keeps_findings_and_users_who_need_action(tmp_path):
+    result = sample_result()
+    path = html.render(result, tmp_path / "capped.html", user_limit=2)
+    page = Page(path.read_text(encoding="utf-8"))
+    data = page.data()
+    need_action = {Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK}
+    listed = [u for u in result.users if u.status in need_action]
+    assert 0 < len(listed) < len(result.users)
+    assert sorted(data["s"][u[0]] for u in data["u"]) == sorted(u.user.user_principal_name for u in listed)
+    assert len(data["f"]) == len(result.findings)
+
+    def finding_upn(f: list) -> str | None:
+        if f[2] >= 0:
+            return data["s"][data["u"][f[2]][0]]
+        return data["s"][f[7]] if f[7] is not None else None
+
+    assert {f.upn for f in result.findings} == {finding_upn(f) for f in data["f"]}
+    text = " ".join(" ".join(page.text).split())
+    assert "Users who need action" in text
+    left_out = Counter(STATUS_LABELS[u.status].lower() for u in result.users if u.status not in need_action)
+    assert f"This report lists {len(listed)} of the {len(result.users)} users" in text
+    for label, count in left_out.items():
+        assert f"{count} {label}" in text
+    assert "Excel workbook (capped.xlsx)" in text and "capped.json" in text
+    raw = path.read_text(encoding="utf-8")
+    links = re.findall(r'data-user="(\d+)">([^<]*)</button>', raw)
+    assert links, "the administrators, coming changes and unread users link to their details"
+    for at, upn in links:
+        assert data["s"][data["u"][int(at)][0]] == unescape(upn)
+    for a in summarize(result).admins:
+        if a.status not in need_action:
+            assert f'">{a.upn}</button>' not in raw  # a user not embedded has no details to open
+
+
+def test_within_the_user_limit_every_user_is_embedded_and_nothing_is_said(tmp_path):
+    result = sample_result()
+    path = html.render(result, tmp_path / "full.html", user_limit=len(result.users))
+    page = Page(path.read_text(encoding="utf-8"))
+    assert len(page.data()["u"]) == len(result.users)
+    assert "users-left-out" not in page.ids
+    assert "All users" in page.text and "Users who need action" not in " ".join(page.text)

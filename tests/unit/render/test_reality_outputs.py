@@ -66,3 +66,14 @@ def test_the_user_detail_carries_the_last_attempt_or_says_why_none(result, tmp_p
         " Contradicts: failed at a method that counts (EVT002)."
     )
     assert detail["idle"] == "None in the 30 days of SSPR audit events read."
+
+
+def test_each_contradiction_links_to_its_own_users_detail(result, tmp_path):
+    raw = html.render(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', raw, re.S).group(1))
+    listed = [data["s"][u[0]] for u in data["u"]]
+    for table in ("contradictions", "predicted"):
+        body = raw[raw.index(f'id="{table}"') : raw.index("</table>", raw.index(f'id="{table}"'))]
+        links = re.findall(r'data-user="(\d+)">([^<]+)</button>', body)
+        assert links, table
+        assert all(listed[int(at)] == upn for at, upn in links), table

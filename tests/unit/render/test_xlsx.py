@@ -9,8 +9,9 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from sspr_audit.audit.results import Severity
+from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.render import xlsx
+from sspr_audit.render.sheet import FONT
 from sspr_audit.render.summary import SEVERITY_LABELS, STATUS_LABELS
 from tests.builders.results import FORMULAS, audit_result, finding, sample_result, user, user_result
 
@@ -227,3 +228,22 @@ def test_a_user_whose_methods_were_not_read_shows_not_read_never_zero(workbook):
     by_upn = {r["UPN"]: r["Usable methods"] for r in rows(wb["Users"])}
     assert by_upn["johanna.lorenz@contoso.example"] == "not read"
     assert by_upn["adele.vance@contoso.example"] == 1
+
+
+def test_long_text_that_wraps_arrives_whole_and_cleaned(tmp_path):
+    """A wrapped cell is written in a style of its own: its text must arrive as text, cleaned and whole."""
+    reason = "Policy requires 2 methods: " + "and more words " * 6 + "\x07"
+    results = (
+        user_result(user("a@contoso.example"), Readiness.NOT_READY, reason=reason),
+        user_result(user("b@contoso.example"), Readiness.READY, reason="short"),
+    )
+    wb = openpyxl.load_workbook(xlsx.render(audit_result(results, ()), tmp_path / "wrap.xlsx"))
+    ws = wb["Users"]
+    column = [c.value for c in ws[1]].index("Reason")
+    long_cell, short_cell = ws[2][column], ws[3][column]
+    assert long_cell.value == reason.removesuffix("\x07")
+    assert long_cell.data_type == "s"
+    assert long_cell.alignment.wrap_text and long_cell.font.name == FONT
+    assert short_cell.value == "short" and not short_cell.alignment.wrap_text
+    status = ws[2][[c.value for c in ws[1]].index("Status")]
+    assert status.value == "Not ready" and status.fill.fgColor.rgb == "00" + xlsx.STATUS_FILLS["not_ready"]

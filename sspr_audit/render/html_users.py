@@ -1,0 +1,49 @@
+"""Which users the HTML report embeds: every one, or past a limit only those who need action.
+
+A browser holds every embedded user in memory and builds its tables from
+them: 100,000 users open in under 2 seconds, 200,000 take about 4 seconds and
+900 MB for the tab (BENCHMARKS.md). Past ``USER_LIMIT`` the report keeps every
+finding and every user who cannot reset or whose readiness is unknown or at
+risk, counts the others by status, and names the reports that list everyone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sspr_audit.audit.results import Readiness, UserResult
+from sspr_audit.render.summary import STATUS_LABELS
+
+USER_LIMIT = 100_000
+ALWAYS_LISTED = frozenset({Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK})
+
+
+@dataclass(frozen=True)
+class ListedUsers:
+    """The users the report embeds, and how many of each status it leaves out (empty when none)."""
+
+    users: tuple[UserResult, ...]
+    total: int
+    left_out: tuple[tuple[str, int], ...]
+    positions: dict[int, int] | None = None  # position in the full ordering -> in ``users``; None: the same
+
+    @property
+    def complete(self) -> bool:
+        """True when every user is embedded."""
+        return not self.left_out
+
+    def at(self, index: int) -> int | None:
+        """Where the user at ``index`` of the full ordering is in the embedded users; None when left out."""
+        return index if self.positions is None else self.positions.get(index)
+
+
+def listed_users(users: tuple[UserResult, ...], limit: int = USER_LIMIT) -> ListedUsers:
+    """``users`` whole when there are at most ``limit``; otherwise only those whose status is in ALWAYS_LISTED."""
+    if len(users) <= limit:
+        return ListedUsers(users, len(users), ())
+    kept = [i for i, u in enumerate(users) if u.status in ALWAYS_LISTED]
+    counts = Counter(u.status for u in users if u.status not in ALWAYS_LISTED)
+    left_out = tuple((STATUS_LABELS[s], counts[s]) for s in Readiness if counts[s])
+    positions = {index: at for at, index in enumerate(kept)}
+    return ListedUsers(tuple(users[i] for i in kept), len(users), left_out, positions)
