@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sspr_audit import collector
+from sspr_audit import gc_pause
 from sspr_audit.audit import policy as policy_file
 from sspr_audit.audit.denominator import denominator, not_read, summary
 from sspr_audit.audit.policy import Policy
@@ -64,7 +64,7 @@ def run(
     snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None, as_of: str | date | None = None
 ) -> AuditResult:
     """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
-    with collector.paused():
+    with gc_pause.paused():
         return _run(snapshot, policy, generated_at, as_of)
 
 
