@@ -14,7 +14,7 @@ import json
 import types
 import typing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -22,8 +22,9 @@ from typing import Any
 
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
-from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot
-from sspr_audit.text import SHOWN_CHARS, clean_json, encode, shorten
+from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot, User
+from sspr_audit.snapshot.stream import STREAMED, NotAnObject, Scanner, text_chunks
+from sspr_audit.text import SHOWN_CHARS, clean_json_text, encode, shorten
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -96,38 +97,23 @@ def _chunks(snapshot: Snapshot) -> Iterator[str]:
     yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
 
 
-# A gzip bomb inflates a thousandfold; a snapshot's JSON, some tens of times. Anything past this is refused.
-INFLATION_RATIO = 100
-MIN_INFLATED_BYTES = 64 * 1024 * 1024
-
-
-def gunzip(raw: bytes, limit: int, path: Path) -> bytes:
-    """``raw`` (one or more gzip members) inflated, refused once past ``limit`` bytes: no gzip bomb fills memory."""
-    out = bytearray()
-    while raw:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        while raw and not inflater.eof:
-            out += inflater.decompress(raw, limit + 1 - len(out))
-            if len(out) > limit:
-                raise SnapshotError(
-                    f"{path}: inflates past {limit:,} bytes, far more than a snapshot of its size;"
-                    " is this a snapshot file?"
-                )
-            raw = inflater.unconsumed_tail
-        if not inflater.eof:
-            raise EOFError("compressed file ended before the end-of-stream marker was reached")
-        raw = inflater.unused_data
-    return bytes(out)
-
-
 def read(path: Path) -> Snapshot:
-    """Load and check a snapshot file; any problem raises :class:`SnapshotError`."""
+    """Load and check a snapshot file; any problem raises :class:`SnapshotError`.
+
+    Streamed: each user becomes a :class:`~sspr_audit.snapshot.models.User` as
+    soon as it is parsed, so the file's text, its JSON tree and the model never
+    exist whole at once.
+    """
     path = Path(path)
+    users = _Users()
     try:
-        raw = path.read_bytes()
-        if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
-            raw = gunzip(raw, max(MIN_INFLATED_BYTES, INFLATION_RATIO * len(raw)), path)
-        data = clean_json(raw, json.loads(raw))
+        with path.open("rb") as handle:
+            try:
+                data = Scanner(text_chunks(path, handle)).top(users.add)
+            except NotAnObject:
+                handle.seek(0)
+                text = "".join(text_chunks(path, handle))
+                data = clean_json_text(text, 0, len(text), json.loads(text))
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
     except (OSError, EOFError, zlib.error) as exc:
@@ -143,14 +129,40 @@ def read(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: JSON nested too deeply for a snapshot; is this a snapshot file?") from None
     except ValueError:  # json's limit on the digits of an integer
         raise SnapshotError(f"{path}: holds a number thousands of digits long; is this a snapshot file?") from None
+    if isinstance(data, dict) and data.get("users") is STREAMED:
+        return from_dict(data, source=str(path), users=users.result)
     return from_dict(data, source=str(path))
+
+
+class _Users:
+    """The ``users`` array as it streams in: users decoded one by one, or the first problem among them."""
+
+    def __init__(self) -> None:
+        self._users: list[User] = []
+        self._problem: _Problem | None = None
+
+    def add(self, index: int, value: Any) -> None:
+        if self._problem is None:  # after a problem the rest is only parsed: a syntax error still comes first
+            try:
+                self._users.append(_decode(User, value, f"users[{index}]"))
+            except _Problem as problem:
+                self._problem, self._users = problem, []
+
+    def result(self) -> tuple[User, ...]:
+        if self._problem is not None:
+            raise self._problem
+        return tuple(self._users)
 
 
 _REPORT_KEYS = frozenset({"generator", "summary", "rules", "findings"})  # what the JSON report has at the top
 
 
-def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
-    """Build a :class:`Snapshot` from parsed JSON, checking every field."""
+def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[User, ...]] | None = None) -> Snapshot:
+    """Build a :class:`Snapshot` from parsed JSON, checking every field.
+
+    ``users``, when given, returns the users already decoded from a stream
+    (or raises the first problem found among them) in place of ``data["users"]``.
+    """
     if not isinstance(data, dict):
         raise SnapshotError(f"{source}: expected a JSON object at the top, got {_kind(data)}")
     if data.keys() >= _REPORT_KEYS:
@@ -171,7 +183,7 @@ def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
     if version == 1:
         data = _from_version_1(data)
     try:
-        return _decode(Snapshot, data, "")
+        return _decode_dataclass(Snapshot, data, "", {"users": users} if users is not None else {})
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
 
@@ -256,7 +268,7 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
     raise _Problem(place, f"unsupported type {tp!r}")  # pragma: no cover - model bug
 
 
-def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
+def _decode_dataclass(cls: type, value: Any, place: str, given: Mapping[str, Callable[[], Any]] = {}) -> Any:
     if not isinstance(value, dict):
         raise _Problem(place, f"expected an object, got {_kind(value)}")
     hints = _hints(cls)
@@ -266,7 +278,9 @@ def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
         raise _Problem(_join(place, _shown(unknown[0])), f"unknown field (allowed: {', '.join(sorted(known))})")
     kwargs = {}
     for f in _fields(cls):
-        if f.name in value:
+        if f.name in given:
+            kwargs[f.name] = given[f.name]()
+        elif f.name in value:
             kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name))
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise _Problem(_join(place, f.name), "required field is missing")
