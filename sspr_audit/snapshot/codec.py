@@ -22,7 +22,16 @@ from typing import Any
 
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
-from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot, User
+from sspr_audit.snapshot.models import (
+    SCHEMA_VERSION,
+    AuthMethod,
+    CollectionStatus,
+    MethodTarget,
+    RegistrationDetails,
+    RoleAssignment,
+    Snapshot,
+    User,
+)
 from sspr_audit.snapshot.stream import STREAMED, NotAnObject, Scanner, text_chunks
 from sspr_audit.text import SHOWN_CHARS, clean_json_text, encode, shorten
 
@@ -140,15 +149,17 @@ class _Users:
     def __init__(self) -> None:
         self._users: list[User] = []
         self._problem: _Problem | None = None
+        self._memo: dict[Any, Any] = {}
 
     def add(self, index: int, value: Any) -> None:
         if self._problem is None:  # after a problem the rest is only parsed: a syntax error still comes first
             try:
-                self._users.append(_decode(User, value, f"users[{index}]"))
+                self._users.append(_decode(User, value, f"users[{index}]", self._memo))
             except _Problem as problem:
                 self._problem, self._users = problem, []
 
     def result(self) -> tuple[User, ...]:
+        self._memo.clear()
         if self._problem is not None:
             raise self._problem
         return tuple(self._users)
@@ -183,7 +194,7 @@ def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[U
     if version == 1:
         data = _from_version_1(data)
     try:
-        return _decode_dataclass(Snapshot, data, "", {"users": users} if users is not None else {})
+        return _decode_dataclass(Snapshot, data, "", {}, {"users": users} if users is not None else {})
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
 
@@ -228,7 +239,18 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _decode(tp: Any, value: Any, place: str) -> Any:
+# Values many users hold alike: one object each, not one per user (a million-user snapshot stays small in memory).
+_SHARED_FIELDS = {
+    User: frozenset(
+        {"user_type", "department", "job_title", "manager_id", "manager_name", "usage_location", "country", "groups"}
+    ),
+    AuthMethod: frozenset({"type", "odata_type", "phone_type", "display_name"}),
+}
+_SHARED_CLASSES = frozenset({RegistrationDetails, CollectionStatus, RoleAssignment, MethodTarget})
+
+
+def _decode(tp: Any, value: Any, place: str, memo: dict[Any, Any]) -> Any:
+    """``value`` checked and built as ``tp``; ``memo`` holds the alike values shared so far."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
@@ -237,16 +259,16 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
                 return None
             raise _Problem(place, "must not be null")
         inner = [o for o in options if o is not type(None)]
-        return _decode(inner[0], value, place)
+        return _decode(inner[0], value, place, memo)
     if value is None:
         raise _Problem(place, f"must not be null (expected {_name(tp)})")
     if origin is tuple:
         if not isinstance(value, list):
             raise _Problem(place, f"expected a list, got {_kind(value)}")
         item_tp = typing.get_args(tp)[0]
-        return tuple(_decode(item_tp, item, f"{place}[{i}]") for i, item in enumerate(value))
+        return tuple(_decode(item_tp, item, f"{place}[{i}]", memo) for i, item in enumerate(value))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, value, place)
+        return _decode_dataclass(tp, value, place, memo)
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
             return tp(value)
@@ -268,7 +290,9 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
     raise _Problem(place, f"unsupported type {tp!r}")  # pragma: no cover - model bug
 
 
-def _decode_dataclass(cls: type, value: Any, place: str, given: Mapping[str, Callable[[], Any]] = {}) -> Any:
+def _decode_dataclass(
+    cls: type, value: Any, place: str, memo: dict[Any, Any], given: Mapping[str, Callable[[], Any]] = {}
+) -> Any:
     if not isinstance(value, dict):
         raise _Problem(place, f"expected an object, got {_kind(value)}")
     hints = _hints(cls)
@@ -281,10 +305,14 @@ def _decode_dataclass(cls: type, value: Any, place: str, given: Mapping[str, Cal
         if f.name in given:
             kwargs[f.name] = given[f.name]()
         elif f.name in value:
-            kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name))
+            kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name), memo)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise _Problem(_join(place, f.name), "required field is missing")
-    return cls(**kwargs)
+    for name in _SHARED_FIELDS.get(cls, ()):
+        if kwargs.get(name) is not None:
+            kwargs[name] = memo.setdefault(kwargs[name], kwargs[name])
+    made = cls(**kwargs)
+    return memo.setdefault(made, made) if cls in _SHARED_CLASSES else made
 
 
 def _join(place: str, name: str) -> str:
