@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sspr_audit.collect.alike import Alike
 from sspr_audit.collect.assemble import Collected, build_snapshot
 from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.batch import BatchRunner, Outcome
@@ -143,6 +144,7 @@ class _Run:
         self.stats = session.stats
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
+        self.alike = Alike()  # one object for values users and report rows repeat
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
 
     def finished(self) -> None:
@@ -255,7 +257,7 @@ class _Run:
             async def read() -> list[dict[str, Any]]:
                 users: list[dict[str, Any]] = []
                 async for page in pages(self.session, self.session.url(USERS)):
-                    users.extend(page)
+                    users.extend(self.alike.users(page))
                     plan.users(page)
                     self.progress.users_read(len(page))
                 return users
@@ -293,7 +295,7 @@ class _Run:
             rows: list[dict[str, Any]] = []
             with contextlib.suppress(_Enough):
                 async for page in pages(self.session, self.session.url(REGISTRATION), pace):
-                    page = [trim_registration(row) for row in page]
+                    page = self.alike.rows([trim_registration(row) for row in page])
                     rows.extend(page)
                     plan.rows(page)
             return rows
