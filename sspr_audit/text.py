@@ -21,6 +21,7 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # JSON text that can decode into a lone surrogate, U+FFFE or U+FFFF: a \u escape of one, or U+FFFE/U+FFFF in UTF-8.
 _RISKY_JSON = re.compile(rb"\\u[dD][89a-fA-F]|\\u[fF][fF][fF][eEfF]|\xef\xbf[\xbe\xbf]")
+_RISKY_JSON_TEXT = re.compile(r"\\u[dD][89a-fA-F]|\\u[fF][fF][fF][eEfF]|[\ufffe\uffff]")  # the same, in decoded text
 # C0 and C1 controls (escape sequences, bell, OSC 52 clipboard writes) but tab and line break; lone surrogates.
 _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 SHOWN_CHARS = 60  # of a user-supplied value quoted in an error message
@@ -56,6 +57,11 @@ def clean_json(raw: bytes, value: Any) -> Any:
     if not _RISKY_JSON.search(raw):
         return value
     return _clean_tree(value)
+
+
+def clean_json_text(text: str, start: int, end: int, value: Any) -> Any:
+    """:func:`clean_json` for ``value`` parsed from ``text[start:end]``."""
+    return _clean_tree(value) if _RISKY_JSON_TEXT.search(text, start, end) else value
 
 
 def _clean_tree(value: Any) -> Any:

@@ -15,7 +15,7 @@ from sspr_audit.collect.plan import METHODS_DETAIL
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info", "none")
-MAX_DEMO_USERS = 200_000
+MAX_DEMO_USERS = 1_000_000
 
 
 def _apply(func: F, options: list[Callable[[F], F]]) -> F:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +146,9 @@ class Checkpoint:
         self._write(record)
 
     def _write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            os.write(self._fd, encode(line))
+            for piece in _line(record):
+                os.write(self._fd, encode(piece))
             os.fsync(self._fd)
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write the checkpoint ({exc.strerror})") from None
@@ -164,6 +164,25 @@ class Checkpoint:
         self.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+_ITEMS_PER_PIECE = 1000
+
+
+def _line(record: dict[str, Any]) -> Iterator[str]:
+    """The record as one JSON line, in pieces: a million listed users never become one string."""
+    data = record.get("data")
+    if not isinstance(data, list) or len(data) <= _ITEMS_PER_PIECE or next(reversed(record)) != "data":
+        yield _dumps(record) + "\n"
+        return
+    yield _dumps({k: v for k, v in record.items() if k != "data"})[:-1] + ',"data":['
+    for start in range(0, len(data), _ITEMS_PER_PIECE):
+        yield ("," if start else "") + ",".join(_dumps(item) for item in data[start : start + _ITEMS_PER_PIECE])
+    yield "]}\n"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _read(path: Path) -> tuple[list[dict[str, Any]], int, int]:

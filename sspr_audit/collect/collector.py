@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sspr_audit.collect import mailboxes
+from sspr_audit.collect.alike import Alike
 from sspr_audit.collect.assemble import Collected, build_snapshot
 from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.batch import BatchRunner, Outcome
@@ -159,6 +160,7 @@ class _Run:
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
+        self.alike = Alike()  # one object for values users and report rows repeat
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
         self.deadline: float | None = None  # time.monotonic() after which no per-user call is sent
@@ -293,7 +295,7 @@ class _Run:
                 async def pages_of_users() -> list[dict[str, Any]]:
                     users: list[dict[str, Any]] = []
                     async for page in pages(self.session, self.session.url(url)):
-                        users.extend(page)
+                        users.extend(self.alike.users(page))
                         boxes.listed(page)
                         plan.users(page)
                         self.progress.users_read(len(page))
@@ -349,7 +351,7 @@ class _Run:
             rows: list[dict[str, Any]] = []
             with contextlib.suppress(_Enough):
                 async for page in pages(self.session, self.session.url(REGISTRATION), pace):
-                    page = [trim_registration(row) for row in page]
+                    page = self.alike.rows([trim_registration(row) for row in page])
                     rows.extend(page)
                     plan.rows(page)
             return rows

@@ -38,6 +38,9 @@ class Country:
     fixed: tuple[Block, ...]
     first_names: tuple[str, ...]
     last_names: tuple[str, ...]
+    # Further ranges, dealt only once the first are spent: tenants of several hundred thousand users.
+    more_mobile: tuple[Block, ...] = ()
+    more_fixed: tuple[Block, ...] = ()
 
 
 _NANP = (3, 3, 4)
@@ -47,6 +50,11 @@ def _nanp(*areas: str) -> tuple[Block, ...]:
     """555-0100 to 555-0199 of each area code (reserved for fiction) first, then the rest of 555-2000 up."""
     fictional = tuple(Block(f"{area}55501", 2, _NANP) for area in areas)
     return fictional + tuple(Block(f"{area}555{d}", 3, _NANP) for area in areas for d in "23456789")
+
+
+def _nanp_areas(areas: str) -> tuple[Block, ...]:
+    """:func:`_nanp` of area codes written one after another, separated by spaces."""
+    return _nanp(*areas.split())
 
 
 def _blocks(groups: tuple[int, ...], *ranges: tuple[str, int]) -> tuple[Block, ...]:
@@ -126,6 +134,14 @@ COUNTRIES: tuple[Country, ...] = (
             "O'Brien",
             "Nguyen",
         ),
+        more_mobile=_nanp_areas(
+            "201 202 203 205 207 208 209 210 213 215 216 217 218 219 220 "
+            "223 224 225 227 228 229 231 234 235 239 240 248 251 252 253"
+        ),
+        more_fixed=_nanp_areas(
+            "254 256 260 262 267 269 270 272 274 276 279 281 283 301 302 "
+            "304 307 308 309 310 313 314 315 316 317 318 319 320 321 323"
+        ),
     ),
     Country(
         "CA",
@@ -179,6 +195,8 @@ COUNTRIES: tuple[Country, ...] = (
             "Bélanger",
             "Mackenzie",
         ),
+        more_mobile=_nanp_areas("204 226 236 249 250 257"),
+        more_fixed=_nanp_areas("263 273 289 306 343 354"),
     ),
     Country(
         "GB",

@@ -169,5 +169,5 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  
 
 
 def pick(rng: random.Random, items: tuple | list):
-    """One of ``items``; cheaper than ``rng.choice``, which matters at 200,000 users."""
+    """One of ``items``; cheaper than ``rng.choice``, which matters at a million users."""
     return items[int(rng.random() * len(items))]

@@ -53,10 +53,19 @@ class Number(NamedTuple):
 class Pool:
     """Deals distinct numbers from a country's ranges, fictional ranges first."""
 
-    def __init__(self, country: Country, blocks: tuple[Block, ...], rng: random.Random, reserved: frozenset[str]):
+    def __init__(
+        self,
+        country: Country,
+        blocks: tuple[Block, ...],
+        rng: random.Random,
+        reserved: frozenset[str],
+        more: tuple[Block, ...] = (),
+    ):
         self._country = country
-        self._blocks = blocks
+        self._blocks = list(blocks)
         self._offsets = [rng.randrange(10**block.free) for block in blocks]
+        self._rng = rng
+        self._more = more  # drawn on only when the first ranges are spent, so smaller tenants stay as they were
         self._reserved = reserved
         self._block = 0
         self._taken = 0
@@ -67,6 +76,10 @@ class Pool:
             block = self._blocks[self._block]
             size = 10**block.free
             if self._taken >= size:
+                if self._block + 1 == len(self._blocks) and self._more:
+                    self._blocks += self._more
+                    self._offsets += [self._rng.randrange(10**b.free) for b in self._more]
+                    self._more = ()
                 self._block = (self._block + 1) % len(self._blocks)
                 self._taken = 0
                 continue

@@ -68,7 +68,8 @@ from sspr_audit.snapshot.models import (
 )
 
 DEFAULT_COLLECTED_AT = "2026-11-23T08:00:00Z"
-MIN_USERS, MAX_USERS = 10, 200_000
+MIN_USERS, MAX_USERS = 10, 1_000_000
+_HEAD_SPAN = 12  # direct reports of a head beyond the first staff: later ones report to an earlier manager
 ORG_DOMAIN, SUBSIDIARY_DOMAIN, INITIAL_DOMAIN = "contoso-demo.com", "fabrikam-demo.com", "contoso-demo.onmicrosoft.com"
 SCOPE_GROUP, PILOT_GROUP = "All Staff SSPR", "SSPR Pilot"
 SWITCHBOARD = Number(COUNTRY_BY_CODE["US"], "4255550100", (3, 3, 4))
@@ -133,13 +134,13 @@ LICENCES = (
         "84a661c4-e949-4bd2-a560-ed7766fcaf2b", "AAD_PREMIUM_P2", "Enabled", ("AAD_PREMIUM", "AAD_PREMIUM_P2"), False
     ),
 )
-# The bulk draws from few distinct specs and phones: share them rather than build 200,000.
+# The bulk draws from few distinct specs and phones: share them rather than build a million.
 _spec = cache(Spec)
 _phone = cache(Phone)
 
 
 def generate_tenant(users: int = 250, seed: int = 7, *, collected_at: str = DEFAULT_COLLECTED_AT) -> Snapshot:
-    """The demo tenant of ``users`` users (10 to 200,000) for ``seed``, as collected at ``collected_at``."""
+    """The demo tenant of ``users`` users (10 to 1,000,000) for ``seed``, as collected at ``collected_at``."""
     if isinstance(users, bool) or not isinstance(users, int) or not MIN_USERS <= users <= MAX_USERS:
         raise InputError(f"the demo tenant needs between {MIN_USERS} and {MAX_USERS:,} users, not {users!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -212,6 +213,7 @@ class _Generator:
         self.names: list[str] = []  # display name by user index, for managers
         self.ids: list[str] = []
         self.heads: dict[str, int] = {}
+        self.unplaced = 0  # people without a department who report to the CEO
         self.team_leads: dict[str, list[int]] = {}
         self.shared_mobile: Number | None = None
         self.rows: dict[tuple, RegistrationDetails] = {}
@@ -299,7 +301,14 @@ class _Generator:
         """Department, job title and manager's index: the first of a department heads it."""
         rng = self.rng
         if department is None:
-            return None, pick(rng, ("Executive Assistant", "Consultant", "Intern")), 0 if rng.random() < 0.5 else None
+            title = pick(rng, ("Executive Assistant", "Consultant", "Intern"))
+            if rng.random() >= 0.5:
+                return None, title, None
+            self.unplaced += 1
+            if self.unplaced <= _HEAD_SPAN or not self.team_leads:
+                return None, title, 0
+            leads = pick(rng, tuple(self.team_leads.values()))
+            return None, title, pick(rng, leads) if leads else 0
         _, head_title, lead_title, titles = DEPARTMENTS[department]
         if department not in self.heads:
             self.heads[department] = index
@@ -307,7 +316,9 @@ class _Generator:
         leads = self.team_leads.setdefault(department, [])
         if rng.random() < 0.12:
             leads.append(index)
-            return department, lead_title, self.heads[department]
+            if len(leads) <= _HEAD_SPAN:
+                return department, lead_title, self.heads[department]
+            return department, lead_title, pick(rng, leads[:-1])  # large departments: managers of managers
         manager = pick(rng, leads) if leads else self.heads[department]
         return department, pick(rng, titles), manager if rng.random() < 0.99 else None
 
@@ -321,8 +332,10 @@ class _Generator:
     def _take(self, country: Country, kind: str) -> Number:
         pool = self.pools.get((country.code, kind))
         if pool is None:
-            blocks = country.mobile if kind == "mobile" else country.fixed
-            pool = self.pools[country.code, kind] = Pool(country, blocks, self.rng, frozenset({SWITCHBOARD.nsn}))
+            blocks, more = (
+                (country.mobile, country.more_mobile) if kind == "mobile" else (country.fixed, country.more_fixed)
+            )
+            pool = self.pools[country.code, kind] = Pool(country, blocks, self.rng, frozenset({SWITCHBOARD.nsn}), more)
         return pool.take()
 
     def _contact_phone(
@@ -360,7 +373,7 @@ class _Generator:
     # --- roles and the registration report --------------------------------------------------------------------
 
     def _registration(self, spec: Spec, is_admin: bool, sspr_enabled: bool) -> RegistrationDetails:
-        """The report row; equal rows are shared (frozen), which keeps a 200,000-user tenant small."""
+        """The report row; equal rows are shared (frozen), which keeps a 1,000,000-user tenant small."""
         key = (spec.methods, spec.questions, is_admin, sspr_enabled, self.rng.getrandbits(10))
         row = self.rows.get(key)
         if row is None:

@@ -14,7 +14,7 @@ import json
 import types
 import typing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -22,8 +22,18 @@ from typing import Any
 
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
-from sspr_audit.snapshot.models import SCHEMA_VERSION, Snapshot
-from sspr_audit.text import SHOWN_CHARS, clean_json, encode, shorten
+from sspr_audit.snapshot.models import (
+    SCHEMA_VERSION,
+    AuthMethod,
+    CollectionStatus,
+    MethodTarget,
+    RegistrationDetails,
+    RoleAssignment,
+    Snapshot,
+    User,
+)
+from sspr_audit.snapshot.stream import STREAMED, NotAnObject, Scanner, text_chunks
+from sspr_audit.text import SHOWN_CHARS, clean_json_text, encode, shorten
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -96,38 +106,23 @@ def _chunks(snapshot: Snapshot) -> Iterator[str]:
     yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
 
 
-# A gzip bomb inflates a thousandfold; a snapshot's JSON, some tens of times. Anything past this is refused.
-INFLATION_RATIO = 100
-MIN_INFLATED_BYTES = 64 * 1024 * 1024
-
-
-def gunzip(raw: bytes, limit: int, path: Path) -> bytes:
-    """``raw`` (one or more gzip members) inflated, refused once past ``limit`` bytes: no gzip bomb fills memory."""
-    out = bytearray()
-    while raw:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        while raw and not inflater.eof:
-            out += inflater.decompress(raw, limit + 1 - len(out))
-            if len(out) > limit:
-                raise SnapshotError(
-                    f"{path}: inflates past {limit:,} bytes, far more than a snapshot of its size;"
-                    " is this a snapshot file?"
-                )
-            raw = inflater.unconsumed_tail
-        if not inflater.eof:
-            raise EOFError("compressed file ended before the end-of-stream marker was reached")
-        raw = inflater.unused_data
-    return bytes(out)
-
-
 def read(path: Path) -> Snapshot:
-    """Load and check a snapshot file; any problem raises :class:`SnapshotError`."""
+    """Load and check a snapshot file; any problem raises :class:`SnapshotError`.
+
+    Streamed: each user becomes a :class:`~sspr_audit.snapshot.models.User` as
+    soon as it is parsed, so the file's text, its JSON tree and the model never
+    exist whole at once.
+    """
     path = Path(path)
+    users = _Users()
     try:
-        raw = path.read_bytes()
-        if path.name.endswith(".gz") or raw[:2] == b"\x1f\x8b":
-            raw = gunzip(raw, max(MIN_INFLATED_BYTES, INFLATION_RATIO * len(raw)), path)
-        data = clean_json(raw, json.loads(raw))
+        with path.open("rb") as handle:
+            try:
+                data = Scanner(text_chunks(path, handle)).top(users.add)
+            except NotAnObject:
+                handle.seek(0)
+                text = "".join(text_chunks(path, handle))
+                data = clean_json_text(text, 0, len(text), json.loads(text))
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot file") from None
     except (OSError, EOFError, zlib.error) as exc:
@@ -143,14 +138,42 @@ def read(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: JSON nested too deeply for a snapshot; is this a snapshot file?") from None
     except ValueError:  # json's limit on the digits of an integer
         raise SnapshotError(f"{path}: holds a number thousands of digits long; is this a snapshot file?") from None
+    if isinstance(data, dict) and data.get("users") is STREAMED:
+        return from_dict(data, source=str(path), users=users.result)
     return from_dict(data, source=str(path))
+
+
+class _Users:
+    """The ``users`` array as it streams in: users decoded one by one, or the first problem among them."""
+
+    def __init__(self) -> None:
+        self._users: list[User] = []
+        self._problem: _Problem | None = None
+        self._memo: dict[Any, Any] = {}
+
+    def add(self, index: int, value: Any) -> None:
+        if self._problem is None:  # after a problem the rest is only parsed: a syntax error still comes first
+            try:
+                self._users.append(_decode(User, value, f"users[{index}]", self._memo))
+            except _Problem as problem:
+                self._problem, self._users = problem, []
+
+    def result(self) -> tuple[User, ...]:
+        self._memo.clear()
+        if self._problem is not None:
+            raise self._problem
+        return tuple(self._users)
 
 
 _REPORT_KEYS = frozenset({"generator", "summary", "rules", "findings"})  # what the JSON report has at the top
 
 
-def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
-    """Build a :class:`Snapshot` from parsed JSON, checking every field."""
+def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[User, ...]] | None = None) -> Snapshot:
+    """Build a :class:`Snapshot` from parsed JSON, checking every field.
+
+    ``users``, when given, returns the users already decoded from a stream
+    (or raises the first problem found among them) in place of ``data["users"]``.
+    """
     if not isinstance(data, dict):
         raise SnapshotError(f"{source}: expected a JSON object at the top, got {_kind(data)}")
     if data.keys() >= _REPORT_KEYS:
@@ -173,7 +196,7 @@ def from_dict(data: Any, source: str = "<snapshot>") -> Snapshot:
     elif version < SCHEMA_VERSION:  # version 2 lacks only optional fields (events, scope hygiene): "not read"
         data = {**data, "schema_version": SCHEMA_VERSION}
     try:
-        return _decode(Snapshot, data, "")
+        return _decode_dataclass(Snapshot, data, "", {}, {"users": users} if users is not None else {})
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
 
@@ -218,7 +241,18 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _decode(tp: Any, value: Any, place: str) -> Any:
+# Values many users hold alike: one object each, not one per user (a million-user snapshot stays small in memory).
+_SHARED_FIELDS = {
+    User: frozenset(
+        {"user_type", "department", "job_title", "manager_id", "manager_name", "usage_location", "country", "groups"}
+    ),
+    AuthMethod: frozenset({"type", "odata_type", "phone_type", "display_name"}),
+}
+_SHARED_CLASSES = frozenset({RegistrationDetails, CollectionStatus, RoleAssignment, MethodTarget})
+
+
+def _decode(tp: Any, value: Any, place: str, memo: dict[Any, Any]) -> Any:
+    """``value`` checked and built as ``tp``; ``memo`` holds the alike values shared so far."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
@@ -227,16 +261,16 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
                 return None
             raise _Problem(place, "must not be null")
         inner = [o for o in options if o is not type(None)]
-        return _decode(inner[0], value, place)
+        return _decode(inner[0], value, place, memo)
     if value is None:
         raise _Problem(place, f"must not be null (expected {_name(tp)})")
     if origin is tuple:
         if not isinstance(value, list):
             raise _Problem(place, f"expected a list, got {_kind(value)}")
         item_tp = typing.get_args(tp)[0]
-        return tuple(_decode(item_tp, item, f"{place}[{i}]") for i, item in enumerate(value))
+        return tuple(_decode(item_tp, item, f"{place}[{i}]", memo) for i, item in enumerate(value))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, value, place)
+        return _decode_dataclass(tp, value, place, memo)
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
             return tp(value)
@@ -258,7 +292,9 @@ def _decode(tp: Any, value: Any, place: str) -> Any:
     raise _Problem(place, f"unsupported type {tp!r}")  # pragma: no cover - model bug
 
 
-def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
+def _decode_dataclass(
+    cls: type, value: Any, place: str, memo: dict[Any, Any], given: Mapping[str, Callable[[], Any]] = {}
+) -> Any:
     if not isinstance(value, dict):
         raise _Problem(place, f"expected an object, got {_kind(value)}")
     hints = _hints(cls)
@@ -268,11 +304,17 @@ def _decode_dataclass(cls: type, value: Any, place: str) -> Any:
         raise _Problem(_join(place, _shown(unknown[0])), f"unknown field (allowed: {', '.join(sorted(known))})")
     kwargs = {}
     for f in _fields(cls):
-        if f.name in value:
-            kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name))
+        if f.name in given:
+            kwargs[f.name] = given[f.name]()
+        elif f.name in value:
+            kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name), memo)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise _Problem(_join(place, f.name), "required field is missing")
-    return cls(**kwargs)
+    for name in _SHARED_FIELDS.get(cls, ()):
+        if kwargs.get(name) is not None:
+            kwargs[name] = memo.setdefault(kwargs[name], kwargs[name])
+    made = cls(**kwargs)
+    return memo.setdefault(made, made) if cls in _SHARED_CLASSES else made
 
 
 def _join(place: str, name: str) -> str:

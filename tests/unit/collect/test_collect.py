@@ -21,11 +21,13 @@ from sspr_audit.collect.options import CollectOptions
 from sspr_audit.collect.redact import Redactor, redacting_logs
 from sspr_audit.collect.retry import RetryPolicy, retry_after
 from sspr_audit.collect.roles import user_roles
+from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import (
     MethodConfiguration,
     MethodTarget,
     RegistrationDetails,
     RoleAssignment,
+    Source,
     SourceState,
     SourceStatus,
 )
@@ -291,3 +293,17 @@ def test_a_collection_waits_half_a_second_before_its_first_retry_by_default():
 def test_fast_retries_lowers_the_default_for_options_built_after_it(fast_retries):
     assert CollectOptions().backoff_base < 0.01
     assert CollectOptions(backoff_base=2.0).backoff_base == 2.0
+
+
+def test_a_checkpoint_of_many_users_is_one_json_line_that_resumes_them_all(tmp_path):
+    path = tmp_path / "c.checkpoint"
+    identity = {"graph_endpoint": "x"}
+    users = [{"id": f"u{i}", "displayName": f"Zoë {i}", "businessPhones": ["+1 4255550100"]} for i in range(2500)]
+    status = SourceStatus(Source.USERS.value, SourceState.READ)
+    first = Checkpoint.open(path, identity, resume=False)
+    first.record_source(status, users)
+    first.close()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[1]) == {"kind": "source", "name": "users", "status": to_dict(status), "data": users}
+    assert Checkpoint.open(path, identity, resume=True).reusable(Source.USERS.value) == (status, users)

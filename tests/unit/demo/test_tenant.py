@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,7 @@ from sspr_audit import snapshot
 from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS, REGISTRATION_METHODS, method_type_from_odata
 from sspr_audit.demo.data import COUNTRIES, ROLES
 from sspr_audit.demo.methods import EMAIL_METHOD_ID, PASSWORD_METHOD_ID, REPORT_NAMES
-from sspr_audit.demo.phones import Number, render
+from sspr_audit.demo.phones import Number, Pool, render
 from sspr_audit.demo.scenarios import SCENARIOS
 from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.errors import InputError
@@ -78,9 +79,9 @@ def test_size_is_exact_and_ids_and_upns_unique(size):
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", tenant.users[-1].id)
 
 
-@pytest.mark.parametrize("bad", [9, 200_001, "250", True, None])
+@pytest.mark.parametrize("bad", [9, 1_000_001, "250", True, None])
 def test_sizes_outside_the_range_are_refused(bad):
-    with pytest.raises(InputError, match="between 10 and 200,000 users"):
+    with pytest.raises(InputError, match="between 10 and 1,000,000 users"):
         generate_tenant(bad)
 
 
@@ -205,7 +206,10 @@ def test_every_phone_range_gives_valid_numbers_of_its_kind():
     mobile_ok = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     fixed_ok = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     for country in COUNTRIES:
-        for blocks, allowed in ((country.mobile, mobile_ok), (country.fixed, fixed_ok)):
+        for blocks, allowed in (
+            (country.mobile + country.more_mobile, mobile_ok),
+            (country.fixed + country.more_fixed, fixed_ok),
+        ):
             for block in blocks:
                 assert sum(block.groups) == len(block.prefix) + block.free
                 for tail in (0, 10**block.free // 2 + 7, 10**block.free - 1):
@@ -409,3 +413,24 @@ def test_a_ten_user_tenant_still_has_the_first_scenarios():
     firsts = [s.name for s in SCENARIOS[:9]]
     for name, user in zip(firsts, tenant.users[1:], strict=True):
         assert SCENARIO_CHECKS[name](user), (name, user)
+
+
+def test_a_large_department_has_managers_of_managers_and_no_head_manages_thousands():
+    tenant = generate_tenant(20_000, seed=3)
+    reports = Counter(u.manager_id for u in tenant.users if u.manager_id)
+    by_id = {u.id: u for u in tenant.users}
+    heads = [u for u in tenant.users if u.manager_id == tenant.users[0].id and u.department]
+    assert {u.department for u in heads} >= {"Sales", "Engineering"}
+    assert max(reports[u.id] for u in heads) < 40  # 12 team managers and the few staff hired before them
+    assert reports[tenant.users[0].id] < 40  # the CEO: department heads and a few people of no department
+    engineering_leads = [u for u in tenant.users if u.job_title == "Engineering Manager"]
+    assert any(by_id[u.manager_id].job_title == "Engineering Manager" for u in engineering_leads if u.manager_id)
+
+
+def test_a_pool_deals_distinct_numbers_past_its_first_ranges():
+    us = next(c for c in COUNTRIES if c.code == "US")
+    pool = Pool(us, us.mobile, random.Random(1), frozenset(), us.more_mobile)
+    first = sum(10**b.free for b in us.mobile)
+    numbers = [pool.take().nsn for _ in range(first + 20_000)]
+    assert len(set(numbers)) == len(numbers)
+    assert {n[:3] for n in numbers[first:]} <= {b.prefix[:3] for b in us.more_mobile}

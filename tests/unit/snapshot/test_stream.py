@@ -1,0 +1,82 @@
+"""Snapshot files larger than the pieces they are read in: same snapshot, same errors, same places."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+from sspr_audit import snapshot
+from sspr_audit.demo.tenant import generate_tenant
+from sspr_audit.errors import SnapshotError
+from sspr_audit.snapshot import models
+
+
+@pytest.fixture(scope="module")
+def tenant() -> models.Snapshot:
+    return generate_tenant(6000, seed=5)  # about 5 MB of JSON: several megabyte pieces
+
+
+@pytest.fixture(scope="module")
+def data(tenant: models.Snapshot) -> dict:
+    return snapshot.to_dict(tenant)
+
+
+def test_a_snapshot_of_several_pieces_reads_back_equal_plain_gzipped_and_indented(tmp_path, tenant, data):
+    plain = snapshot.write(tenant, tmp_path / "s.json")
+    assert plain.stat().st_size > 3 << 20
+    assert snapshot.read(plain) == tenant
+    assert snapshot.read(snapshot.write(tenant, tmp_path / "s.json.gz")) == tenant
+    indented = tmp_path / "indented.json"
+    indented.write_text(json.dumps({"schema_version": 2, **data}, indent=2, ensure_ascii=False), encoding="utf-8")
+    assert snapshot.read(indented) == tenant
+
+
+def test_a_snapshot_gzipped_in_two_members_reads_back_equal(tmp_path, tenant):
+    text = snapshot.dumps(tenant).encode()
+    path = tmp_path / "two.json.gz"
+    path.write_bytes(gzip.compress(text[: len(text) // 3]) + gzip.compress(text[len(text) // 3 :]))
+    assert snapshot.read(path) == tenant
+
+
+def test_a_bad_value_deep_in_the_file_is_named_with_its_place(tmp_path, data):
+    bad = json.loads(json.dumps(data))
+    user = next(i for i, u in enumerate(bad["users"]) if i > 5000 and u["methods"])
+    bad["users"][user]["methods"][0]["type"] = 7
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(bad).encode()))
+    with pytest.raises(SnapshotError) as err:
+        snapshot.read(path)
+    assert str(err.value) == f"{path}: users[{user}].methods[0].type: expected a string, got a number"
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.77])
+def test_a_truncated_indented_file_names_the_line_and_column_json_would(tmp_path, data, cut):
+    text = json.dumps(data, indent=1)
+    text = text[: int(len(text) * cut)]
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    path = tmp_path / "cut.json"
+    path.write_text(text)
+    with pytest.raises(SnapshotError) as err:
+        snapshot.read(path)
+    where = re.search(r"line (\d+), column (\d+)", str(err.value))
+    assert where is not None and "truncated" in str(err.value)
+    assert (int(where[1]), int(where[2])) == (expected.value.lineno, expected.value.colno)
+
+
+def test_a_newer_snapshot_says_so_though_its_users_hold_fields_this_version_does_not_know(tmp_path, data):
+    newer = {**data, "users": [{**u, "sign_in_activity": None} for u in data["users"][:3]], "schema_version": 99}
+    path = tmp_path / "newer.json"
+    path.write_text(json.dumps(newer))
+    with pytest.raises(SnapshotError, match="schema_version 99 is newer than this sspr-audit understands"):
+        snapshot.read(path)
+
+
+def test_text_after_the_snapshot_is_refused(tmp_path, tenant):
+    path = tmp_path / "extra.json"
+    path.write_text(snapshot.dumps(tenant) + "\n{}")
+    with pytest.raises(SnapshotError, match=r"not valid JSON at line 2, column 1 \(Extra data\)"):
+        snapshot.read(path)
