@@ -50,14 +50,7 @@ def event_text(c: Comparison) -> str:
       methods enabled), and the method the event names.""",
 )
 def reset_while_not_ready(ctx: AuditContext) -> Iterator[Hit]:
-    for c in ctx.reality.of(Agreement.RESET_WHILE_NOT_READY):
-        a = ctx.assessments[c.user_index]
-        yield Hit(
-            f"Judged {a.status.value.replace('_', ' ')} ({a.reason.rstrip('.')}), but {event_text(c)}.",
-            user_index=c.user_index,
-            field="last_reset",
-            value=c.attempt.at,
-        )
+    return _contradictions(ctx, Agreement.RESET_WHILE_NOT_READY)
 
 
 @rule(
@@ -77,7 +70,12 @@ def reset_while_not_ready(ctx: AuditContext) -> Iterator[Hit]:
       further method at https://aka.ms/mysecurityinfo.""",
 )
 def failed_while_ready(ctx: AuditContext) -> Iterator[Hit]:
-    for c in ctx.reality.of(Agreement.FAILED_WHILE_READY):
+    return _contradictions(ctx, Agreement.FAILED_WHILE_READY)
+
+
+def _contradictions(ctx: AuditContext, agreement: Agreement) -> Iterator[Hit]:
+    """One finding per user whose last attempt contradicts the verdict this way: our side, then the event."""
+    for c in ctx.reality.of(agreement):
         a = ctx.assessments[c.user_index]
         yield Hit(
             f"Judged {a.status.value.replace('_', ' ')} ({a.reason.rstrip('.')}), but {event_text(c)}.",
