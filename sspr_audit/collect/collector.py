@@ -9,9 +9,13 @@ row show the call is needed, while both sources are still paging; the
 report stops early once every listed user has its row. Each source and each
 batch is recorded in the checkpoint as it finishes.
 
-With ``max_minutes``, no per-user call is sent after that time: the users
-not yet read are judged on the registration report and marked so, and the
-checkpoint stays so that ``--resume`` reads only them.
+With ``max_minutes`` the whole run is bounded, for scheduled use: at that
+time no further per-user call is sent, and every source still being read is
+stopped and recorded as not read within the limit (never as empty). The
+users not yet read are judged on the registration report and marked so
+(``unknown`` when the report itself was not read in time), and the
+checkpoint stays so that ``--resume`` reads only what is missing. Only the
+users list cannot be cut: without all of it nobody can be judged.
 """
 
 from __future__ import annotations
@@ -161,12 +165,13 @@ class _Run:
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
-        self.deadline: float | None = None  # time.monotonic() after which no per-user call is sent
+        self.deadline: float | None = None  # time.monotonic() after which nothing more is read
         self.cut_short = False
+        self.sources_cut: list[str] = []  # sources the deadline stopped
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
-        if self.checkpoint is not None and not (self.cut_short and self.stats.users_unread):
+        if self.checkpoint is not None and not (self.cut_short and (self.stats.users_unread or self.sources_cut)):
             self.checkpoint.remove()
 
     async def execute(self, now: str | None) -> Snapshot:
@@ -195,16 +200,21 @@ class _Run:
         plan = methods.plan = MethodsPlan(methods.need, methods.mailboxes.decided, detail=self.options.methods_detail)
         self.progress.stage("Listing users")
         async with asyncio.TaskGroup() as group:
-            self._organization_read = group.create_task(self._organization())
-            started = {source: group.create_task(self._source(source, reader)) for source, reader in readers.items()}
+            self._organization_read = group.create_task(self._in_time(Source.ORGANIZATION, self._organization()))
+            started = {
+                source: group.create_task(self._in_time(source, self._source(source, reader)))
+                for source, reader in readers.items()
+            }
             policy = started[Source.AUTHENTICATION_METHODS_POLICY]
-            others = [*started.values(), group.create_task(self._target_groups(policy))]
+            target_groups = self._in_time(Source.METHOD_TARGET_GROUPS, self._target_groups(policy))
+            others = [*started.values(), group.create_task(target_groups)]
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
             deadline = group.create_task(self._stop_at_deadline(methods))
-            users = group.create_task(self._users(plan, methods.mailboxes))
-            report = group.create_task(self._report(plan))
+            users = group.create_task(self._users_in_time(plan, methods.mailboxes))
+            report = group.create_task(self._in_time(Source.REGISTRATION_DETAILS, self._report(plan), plan))
             licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
-            others.append(group.create_task(self._events(collected.collected_at, report, licences)))
+            events = self._events(collected.collected_at, report, licences)
+            others.append(group.create_task(self._in_time(Source.SSPR_EVENTS, events)))
             collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.SIGN_IN_ACTIVITY] = (self.sign_ins, None)
@@ -221,7 +231,44 @@ class _Run:
                 collected.sources[status.source] = (status, data)
         snapshot = build_snapshot(collected)
         self.stats.users_unread = collected.unread_users
+        self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
         return snapshot
+
+    def _left(self) -> float | None:
+        """Seconds left before ``--max-minutes`` runs out; None without a limit."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    async def _in_time(
+        self, source: Source, work: Awaitable[tuple[SourceStatus, Any]], plan: MethodsPlan | None = None
+    ) -> tuple[SourceStatus, Any]:
+        """``work``, unless ``--max-minutes`` runs out first: then the source is recorded as not read in time.
+
+        Nothing of a source cut short is kept (so ``--resume`` reads it again), and the plan, when given, learns
+        that the registration report is missing, so no user is judged on part of it.
+        """
+        timer = asyncio.timeout(self._left())
+        try:
+            async with timer:
+                return await work
+        except TimeoutError:
+            if not timer.expired():
+                raise
+        self.cut_short = True
+        self.sources_cut.append(source.value)
+        if plan is not None:
+            plan.report_finished(False)
+        message = f"not read within --max-minutes {self.options.max_minutes:g} (--resume reads it)"
+        return SourceStatus(source.value, SourceState.NOT_ATTEMPTED, message=message), None
+
+    async def _users_in_time(self, plan: MethodsPlan, boxes: mailboxes.Mailboxes) -> tuple[SourceStatus, Any]:
+        """The users list; one not complete within ``--max-minutes`` stops the run, as nobody can be judged."""
+        status, data = await self._in_time(Source.USERS, self._users(plan, boxes))
+        if Source.USERS.value in self.sources_cut:
+            raise GraphUnavailable(
+                f"the user list was not complete within --max-minutes {self.options.max_minutes:g}, and nobody"
+                " can be judged on part of it: run again with a larger --max-minutes"
+            )
+        return status, data
 
     async def _stop_at_deadline(self, methods: _Methods) -> None:
         """At ``--max-minutes``, send no more per-user calls; those on their way are still answered."""
@@ -269,7 +316,7 @@ class _Run:
 
     async def _target_groups(self, policy: Awaitable[tuple[SourceStatus, Any]]) -> tuple[SourceStatus, Any]:
         """The members of the groups the methods policy names, once the policy is in."""
-        policy_status, data = await policy
+        policy_status, data = await asyncio.shield(policy)  # a cut here must not cancel the policy's read
         if kept := await self._kept(Source.METHOD_TARGET_GROUPS):
             return kept
         if policy_status.state != SourceState.READ:
@@ -363,12 +410,12 @@ class _Run:
         self, now: str, report: Awaitable[Any], licences: tuple[Awaitable[Any], Awaitable[Any]]
     ) -> tuple[SourceStatus, Any]:
         """The SSPR audit events of the retention window, once the registration report is done (they share a pace)."""
-        await report
+        await asyncio.shield(report)  # a cut here must not cancel the report's read
         if kept := await self._kept(Source.SSPR_EVENTS):
             return kept
         days = self.options.events_days
         if days is None:
-            (_, skus), (_, subscriptions) = await licences[0], await licences[1]
+            (_, skus), (_, subscriptions) = await asyncio.shield(licences[0]), await asyncio.shield(licences[1])
             days = retention_days(map_licences(skus, subscriptions))
         since = window_start(now, days)
 

@@ -20,4 +20,5 @@ class CollectStats:
     users_resumed: int = 0  # taken from the checkpoint
     users_failed: int = 0
     users_unread: int = 0  # wanted, but not asked: --methods-detail, or --max-minutes ran out
+    sources_unread: tuple[str, ...] = ()  # sources --max-minutes stopped before they were read
     elapsed_seconds: float = 0.0
