@@ -40,6 +40,7 @@ from sspr_audit.collect.events import events_url, retention_days, window_start
 from sspr_audit.collect.graph import GraphSession, SessionLimits, open_session
 from sspr_audit.collect.mapping import map_licences, trim_registration
 from sspr_audit.collect.options import CollectOptions
+from sspr_audit.collect.pacer import Pacer
 from sspr_audit.collect.pages import pages
 from sspr_audit.collect.plan import MethodsPlan
 from sspr_audit.collect.progress import Progress
@@ -163,6 +164,7 @@ class _Run:
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
+        self.methods_pacer = Pacer()  # told of the report's requests too: per-user calls may share their budget
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
         self.deadline: float | None = None  # time.monotonic() after which nothing more is read
@@ -385,6 +387,7 @@ class _Run:
             nonlocal first
             if not first:
                 pacer.answered()
+                self.methods_pacer.shared()
             first = False
             while (wait := pacer.delay()) > 0 and not plan.enough.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -421,6 +424,7 @@ class _Run:
 
         async def pace() -> None:  # before each request: the one before it (the report's last, first time) answered
             self.report_pacer.answered()
+            self.methods_pacer.shared()
             while (wait := self.report_pacer.delay()) > 0:
                 await asyncio.sleep(wait)
 
@@ -460,7 +464,11 @@ class _Methods:
         self.wanted: list[str] = []
         self.failures: dict[str, Outcome] = {}
         self.runner = BatchRunner(
-            run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list_or_settings
+            run.session,
+            AdaptiveLimiter(run.options.concurrency),
+            self._on_batch,
+            accepts=_method_list_or_settings,
+            pacer=run.methods_pacer,
         )
         self.mailboxes = mailboxes.Mailboxes(self.runner.add)
         self.plan: MethodsPlan | None = None

@@ -48,7 +48,7 @@ WARNED = 0.8  # the value from which Graph sends the header at all
 TRIM = 0.98  # the rate kept on each trim at the limit
 DEBT_TRIM = 0.9  # the rate kept on each trim in debt
 KEEP = 0.95  # the share of the learned refill rate kept after a 429
-CREEP = 0.002  # at most this growth per accepted request once two 429s have measured the budget
+CREEP = 0.002  # at most this growth per accepted request once two 429s have measured the budget (BRISK before)
 WINDOW_S = 10.0  # the window Graph's published budgets are counted over (the identity bucket and the reports)
 TRIM_EVERY_S = 1.0  # at most one trim in this time, so one burst of warnings is one trim
 
@@ -88,9 +88,24 @@ class Pacer:
         """``count`` requests go now: the next may follow once they are paid for at the current rate."""
         now = self._clock()
         self._next = max(self._next, now) + count / self.rate
-        if not self.sent:
+        if not self.sent and not self._since_episode:
             self._started = now  # what Graph allowed is counted from the first request, not from creation
         self.sent += count
+
+    def shared(self, count: int = 1) -> None:
+        """``count`` requests sent elsewhere on what may be the same budget (the registration report's pages and
+        the audit events, when per-user calls count as reports) were answered: they spent part of the pace."""
+        now = self._clock()
+        if not self.sent:
+            self._started = min(self._started, now)
+        self._next = max(self._next, now) + count / self.rate
+        self._since_episode += count
+        self._remember(now, count)
+
+    def _remember(self, now: float, accepted: int) -> None:
+        self._recent.append((now, accepted))
+        while self._recent and self._recent[0][0] <= now - WINDOW_S:
+            self._recent.popleft()
 
     def back(self) -> None:
         """A batch came back, whatever it said (a failed one too): the probe no longer holds the rest."""
@@ -104,9 +119,7 @@ class Pacer:
         now = self._clock()
         self.back()
         self._since_episode += accepted
-        self._recent.append((now, accepted))
-        while self._recent and self._recent[0][0] <= now - WINDOW_S:
-            self._recent.popleft()
+        self._remember(now, accepted)
         if throttled:
             self._throttled(now, throttled, retry_after)
         elif percentage is not None and percentage >= AT_LIMIT:
@@ -153,8 +166,8 @@ class Pacer:
         finding = self.episodes == 1
         factor = factor or (SLOW_START if self._probing else BRISK if self._warned or finding else EASE_UP)
         growth = factor**elapsed
-        if accepted is not None and self.episodes >= 2:
-            growth = min(growth, (1 + CREEP) ** accepted)
+        if accepted is not None and self.episodes:  # a pace grows by what was tried at it, not by idle time
+            growth = min(growth, (BRISK if finding else 1 + CREEP) ** accepted)
         rate = min(MAX_RATE, self.rate * growth)
         if self._next > now:  # the wait still owed was priced at the old rate
             self._next = now + (self._next - now) * self.rate / rate

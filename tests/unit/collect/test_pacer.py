@@ -198,3 +198,16 @@ def test_against_the_reports_window_the_pace_settles_at_5_requests_per_10_second
     sent, refused, seconds = _simulate(admit, 60)
     assert seconds < 1.5 * 60 / 0.5
     assert refused / sent < 0.5
+
+
+def test_requests_sent_elsewhere_on_the_same_budget_spend_the_pace_and_count_in_what_graph_allowed():
+    clock = Clock()
+    pacer = Pacer(clock=clock)
+    pacer.shared()  # a registration report page, answered before any per-user call
+    clock.now = 0.5
+    pacer.take(5)
+    pacer.answered(3, 2, retry_after=10.0)  # 4 accepted of the budget in all (1 + 3), then a 10 s wait
+    assert pacer.rate == pytest.approx(4 / 10.5)
+    clock.now = 10.5
+    pacer.shared()  # the next page goes first: the per-user call waits its turn
+    assert pacer.delay() == pytest.approx(10.5 / 4)
