@@ -260,7 +260,9 @@ class _Run:
         if plan is not None:
             plan.report_finished(False)
         message = f"not read within --max-minutes {self.options.max_minutes:g} (--resume reads it)"
-        return SourceStatus(source.value, SourceState.NOT_ATTEMPTED, message=message), None
+        return SourceStatus(
+            source.value, SourceState.FAILED, message=message
+        ), None  # warned of, like any unread source
 
     async def _users_in_time(self, plan: MethodsPlan, boxes: mailboxes.Mailboxes) -> tuple[SourceStatus, Any]:
         """The users list; one not complete within ``--max-minutes`` stops the run, as nobody can be judged."""
