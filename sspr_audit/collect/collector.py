@@ -56,7 +56,7 @@ from sspr_audit.collect.sources import (
 )
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
-from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
+from sspr_audit.collect.throttle import WindowPacer
 from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
@@ -467,7 +467,6 @@ class _Methods:
         self.failures: dict[str, Outcome] = {}
         self.runner = BatchRunner(
             run.session,
-            AdaptiveLimiter(run.options.concurrency),
             self._on_batch,
             accepts=_method_list_or_settings,
             pacer=run.methods_pacer,
