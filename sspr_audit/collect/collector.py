@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -60,6 +61,7 @@ from sspr_audit.collect.throttle import WindowPacer
 from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
+_log = logging.getLogger(__name__)
 METHODS_URL = "/users/{id}/authentication/methods"
 REPORT_REQUESTS, REPORT_WINDOW_S = 5, 10.0  # Graph's identity and access reports: 5 requests per 10 s
 
@@ -103,6 +105,7 @@ async def collect(
             ) as session:
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
                 run.deadline = started + options.max_minutes * 60 if options.max_minutes else None
+                run.started = started
                 snapshot = await _first_input_error(run.execute(now))
                 if output is not None:
                     from sspr_audit.snapshot import write
@@ -170,6 +173,7 @@ class _Run:
         self.deadline: float | None = None  # time.monotonic() after which nothing more is read
         self.cut_short = False
         self.sources_cut: list[str] = []  # sources the deadline stopped
+        self.started = time.monotonic()
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
@@ -225,6 +229,7 @@ class _Run:
             self.progress.stage("Reading methods")
             methods.planned(plan.needed)
             await fetching
+            self.phase("methods")
             deadline.cancel()
             methods.store(collected)
             self.progress.stage("Reading roles, policies")
@@ -232,6 +237,7 @@ class _Run:
                 status, data = await task
                 collected.sources[status.source] = (status, data)
         snapshot = build_snapshot(collected)
+        self.phase("snapshot")
         self.stats.users_unread = collected.unread_users
         self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
         return snapshot
@@ -251,10 +257,13 @@ class _Run:
         timer = asyncio.timeout(self._left())
         try:
             async with timer:
-                return await work
+                result = await work
+                self.phase(source.value)
+                return result
         except TimeoutError:
             if not timer.expired():
                 raise
+        self.phase(source.value)
         self.cut_short = True
         self.sources_cut.append(source.value)
         if plan is not None:
@@ -263,6 +272,12 @@ class _Run:
         return SourceStatus(
             source.value, SourceState.FAILED, message=message
         ), None  # warned of, like any unread source
+
+    def phase(self, name: str) -> None:
+        """Note that ``name`` ended now, and log it: the time of each phase is what a slow run is judged by."""
+        seconds = round(time.monotonic() - self.started, 3)
+        self.stats.phases[name] = seconds
+        _log.debug("collection: %s done at %.2f s", name, seconds)
 
     async def _users_in_time(self, plan: MethodsPlan, boxes: mailboxes.Mailboxes) -> tuple[SourceStatus, Any]:
         """The users list; one not complete within ``--max-minutes`` stops the run, as nobody can be judged."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -22,3 +22,5 @@ class CollectStats:
     users_unread: int = 0  # wanted, but not asked: --methods-detail, or --max-minutes ran out
     sources_unread: tuple[str, ...] = ()  # sources --max-minutes stopped before they were read
     elapsed_seconds: float = 0.0
+    # When each phase ended, in seconds from the start (each source, "methods", "snapshot"): where the time went.
+    phases: dict[str, float] = field(default_factory=dict)

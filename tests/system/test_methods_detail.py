@@ -126,6 +126,7 @@ def test_max_minutes_bounds_the_whole_run_says_what_was_not_read_and_resume_read
         assert (source.state, source.message) == ("failed", not_in_time)
     assert 0 < report_pages < 12
     assert set(stats.sources_unread) == {"registration_details", "sspr_events"}
+    assert stats.phases["users"] <= stats.phases["methods"] <= stats.phases["snapshot"]  # each phase logged
     assert cut.tenant.source("users").state == "read"
     assert [u.id for u in cut.users] == [u.id for u in EXPECTED.users]  # nobody lost
     unread = [u for u in cut.users if u.methods is None and u.collection.state != CollectionState.OK]
