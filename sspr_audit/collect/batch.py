@@ -78,6 +78,7 @@ class BatchRunner:
         self._outstanding = 0
         self._closed = False
         self._stopped = False
+        self._stop = asyncio.Event()  # set by stop(): a worker waiting for the pace stops waiting
         self._changed = asyncio.Event()
         self._seq = itertools.count()
         self._shown_waiting: tuple[int, float | None] = (0, None)
@@ -96,6 +97,7 @@ class BatchRunner:
     def stop(self) -> None:
         """Send nothing more: :meth:`run` returns once the batches on their way are answered."""
         self._stopped = True
+        self._stop.set()
         self._changed.set()
 
     async def run(self, workers: int) -> None:
@@ -106,8 +108,9 @@ class BatchRunner:
 
     async def _worker(self) -> None:
         while True:
-            while (wait := self.pacer.delay()) > 0:  # wait before choosing: what Graph refused may come first
-                await asyncio.sleep(wait)
+            while (wait := self.pacer.delay()) > 0 and not self._stopped:  # what Graph refused may come first
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), wait)
             if (items := await self._take()) is None:
                 return
             if self.pacer.delay() > 0:  # Graph pushed back while this worker waited for work
