@@ -223,7 +223,15 @@ def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespac
         "users_failed": stats.users_failed,
         "users_fetched": stats.users_fetched,
         "users_unread": stats.users_unread,
+        "phases": stats.phases,
     }
+
+
+def _phases(measured: dict[str, Any]) -> str:
+    """The collector's phases in the order they ended, then the snapshot's writing."""
+    ended = sorted((measured.get("phases") or {}).items(), key=lambda item: item[1])
+    shown = [f"{name} {seconds:.1f}" for name, seconds in ended]
+    return ", ".join([*shown, f"written {measured['seconds']:.1f}"])
 
 
 # -- the sequential loop -----------------------------------------------------------------------------------------
@@ -414,7 +422,8 @@ def _run_once(users: int, truth: Any, args: argparse.Namespace, fault_rate: floa
     print(
         f"  {users} users, faults {fault_rate}: {measured['seconds']:.1f} s (floor {floor['floor']:.1f} s,"
         f" {floor['binding']}), 429s {measured['throttled']} of {measured['graph_requests']}"
-        f" ({_share(measured):.1%}), peak {measured['peak_mb']:.0f} MB, lost {lost}",
+        f" ({_share(measured):.1%}), peak {measured['peak_mb']:.0f} MB, lost {lost};"
+        f" phases ended at (s): {_phases(measured)}",
         file=sys.stderr,
         flush=True,
     )

@@ -138,19 +138,24 @@ def collect_to_file(
             )
     except KeyboardInterrupt:
         raise Interrupted(resume_hint(checkpoint)) from None
-    return path, unread_note(stats.users_unread, options, checkpoint)
+    return path, unread_note(stats.users_unread, options, checkpoint, stats.sources_unread)
 
 
-def unread_note(unread: int, options: CollectOptions, checkpoint: Path) -> str | None:
+def unread_note(unread: int, options: CollectOptions, checkpoint: Path, sources: tuple[str, ...] = ()) -> str | None:
     """What the run could not read, and what to do about it; None when nothing was left out."""
-    if not unread:
+    if not unread and not sources:
         return None
     people = "user" if unread == 1 else "users"
     if options.max_minutes and checkpoint.exists():
+        missing = []
+        if sources:
+            missing.append(f"{', '.join(name.replace('_', ' ') for name in sources)} not read")
+        if unread:
+            missing.append(f"methods detail not read for {unread:,} {people}")
         return (
-            f"Methods detail not read for {unread:,} {people} within --max-minutes {options.max_minutes:g}:"
-            f" they are judged on the registration report and marked so. Run the same command with --resume"
-            f" to read them (what was read is kept in {checkpoint})."
+            f"Within --max-minutes {options.max_minutes:g}: {'; '.join(missing)}. What was not read is marked so"
+            f" in every output, never judged as empty. Run the same command with --resume to read the rest"
+            f" (what was read is kept in {checkpoint})."
         )
     return (
         f"Methods detail not read for {unread:,} {people} (--methods-detail {options.methods_detail}):"

@@ -25,7 +25,6 @@ from sspr_audit.collect.graph import GraphResponse, GraphSession, error_of, toke
 from sspr_audit.collect.mapping import retries_exhausted
 from sspr_audit.collect.pacer import Pacer
 from sspr_audit.collect.retry import RETRYABLE_STATUS
-from sspr_audit.collect.throttle import AdaptiveLimiter
 
 MAX_BATCH = 20  # Graph's limit of requests in one $batch
 
@@ -58,12 +57,11 @@ OnBatch = Callable[[list[Outcome]], Awaitable[None] | None]
 
 
 class BatchRunner:
-    """Runs many relative GETs (``/users/{id}/...``) through ``$batch`` with bounded concurrency."""
+    """Runs many relative GETs (``/users/{id}/...``) through ``$batch``: one batch in flight per worker, paced."""
 
     def __init__(
         self,
         session: GraphSession,
-        limiter: AdaptiveLimiter,
         on_batch: OnBatch,
         clock: Callable[[], float] = time.monotonic,
         accepts: Callable[[Any], bool] = lambda body: isinstance(body, dict),
@@ -73,7 +71,6 @@ class BatchRunner:
         self.pacer = pacer or Pacer(clock=clock)
         self._accepts = accepts
         self._policy = session.policy
-        self._limiter = limiter
         self._on_batch = on_batch
         self._clock = clock
         self._ready: list[tuple[int, int, _Item]] = []  # heap by priority, then order of arrival
@@ -81,6 +78,7 @@ class BatchRunner:
         self._outstanding = 0
         self._closed = False
         self._stopped = False
+        self._stop = asyncio.Event()  # set by stop(): a worker waiting for the pace stops waiting
         self._changed = asyncio.Event()
         self._seq = itertools.count()
         self._shown_waiting: tuple[int, float | None] = (0, None)
@@ -99,6 +97,7 @@ class BatchRunner:
     def stop(self) -> None:
         """Send nothing more: :meth:`run` returns once the batches on their way are answered."""
         self._stopped = True
+        self._stop.set()
         self._changed.set()
 
     async def run(self, workers: int) -> None:
@@ -109,8 +108,9 @@ class BatchRunner:
 
     async def _worker(self) -> None:
         while True:
-            while (wait := self.pacer.delay()) > 0:  # wait before choosing: what Graph refused may come first
-                await asyncio.sleep(wait)
+            while (wait := self.pacer.delay()) > 0 and not self._stopped:  # what Graph refused may come first
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), wait)
             if (items := await self._take()) is None:
                 return
             if self.pacer.delay() > 0:  # Graph pushed back while this worker waited for work
@@ -118,15 +118,12 @@ class BatchRunner:
                     self._ready_push(item)
                 continue
             self.pacer.take(len(items))
-            async with self._limiter.slot():
-                try:
-                    done, throttled = await self._send(items)
-                finally:
-                    self.pacer.back()
+            try:
+                done = await self._send(items)
+            finally:
+                self.pacer.back()
             if self.pacer.throttled:
                 self._session.progress.paced(self.pacer.rate)
-            if not throttled:
-                self._limiter.succeeded()
             self._outstanding -= len(done)
             self._changed.set()
             if done:
@@ -176,8 +173,8 @@ class BatchRunner:
         self._session.stats.retries += 1
         self._changed.set()
 
-    async def _send(self, items: list[_Item]) -> tuple[list[Outcome], bool]:
-        """One ``$batch``; returns the finished outcomes and whether Graph throttled."""
+    async def _send(self, items: list[_Item]) -> list[Outcome]:
+        """One ``$batch``; returns the finished outcomes (the others are queued again)."""
         import httpx
 
         session = self._session
@@ -188,22 +185,22 @@ class BatchRunner:
             response = await session.send("POST", session.url("/$batch"), body)
         except httpx.TransportError as exc:
             self._whole_failed(items, f"no answer from Graph ({str(exc).strip() or type(exc).__name__})")
-            return [], False
+            return []
         if response.status < 300:
             answers = response.body.get("responses") if isinstance(response.body, dict) else None
             if isinstance(answers, list):
                 return self._inner(items, answers)
             self._whole_failed(items, "a malformed $batch answer")  # cut, garbled, a list, nested too deep
-            return [], False
+            return []
         code, message = error_of(response.body)
         if response.status == 401:
             raise token_rejected(code, message)
         if response.status == 429:
             self._throttled(items, response.headers)
-            return [], True
+            return []
         if response.status in RETRYABLE_STATUS:
             self._whole_failed(items, f"HTTP {response.status} {code or ''}".strip())
-            return [], False
+            return []
         raise CollectError(f"Graph refused a $batch request: HTTP {response.status} {code or ''} {message}".strip())
 
     def _whole_failed(self, items: list[_Item], what: str) -> None:
@@ -226,14 +223,13 @@ class BatchRunner:
                 raise GraphUnavailable(f"Graph throttled the same requests {item.throttled} times; try later")
             wait = self._policy.throttle_wait(headers, item.throttled)
             self._retry(item, wait, throttled=True)
-        self._limiter.throttled(wait)
         self.pacer.answered(0, len(items), wait)
 
     def _retry(self, item: _Item, wait: float, throttled: bool) -> None:
         self._session.progress.retried(throttled)
         self._later(item, wait)
 
-    def _inner(self, items: list[_Item], responses: list[Any]) -> tuple[list[Outcome], bool]:
+    def _inner(self, items: list[_Item], responses: list[Any]) -> list[Outcome]:
         by_id = _answers_by_id(responses)
         done: list[Outcome] = []
         throttled_wait = 0.0
@@ -277,10 +273,8 @@ class BatchRunner:
             wait = self._policy.backoff(max(item.failures for item in failed))
             for item in failed:
                 self._retry(item, wait, throttled=False)
-        if throttled_wait:
-            self._limiter.throttled(throttled_wait)
         self.pacer.answered(len(items) - refused, refused, throttled_wait, _limit_percentage(by_id.values()))
-        return done, bool(throttled_wait)
+        return done
 
 
 _MISSING = GraphResponse(502, {}, {})

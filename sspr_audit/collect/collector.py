@@ -9,15 +9,20 @@ row show the call is needed, while both sources are still paging; the
 report stops early once every listed user has its row. Each source and each
 batch is recorded in the checkpoint as it finishes.
 
-With ``max_minutes``, no per-user call is sent after that time: the users
-not yet read are judged on the registration report and marked so, and the
-checkpoint stays so that ``--resume`` reads only them.
+With ``max_minutes`` the whole run is bounded, for scheduled use: at that
+time no further per-user call is sent, and every source still being read is
+stopped and recorded as not read within the limit (never as empty). The
+users not yet read are judged on the registration report and marked so
+(``unknown`` when the report itself was not read in time), and the
+checkpoint stays so that ``--resume`` reads only what is missing. Only the
+users list cannot be cut: without all of it nobody can be judged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -29,14 +34,15 @@ from sspr_audit.collect import mailboxes
 from sspr_audit.collect.alike import Alike
 from sspr_audit.collect.assemble import Collected, build_snapshot
 from sspr_audit.collect.auth import make_credential
-from sspr_audit.collect.batch import BatchRunner, Outcome
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
 from sspr_audit.collect.errors import CheckpointError, GraphUnavailable, PermissionMissing
 from sspr_audit.collect.events import events_url, retention_days, window_start
 from sspr_audit.collect.graph import GraphSession, SessionLimits, open_session
 from sspr_audit.collect.mapping import map_licences, trim_registration
+from sspr_audit.collect.methods import MethodCalls
 from sspr_audit.collect.options import CollectOptions
+from sspr_audit.collect.pacer import Pacer
 from sspr_audit.collect.pages import pages
 from sspr_audit.collect.plan import MethodsPlan
 from sspr_audit.collect.progress import Progress
@@ -52,11 +58,11 @@ from sspr_audit.collect.sources import (
 )
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
-from sspr_audit.collect.throttle import AdaptiveLimiter, WindowPacer
+from sspr_audit.collect.throttle import WindowPacer
 from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
-METHODS_URL = "/users/{id}/authentication/methods"
+_log = logging.getLogger(__name__)
 REPORT_REQUESTS, REPORT_WINDOW_S = 5, 10.0  # Graph's identity and access reports: 5 requests per 10 s
 
 
@@ -99,6 +105,7 @@ async def collect(
             ) as session:
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
                 run.deadline = started + options.max_minutes * 60 if options.max_minutes else None
+                run.started = started
                 snapshot = await _first_input_error(run.execute(now))
                 if output is not None:
                     from sspr_audit.snapshot import write
@@ -161,14 +168,17 @@ class _Run:
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
         self.alike = Alike()  # one object for values users and report rows repeat
+        self.methods_pacer = Pacer()  # told of the report's requests too: per-user calls may share their budget
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
-        self.deadline: float | None = None  # time.monotonic() after which no per-user call is sent
+        self.deadline: float | None = None  # time.monotonic() after which nothing more is read
         self.cut_short = False
+        self.sources_cut: list[str] = []  # sources the deadline stopped
+        self.started = time.monotonic()
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
-        if self.checkpoint is not None and not (self.cut_short and self.stats.users_unread):
+        if self.checkpoint is not None and not (self.cut_short and (self.stats.users_unread or self.sources_cut)):
             self.checkpoint.remove()
 
     async def execute(self, now: str | None) -> Snapshot:
@@ -193,20 +203,25 @@ class _Run:
             readers[Source.GROUPS] = lambda: self.reader.scope_groups(self.options.scope_groups)
         else:
             collected.sources[Source.GROUPS] = (SourceStatus(Source.GROUPS.value, SourceState.NOT_ATTEMPTED), None)
-        methods = _Methods(self)
+        methods = MethodCalls(self)
         plan = methods.plan = MethodsPlan(methods.need, methods.mailboxes.decided, detail=self.options.methods_detail)
         self.progress.stage("Listing users")
         async with asyncio.TaskGroup() as group:
-            self._organization_read = group.create_task(self._organization())
-            started = {source: group.create_task(self._source(source, reader)) for source, reader in readers.items()}
+            self._organization_read = group.create_task(self._in_time(Source.ORGANIZATION, self._organization()))
+            started = {
+                source: group.create_task(self._in_time(source, self._source(source, reader)))
+                for source, reader in readers.items()
+            }
             policy = started[Source.AUTHENTICATION_METHODS_POLICY]
-            others = [*started.values(), group.create_task(self._target_groups(policy))]
+            target_groups = self._in_time(Source.METHOD_TARGET_GROUPS, self._target_groups(policy))
+            others = [*started.values(), group.create_task(target_groups)]
             fetching = group.create_task(methods.runner.run(self.options.concurrency))
             deadline = group.create_task(self._stop_at_deadline(methods))
-            users = group.create_task(self._users(plan, methods.mailboxes))
-            report = group.create_task(self._report(plan))
+            users = group.create_task(self._users_in_time(plan, methods.mailboxes))
+            report = group.create_task(self._in_time(Source.REGISTRATION_DETAILS, self._report(plan), plan))
             licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
-            others.append(group.create_task(self._events(collected.collected_at, report, licences)))
+            events = self._events(collected.collected_at, report, licences)
+            others.append(group.create_task(self._in_time(Source.SSPR_EVENTS, events)))
             collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.SIGN_IN_ACTIVITY] = (self.sign_ins, None)
@@ -215,6 +230,7 @@ class _Run:
             self.progress.stage("Reading methods")
             methods.planned(plan.needed)
             await fetching
+            self.phase("methods")
             deadline.cancel()
             methods.store(collected)
             self.progress.stage("Reading roles, policies")
@@ -222,10 +238,59 @@ class _Run:
                 status, data = await task
                 collected.sources[status.source] = (status, data)
         snapshot = build_snapshot(collected)
+        self.phase("snapshot")
         self.stats.users_unread = collected.unread_users
+        self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
         return snapshot
 
-    async def _stop_at_deadline(self, methods: _Methods) -> None:
+    def _left(self) -> float | None:
+        """Seconds left before ``--max-minutes`` runs out; None without a limit."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    async def _in_time(
+        self, source: Source, work: Awaitable[tuple[SourceStatus, Any]], plan: MethodsPlan | None = None
+    ) -> tuple[SourceStatus, Any]:
+        """``work``, unless ``--max-minutes`` runs out first: then the source is recorded as not read in time.
+
+        Nothing of a source cut short is kept (so ``--resume`` reads it again), and the plan, when given, learns
+        that the registration report is missing, so no user is judged on part of it.
+        """
+        timer = asyncio.timeout(self._left())
+        try:
+            async with timer:
+                result = await work
+                self.phase(source.value)
+                return result
+        except TimeoutError:
+            if not timer.expired():
+                raise
+        self.phase(source.value)
+        self.cut_short = True
+        self.sources_cut.append(source.value)
+        if plan is not None:
+            plan.report_finished(False)
+        message = f"not read within --max-minutes {self.options.max_minutes:g} (--resume reads it)"
+        return SourceStatus(
+            source.value, SourceState.FAILED, message=message
+        ), None  # warned of, like any unread source
+
+    def phase(self, name: str) -> None:
+        """Note that ``name`` ended now, and log it: the time of each phase is what a slow run is judged by."""
+        seconds = round(time.monotonic() - self.started, 3)
+        self.stats.phases[name] = seconds
+        _log.debug("collection: %s done at %.2f s", name, seconds)
+
+    async def _users_in_time(self, plan: MethodsPlan, boxes: mailboxes.Mailboxes) -> tuple[SourceStatus, Any]:
+        """The users list; one not complete within ``--max-minutes`` stops the run, as nobody can be judged."""
+        status, data = await self._in_time(Source.USERS, self._users(plan, boxes))
+        if Source.USERS.value in self.sources_cut:
+            raise GraphUnavailable(
+                f"the user list was not complete within --max-minutes {self.options.max_minutes:g}, and nobody"
+                " can be judged on part of it: run again with a larger --max-minutes"
+            )
+        return status, data
+
+    async def _stop_at_deadline(self, methods: MethodCalls) -> None:
         """At ``--max-minutes``, send no more per-user calls; those on their way are still answered."""
         if self.deadline is None:
             return
@@ -271,7 +336,7 @@ class _Run:
 
     async def _target_groups(self, policy: Awaitable[tuple[SourceStatus, Any]]) -> tuple[SourceStatus, Any]:
         """The members of the groups the methods policy names, once the policy is in."""
-        policy_status, data = await policy
+        policy_status, data = await asyncio.shield(policy)  # a cut here must not cancel the policy's read
         if kept := await self._kept(Source.METHOD_TARGET_GROUPS):
             return kept
         if policy_status.state != SourceState.READ:
@@ -340,6 +405,7 @@ class _Run:
             nonlocal first
             if not first:
                 pacer.answered()
+                self.methods_pacer.shared()
             first = False
             while (wait := pacer.delay()) > 0 and not plan.enough.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -365,17 +431,18 @@ class _Run:
         self, now: str, report: Awaitable[Any], licences: tuple[Awaitable[Any], Awaitable[Any]]
     ) -> tuple[SourceStatus, Any]:
         """The SSPR audit events of the retention window, once the registration report is done (they share a pace)."""
-        await report
+        await asyncio.shield(report)  # a cut here must not cancel the report's read
         if kept := await self._kept(Source.SSPR_EVENTS):
             return kept
         days = self.options.events_days
         if days is None:
-            (_, skus), (_, subscriptions) = await licences[0], await licences[1]
+            (_, skus), (_, subscriptions) = await asyncio.shield(licences[0]), await asyncio.shield(licences[1])
             days = retention_days(map_licences(skus, subscriptions))
         since = window_start(now, days)
 
         async def pace() -> None:  # before each request: the one before it (the report's last, first time) answered
             self.report_pacer.answered()
+            self.methods_pacer.shared()
             while (wait := self.report_pacer.delay()) > 0:
                 await asyncio.sleep(wait)
 
@@ -403,109 +470,6 @@ class _Run:
             f"could not list users ({status.message or refusal}); run again later"
             " (with --resume if a checkpoint was kept)"
         )
-
-
-class _Methods:
-    """The per-user methods calls of one run: queued as the plan finds them, never twice for one user."""
-
-    def __init__(self, run: _Run) -> None:
-        self._run = run
-        self.stats = run.stats
-        self.done: dict[str, list[Any]] = dict(run.checkpoint.methods) if run.checkpoint is not None else {}
-        self.wanted: list[str] = []
-        self.failures: dict[str, Outcome] = {}
-        self.runner = BatchRunner(
-            run.session, AdaptiveLimiter(run.options.concurrency), self._on_batch, accepts=_method_list_or_settings
-        )
-        self.mailboxes = mailboxes.Mailboxes(self.runner.add)
-        self.plan: MethodsPlan | None = None
-
-    def need(self, user_id: str) -> None:
-        self.wanted.append(user_id)
-        if user_id in self.done:
-            self.stats.users_resumed += 1
-        else:
-            priority = self.plan.priority(user_id) if self.plan is not None else 1
-            self.runner.add(user_id, METHODS_URL.format(id=user_id), priority)
-
-    def planned(self, total: int) -> None:
-        """Every user is decided: no more calls will be queued."""
-        self.stats.users_to_fetch = total
-        self._run.progress.methods_planned(total, self.stats.users_resumed)
-        self.runner.close()
-
-    async def _on_batch(self, answered: list[Outcome]) -> None:
-        outcomes = [o for o in answered if not mailboxes.owns(o.key)]
-        for outcome in answered:
-            if mailboxes.owns(outcome.key):
-                self.mailboxes.answered(outcome)
-        if not outcomes:
-            return
-        checkpoint = await self._run.checkpoint_ready()
-        if checkpoint is not None:
-            checkpoint.record_methods(outcomes)
-        for outcome in outcomes:
-            if outcome.ok:
-                self.done[outcome.key] = (outcome.body or {}).get("value") or []
-                self.stats.users_fetched += 1
-            else:
-                self.failures[outcome.key] = outcome
-                self.stats.users_failed += 1
-        self._run.progress.methods_fetched(len(outcomes))
-
-    def store(self, collected: Collected) -> None:
-        """Hand the methods read (or given up) to the snapshot being built."""
-        wanted, failures = self.wanted, self.failures
-        collected.methods = {uid: self.done[uid] for uid in wanted if uid in self.done}
-        collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
-        collected.unread = self.unread_reason()
-        status = _methods_status(wanted, failures, self._run.options.methods_detail)
-        collected.sources[Source.AUTHENTICATION_METHODS] = (status, None)
-        collected.sources[Source.MAILBOX_SETTINGS] = (self.mailboxes.status(), None)
-        collected.mailboxes = self.mailboxes.purposes
-
-    def unread_reason(self) -> str | None:
-        """Why users whose verdict turns on their methods were not asked, if some may not have been."""
-        options = self._run.options
-        if self._run.cut_short:
-            return f"methods detail not read within --max-minutes {options.max_minutes:g} (--resume reads it)"
-        if options.methods_detail in ("admins", "none"):
-            return f"methods detail not read (--methods-detail {options.methods_detail})"
-        return None
-
-
-def _methods_status(wanted: list[str], failures: dict[str, Outcome], detail: str) -> SourceStatus:
-    source = Source.AUTHENTICATION_METHODS.value
-    if detail == "none":
-        return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="not asked for (--methods-detail none)")
-    if not wanted:
-        return SourceStatus(source, SourceState.NOT_ATTEMPTED, message="no user needed the per-user call")
-    refused = next((o for o in failures.values() if o.status == 403), None)
-    if refused is not None:
-        return SourceStatus(
-            source,
-            SourceState.NOT_PERMITTED,
-            403,
-            refused.code,
-            f"{len(failures)} of {len(wanted)} users could not be read",
-            "UserAuthenticationMethod.Read.All",
-        )
-    if failures and len(failures) == len(wanted):
-        first = next(iter(failures.values()))
-        return SourceStatus(
-            source, SourceState.FAILED, first.status, first.code, first.detail, "UserAuthenticationMethod.Read.All"
-        )
-    return SourceStatus(source, SourceState.READ)
-
-
-def _method_list_or_settings(body: Any) -> bool:
-    """A methods answer (a ``value`` list), or a mailbox one (a ``userPurpose``)."""
-    return _method_list(body) or mailboxes.is_settings(body)
-
-
-def _method_list(body: Any) -> bool:
-    """Whether an inner answer is a list of methods: ``body: null`` or a ``value`` that is no list is not."""
-    return isinstance(body, dict) and isinstance(body.get("value"), list)
 
 
 def _utc_now() -> str:

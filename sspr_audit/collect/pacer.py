@@ -16,10 +16,14 @@ so the pacer learns the rate instead of finding the limit by hitting it:
   so the rate may grow briskly;
 * a 429 pauses everything for its ``Retry-After`` and cuts the rate: the
   first time to half, or lower, to what Graph accepted per second counting
-  the wait it now imposes (5 answers and a 10 s wait: 0.5 a second); then to
-  what Graph accepted since the previous 429 (the budget was exhausted at
-  both, so that is what it refills at);
-* without warnings the rate eases up slowly again.
+  the wait it now imposes (5 answers and a 10 s wait: 0.5 a second), which
+  misses what others spent (the registration report shares the reports
+  budget), so the rate then grows briskly to find the budget; later to what
+  Graph accepted since the previous 429 or in the last 10 s (the window
+  Graph counts its budgets over), whichever is more;
+* once two 429s have measured the budget, the rate creeps up by the request
+  as well as by the second, so 5 requests per 10 s are used fully without a
+  429 every few requests.
 
 Pure bookkeeping on an injectable clock: the batch runner asks :meth:`delay`
 and calls :meth:`take` and :meth:`answered`.
@@ -28,6 +32,7 @@ and calls :meth:`take` and :meth:`answered`.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 
 PROBE = 5  # requests in the first batch, which goes alone
@@ -43,6 +48,8 @@ WARNED = 0.8  # the value from which Graph sends the header at all
 TRIM = 0.98  # the rate kept on each trim at the limit
 DEBT_TRIM = 0.9  # the rate kept on each trim in debt
 KEEP = 0.95  # the share of the learned refill rate kept after a 429
+CREEP = 0.002  # at most this growth per accepted request once two 429s have measured the budget (BRISK before)
+WINDOW_S = 10.0  # the window Graph's published budgets are counted over (the identity bucket and the reports)
 TRIM_EVERY_S = 1.0  # at most one trim in this time, so one burst of warnings is one trim
 
 
@@ -62,8 +69,10 @@ class Pacer:
         self._episode: float | None = None  # when the last throttling episode began
         self._since_episode = 0  # requests accepted since then
         self.throttled = 0  # 429s seen
+        self.episodes = 0  # throttling episodes (a burst of 429s answered by one pause)
         self.sent = 0
         self._answered = False  # the probe came back
+        self._recent: deque[tuple[float, int]] = deque()  # (when, accepted) over the last WINDOW_S
 
     def batch_size(self, most: int) -> int:
         """How many requests to put in the next batch: about a second's worth, at least one."""
@@ -79,7 +88,24 @@ class Pacer:
         """``count`` requests go now: the next may follow once they are paid for at the current rate."""
         now = self._clock()
         self._next = max(self._next, now) + count / self.rate
+        if not self.sent and not self._since_episode:
+            self._started = now  # what Graph allowed is counted from the first request, not from creation
         self.sent += count
+
+    def shared(self, count: int = 1) -> None:
+        """``count`` requests sent elsewhere on what may be the same budget (the registration report's pages and
+        the audit events, when per-user calls count as reports) were answered: they spent part of the pace."""
+        now = self._clock()
+        if not self.sent:
+            self._started = min(self._started, now)
+        self._next = max(self._next, now) + count / self.rate
+        self._since_episode += count
+        self._remember(now, count)
+
+    def _remember(self, now: float, accepted: int) -> None:
+        self._recent.append((now, accepted))
+        while self._recent and self._recent[0][0] <= now - WINDOW_S:
+            self._recent.popleft()
 
     def back(self) -> None:
         """A batch came back, whatever it said (a failed one too): the probe no longer holds the rest."""
@@ -93,6 +119,7 @@ class Pacer:
         now = self._clock()
         self.back()
         self._since_episode += accepted
+        self._remember(now, accepted)
         if throttled:
             self._throttled(now, throttled, retry_after)
         elif percentage is not None and percentage >= AT_LIMIT:
@@ -110,7 +137,7 @@ class Pacer:
             self._warned = True
             self._grow(now, EASE_UP)  # close to the limit, but not at it
         else:
-            self._grow(now)
+            self._grow(now, accepted=accepted)
 
     def _throttled(self, now: float, count: int, retry_after: float) -> None:
         self.throttled += count
@@ -119,19 +146,30 @@ class Pacer:
         self._grown_at = max(now, self.pause_until)
         if now < self._cut_until:
             return  # the rest of an episode already answered for
+        self.episodes += 1
         if self._episode is None:
             allowed = self._since_episode / max(now - self._started + retry_after, 1e-3)
             self.rate = max(MIN_RATE, min(self.rate / 2, allowed) if self._since_episode else self.rate / 2)
-        else:
+        else:  # the budget was spent: what it refilled since the last 429, or what one window of it held
             refill = self._since_episode / max(now - self._episode, 1e-3)
-            self.rate = max(MIN_RATE, min(self.rate, refill * KEEP))
+            window = sum(count for _, count in self._recent) / WINDOW_S
+            self.rate = max(MIN_RATE, max(refill, window) * KEEP)
         self._episode, self._since_episode = now, 0
         self._cut_until = self.pause_until
 
-    def _grow(self, now: float, factor: float | None = None) -> None:
+    def _grow(self, now: float, factor: float | None = None, accepted: int | None = None) -> None:
         elapsed = now - self._grown_at
         if elapsed <= 0:
             return
-        factor = factor or (SLOW_START if self._probing else BRISK if self._warned else EASE_UP)
-        self.rate = min(MAX_RATE, self.rate * factor**elapsed)
+        # One 429 gave only a rough budget (what else spends it is unseen): find it briskly. Two measured it:
+        # creep, by the request as well as by the second, so a budget of a few requests is not overshot each time.
+        finding = self.episodes == 1
+        factor = factor or (SLOW_START if self._probing else BRISK if self._warned or finding else EASE_UP)
+        growth = factor**elapsed
+        if accepted is not None and self.episodes:  # a pace grows by what was tried at it, not by idle time
+            growth = min(growth, (BRISK if finding else 1 + CREEP) ** accepted)
+        rate = min(MAX_RATE, self.rate * growth)
+        if self._next > now:  # the wait still owed was priced at the old rate
+            self._next = now + (self._next - now) * self.rate / rate
+        self.rate = rate
         self._grown_at = now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -20,4 +20,7 @@ class CollectStats:
     users_resumed: int = 0  # taken from the checkpoint
     users_failed: int = 0
     users_unread: int = 0  # wanted, but not asked: --methods-detail, or --max-minutes ran out
+    sources_unread: tuple[str, ...] = ()  # sources --max-minutes stopped before they were read
     elapsed_seconds: float = 0.0
+    # When each phase ended, in seconds from the start (each source, "methods", "snapshot"): where the time went.
+    phases: dict[str, float] = field(default_factory=dict)

@@ -1,74 +1,15 @@
-"""Slow down when Graph throttles: fewer batches in flight, and a pause; pace the reports.
+"""Pace the reports on this side: Graph allows them 5 requests per 10 s.
 
-Graph throttles per application and tenant, so when one response says
-``Retry-After: N`` every other request would be refused too. The limiter
-pauses all new batches for N seconds and halves how many may be in flight
-(at most once per pause); each batch that comes back unthrottled adds a
-little back (additive increase, multiplicative decrease).
+Per-user ``$batch`` calls are paced by :mod:`sspr_audit.collect.pacer`, whose
+pause on a 429 holds every worker; the number of workers bounds how many
+batches are in flight.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-
-
-class AdaptiveLimiter:
-    """Bounded, self-adjusting concurrency for ``$batch`` requests."""
-
-    def __init__(
-        self,
-        ceiling: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ceiling = max(1, ceiling)
-        self.limit = float(self.ceiling)
-        self.in_flight = 0
-        self.pause_until = 0.0
-        self._clock = clock
-        self._sleep = sleep
-        self._last_cut = float("-inf")
-        self._freed = asyncio.Event()
-
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the allowed in-flight places for the block."""
-        await self._acquire()
-        try:
-            yield
-        finally:
-            self.in_flight -= 1
-            self._freed.set()
-
-    async def _acquire(self) -> None:
-        while True:
-            wait = self.pause_until - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-                continue
-            if self.in_flight < int(self.limit):
-                self.in_flight += 1
-                return
-            self._freed.clear()
-            await self._freed.wait()
-
-    def throttled(self, wait: float) -> None:
-        """Graph answered 429 with ``wait`` seconds: pause everyone, and cut the pace."""
-        now = self._clock()
-        self.pause_until = max(self.pause_until, now + wait)
-        if now - self._last_cut >= wait:
-            self.limit = max(1.0, self.limit / 2)
-            self._last_cut = now
-
-    def succeeded(self) -> None:
-        """A batch came back without throttling: creep back towards the ceiling."""
-        self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
-        self._freed.set()
+from collections.abc import Callable
 
 
 class WindowPacer:

@@ -87,6 +87,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "rule_texts": {r.id: (inline_code(r.why), inline_code(r.fix)) for r in result.rules},
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
         "failures_shown": summary.failures[:FAILURES_SHOWN],
+        "partial_shown": summary.partial[:FAILURES_SHOWN],
         "history": history_view(changes),
         "timeline": timeline_view(result, summary, users),
         "reality": {

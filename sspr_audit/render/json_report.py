@@ -180,6 +180,7 @@ def _summary(s: Summary) -> dict[str, Any]:
             for r in s.notices
         ],
         "collection_failures": len(s.failures),
+        "collection_partial": len(s.partial),
         "microsoft_flags": {
             "compared": s.microsoft.compared,
             "agree": s.microsoft.agree,

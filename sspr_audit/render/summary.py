@@ -204,7 +204,7 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class FailureRow:
-    """A user whose data could not be (fully) read."""
+    """A user whose data could not be read (status unknown), or was read in part (judged on the rest)."""
 
     index: int
     upn: str
@@ -230,7 +230,8 @@ class Summary:
     admins: tuple[AdminRow, ...]
     departments: tuple[DepartmentRow, ...]
     sources: tuple[SourceRow, ...]
-    failures: tuple[FailureRow, ...]
+    failures: tuple[FailureRow, ...]  # data not read: their status is unknown
+    partial: tuple[FailureRow, ...]  # judged on part of their data (the registration report, say): the verdict stands
     microsoft: microsoft_view.FlagTally  # Microsoft's isSsprCapable against the verdict
 
     @property
@@ -333,17 +334,8 @@ def summarize(result: AuditResult) -> Summary:
         admins=_admins(users),
         departments=_departments(users),
         sources=tuple(_source_row(s) for s in sorted(result.tenant.sources, key=_source_order)),
-        failures=tuple(
-            FailureRow(
-                i,
-                u.user.user_principal_name,
-                display_name(u.user),
-                u.user.collection.state.value,
-                u.user.collection.reason or "",
-            )
-            for i, u in enumerate(users)
-            if u.user.collection.state != CollectionState.OK
-        ),
+        failures=_collection_rows(users, CollectionState.FAILED),
+        partial=_collection_rows(users, CollectionState.PARTIAL),
         microsoft=microsoft_view.tally([microsoft_view.view(u, result.tenant.collected_at) for u in users]),
     )
 
@@ -407,6 +399,15 @@ def _source_order(status: SourceStatus) -> tuple[int, str]:
     return (known.index(status.source) if status.source in known else len(known), status.source)
 
 
+def _collection_rows(users: tuple[UserResult, ...], state: CollectionState) -> tuple[FailureRow, ...]:
+    """The users whose data was collected in ``state``, by their index in the users table."""
+    return tuple(
+        FailureRow(i, u.user.user_principal_name, display_name(u.user), state.value, u.user.collection.reason or "")
+        for i, u in enumerate(users)
+        if u.user.collection.state == state
+    )
+
+
 def _source_row(status: SourceStatus) -> SourceRow:
     label = SOURCE_LABELS.get(status.source, status.source)
     notice = None
@@ -418,6 +419,8 @@ def _source_row(status: SourceStatus) -> SourceRow:
         detail = "; ".join(p for p in parts if p) or None
         if status.permission:
             notice += f" Reading it needs {status.permission}."
+    elif status.message:  # read, with something worth saying (the methods detail not read for some users)
+        detail = status.message
     return SourceRow(status.source, label, status.state.value, status.permission, detail, notice, _by_design(status))
 
 

@@ -279,7 +279,10 @@ def _summary_rows(sheet: Sheet, result: AuditResult, s: Summary) -> list[list[An
     rows += [[sheet.severity(c.severity), c.count, "findings"] for c in s.severity_counts]
     could_reset = sum(1 for a in s.admins if a.status.can_reset)
     rows.append(["Administrators", len(s.admins), f"{could_reset} of them could reset today"])
-    rows.append(["Users whose data could not be read", len(s.failures), None])
+    rows.append(["Users whose data could not be read", len(s.failures), "status unknown"])
+    rows.append(
+        ["Users judged on part of their data", len(s.partial), "verdict stands; the Users sheet says what was not read"]
+    )
     reality = result.reality
     contradict = reality.contradict if reality is not None else None
     rows.append(["Verdicts contradicted by what users did", "not read" if contradict is None else contradict,

@@ -84,7 +84,7 @@ def test_the_first_warning_ends_slow_start_by_halving_then_the_pace_creeps_and_i
     assert pacer.rate == pytest.approx(52.5 * 0.98 * 0.9)  # in debt: more
 
 
-def test_without_warnings_the_pace_doubles_each_second_until_graph_pushes_back_then_eases_up():
+def test_without_warnings_the_pace_doubles_each_second_until_graph_pushes_back_then_finds_the_budget_briskly():
     clock = Clock()
     pacer = Pacer(initial=50.0, clock=clock)
     clock.now = 1.0
@@ -93,7 +93,35 @@ def test_without_warnings_the_pace_doubles_each_second_until_graph_pushes_back_t
     pacer.answered(0, 20, retry_after=1.0)  # 50 req/s, paused until t=2
     clock.now = 3.0
     pacer.answered(20, 0)
-    assert pacer.rate == pytest.approx(50.0 * 1.05)
+    assert pacer.rate == pytest.approx(50.0 * 1.5)  # one 429 gave only a rough budget
+
+
+def test_once_two_429s_measured_a_reports_budget_the_pace_uses_it_and_creeps_by_the_request():
+    clock = Clock()
+    pacer = Pacer(clock=clock)
+    pacer.take(5)
+    pacer.answered(1, 4, retry_after=10.0)  # the probe: 4 of the 5 requests spent by the report's pages
+    assert pacer.rate == pytest.approx(0.1)
+    for second in range(10, 14):  # the pause is over: one request a second is accepted, then a 429
+        clock.now = float(second)
+        pacer.answered(1, 0)
+    clock.now = 14.0
+    pacer.answered(1, 1, retry_after=6.0)  # 5 accepted in the last 10 s: the budget is 5 per 10 s
+    assert pacer.rate == pytest.approx(0.5 * 0.95)
+    clock.now = 40.0
+    pacer.answered(1, 0)  # 20 s after the pause, one more accepted: grows by the request, not by the second
+    assert pacer.rate == pytest.approx(0.5 * 0.95 * 1.002)
+
+
+def test_a_slow_pace_that_grows_shortens_the_wait_it_had_priced_at_the_old_rate():
+    clock = Clock()
+    pacer = Pacer(initial=0.1, clock=clock)
+    pacer.take(5)
+    pacer.answered(5, 0)
+    pacer.take(1)  # at 0.1 a second the next may go in 60 s (the probe's 50 s, then 10 s)
+    clock.now = 1.0
+    pacer.answered(1, 0)  # slow start doubled the pace: the wait left is halved
+    assert pacer.delay() == pytest.approx(29.5)
 
 
 def test_the_first_batch_is_a_small_probe_and_the_next_waits_for_its_answer():
@@ -170,3 +198,16 @@ def test_against_the_reports_window_the_pace_settles_at_5_requests_per_10_second
     sent, refused, seconds = _simulate(admit, 60)
     assert seconds < 1.5 * 60 / 0.5
     assert refused / sent < 0.5
+
+
+def test_requests_sent_elsewhere_on_the_same_budget_spend_the_pace_and_count_in_what_graph_allowed():
+    clock = Clock()
+    pacer = Pacer(clock=clock)
+    pacer.shared()  # a registration report page, answered before any per-user call
+    clock.now = 0.5
+    pacer.take(5)
+    pacer.answered(3, 2, retry_after=10.0)  # 4 accepted of the budget in all (1 + 3), then a 10 s wait
+    assert pacer.rate == pytest.approx(4 / 10.5)
+    clock.now = 10.5
+    pacer.shared()  # the next page goes first: the per-user call waits its turn
+    assert pacer.delay() == pytest.approx(10.5 / 4)

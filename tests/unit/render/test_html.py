@@ -27,6 +27,7 @@ from tests.builders.results import (
     rule,
     sample_result,
     sample_users,
+    tenant,
     user,
     user_result,
 )
@@ -383,3 +384,32 @@ def test_within_the_user_limit_every_user_is_embedded_and_nothing_is_said(tmp_pa
     assert len(page.data()["u"]) == len(result.users)
     assert "users-left-out" not in page.ids
     assert "All users" in page.text and "Users who need action" not in " ".join(page.text)
+
+
+def test_a_user_judged_on_the_report_is_shown_as_such_not_among_users_whose_data_could_not_be_read(tmp_path):
+    from sspr_audit.audit.results import Readiness
+    from sspr_audit.render import json_report
+    from sspr_audit.snapshot.models import CollectionState, CollectionStatus, SourceState, SourceStatus
+
+    on_report = "methods detail not read within --max-minutes 5 (--resume reads it); judged on the registration report"
+    judged = user("adele.vance@contoso.example", collection=CollectionStatus(CollectionState.PARTIAL, on_report))
+    lost = user(
+        "lee.gu@contoso.example", collection=CollectionStatus(CollectionState.FAILED, "HTTP 503 after 3 retries")
+    )
+    methods = SourceStatus("authentication_methods", SourceState.READ, message="methods detail not read for 1 users")
+    result = audit_result(
+        (user_result(judged, Readiness.NOT_READY), user_result(lost, Readiness.UNKNOWN)),
+        tenant=tenant(sources=(methods,)),
+    )
+    page, _ = render(result, tmp_path)
+    text = " ".join(" ".join(page.text).split())
+    unknown = text[text.index("Users whose data could not be read (1)") : text.index("Users judged on part")]
+    assert "lee.gu@contoso.example" in unknown and "adele.vance" not in unknown
+    start = text.index("Users judged on part of their data (1)")
+    partial = text[start : text.index("Data sources", start)]
+    assert "Their verdict stands" in partial
+    assert f"adele.vance@contoso.example Adele Vance: {on_report}" in partial
+    coverage = text[text.index("Data sources", start) :]
+    assert "read (methods detail not read for 1 users)" in coverage
+    summary = json.loads(json_report.render(result, tmp_path / "report.json").read_text())["summary"]
+    assert (summary["collection_failures"], summary["collection_partial"]) == (1, 1)
