@@ -74,16 +74,25 @@ class Mailboxes:
             self.failures[user_id] = outcome
 
     def status(self) -> SourceStatus:
-        """How reading the mailbox purposes went."""
+        """How reading the mailbox purposes went; a user asked for and never answered (a run cut short) is not read."""
         source = Source.MAILBOX_SETTINGS.value
+        asked = len(self._asked)
+        unanswered = asked - len(self.purposes) - len(self.failures)
         refused = next((o for o in self.failures.values() if o.status == 403), None)
         if refused is not None:
-            message = f"{len(self.failures)} of {len(self._asked)} users could not be read"
+            message = f"{len(self.failures) + unanswered:,} of {asked:,} users could not be read"
             return SourceStatus(source, SourceState.NOT_PERMITTED, 403, refused.code, message, PERMISSION)
-        if self.failures and len(self.failures) == len(self._asked):
-            first = next(iter(self.failures.values()))
+        if asked and not self.purposes:
+            first = next(iter(self.failures.values()), None)
+            if first is None:
+                message = f"none of {asked:,} users read in the time the run allowed: they stay counted"
+                return SourceStatus(source, SourceState.FAILED, message=message)
             return SourceStatus(source, SourceState.FAILED, first.status, first.code, first.detail, PERMISSION)
+        parts = []
         if self.failures:
-            message = f"{len(self.failures)} of {len(self._asked)} users could not be read: they stay counted"
-            return SourceStatus(source, SourceState.READ, message=message)
+            parts.append(f"{len(self.failures):,} of {asked:,} users could not be read")
+        if unanswered:
+            parts.append(f"{unanswered:,} of {asked:,} users were not read in the time the run allowed")
+        if parts:
+            return SourceStatus(source, SourceState.READ, message="; ".join(parts) + ": they stay counted")
         return SourceStatus(source, SourceState.READ)

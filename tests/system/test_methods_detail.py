@@ -24,7 +24,7 @@ from sspr_audit.emulator.expected import expected_collection
 from sspr_audit.emulator.server import emulator_in_thread
 from sspr_audit.emulator.throttling import ThrottleLimits
 from sspr_audit.snapshot import to_dict
-from sspr_audit.snapshot.models import CollectionState, Snapshot
+from sspr_audit.snapshot.models import CollectionState, Snapshot, SourceState
 
 NOW = "2026-11-23T04:05:06Z"
 TRUTH = generate_tenant(60, 5)  # 58 enabled users, 8 administrators, 46 with a phone or email in the report
@@ -104,6 +104,22 @@ def test_a_run_cut_short_reads_administrators_first_keeps_every_user_and_resume_
     assert all(u.collection.state == CollectionState.PARTIAL and u.registration is not None for u in unread)
     assert checkpoint.exists()  # kept for --resume
     assert "--resume" in unread_note(stats.users_unread, CollectOptions(max_minutes=0.02), checkpoint)
+    members = [u for u in cut.users if u.user_type == "Member" and u.account_enabled]
+    no_purpose = [u for u in members if u.mailbox_purpose is None]  # never answered: they stay counted, and it is said
+    assert no_purpose
+    mailboxes = cut.tenant.source("mailbox_settings")
+    assert mailboxes is not None
+    if len(no_purpose) == len(members):
+        assert (mailboxes.state, mailboxes.message) == (
+            SourceState.FAILED,
+            f"none of {len(members):,} users read in the time the run allowed: they stay counted",
+        )
+    else:
+        assert (mailboxes.state, mailboxes.message) == (
+            SourceState.READ,
+            f"{len(no_purpose):,} of {len(members):,} users were not read in the time the run allowed:"
+            " they stay counted",
+        )
     with emulator_in_thread(TRUTH, EmulatorConfig(throttle="off")) as emulator:
         whole, resumed = collect_with(emulator.url, checkpoint=checkpoint, resume=True)
         asked_again = set(emulator.stats.user_method_calls)
