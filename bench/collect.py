@@ -365,14 +365,12 @@ def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
 
     snapshot = read(snapshot_path)
     # A source the run did not read in its time is stated as not read: its fields are not compared.
-    not_read = {
-        field
-        for source, field in SOURCE_FIELDS.items()
-        if (status := snapshot.tenant.source(source)) is None or status.state != SourceState.READ
-    }
+    statuses = {field: snapshot.tenant.source(source) for source, field in SOURCE_FIELDS.items()}
+    not_read = {f for f, status in statuses.items() if status is None or status.state != SourceState.READ}
+    in_part = {f for f, status in statuses.items() if status is not None and status.message}  # "N of M not read"
 
     def same(got: Any, want: Any) -> bool:
-        unread = set(not_read)
+        unread = not_read | {f for f in in_part if getattr(got, f) is None}
         if got.methods is None and got.collection.reason and ON_REPORT in got.collection.reason:
             unread |= {"methods", "collection"}
         return {k: v for k, v in to_dict(got).items() if k not in unread} == {
