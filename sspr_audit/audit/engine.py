@@ -8,6 +8,7 @@ judges the same users again on each of Microsoft's announced changes after it.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Find
         field=hit.field,
         value=hit.value,
         suggestion=hit.suggestion,
-        advice=hit.advice or rule.advice,
+        advice=sys.intern(hit.advice or rule.advice),  # the same few sentences on thousands of findings
         location=hit.location,
     )
 

@@ -122,7 +122,7 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 _FULLWIDTH_PLUS = frozenset("＋﹢")  # noqa: RUF001 - these look-alikes are what the code must recognise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhoneAnalysis:
     """What one phone value means for SSPR."""
 
