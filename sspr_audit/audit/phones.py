@@ -182,6 +182,12 @@ def normalized_key(a: PhoneAnalysis) -> str | None:
     return None if a.masked else a.e164
 
 
+def forget() -> None:
+    """Drop the analyses kept while judging: once an audit is done, its numbers are not looked at again."""
+    analyze.cache_clear()
+    _plan_of.cache_clear()
+
+
 @lru_cache(maxsize=262_144)
 def analyze(raw: str | None, default_region: str | None = None) -> PhoneAnalysis:
     """Analyse one phone value; never raises for any string.
