@@ -15,7 +15,7 @@ _EMAIL = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmailCheck:
     """One alternate or authentication email address found on a user."""
 

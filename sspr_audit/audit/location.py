@@ -9,6 +9,7 @@ so the wording of a label can change without breaking them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 MOBILE_PHONE = "mobilePhone"
 BUSINESS_PHONES = "businessPhones"
@@ -28,11 +29,11 @@ class Location:
 
     @classmethod
     def directory(cls, name: str, index: int | None = None) -> Location:
-        return cls(user_property=name, index=index if name in _LISTS else None)
+        return _shared(cls(user_property=name, index=index if name in _LISTS else None))
 
     @classmethod
     def registered(cls, method: str, phone_type: str | None = None) -> Location:
-        return cls(method=method, phone_type=phone_type)
+        return _shared(cls(method=method, phone_type=phone_type))
 
     @property
     def is_directory(self) -> bool:
@@ -50,8 +51,20 @@ class Location:
     @property
     def label(self) -> str:
         """How every output names it: ``businessPhones[0]``, ``authentication phone (mobile)``."""
-        if self.user_property is not None:
-            return self.user_property if self.index is None else f"{self.user_property}[{self.index}]"
-        if self.method == "phone":
-            return f"authentication phone ({self.phone_type or 'unknown'})"
-        return f"authentication {self.method}"
+        return _label(self)
+
+
+# A million users hold a few dozen distinct locations: each is built, and labelled, once.
+@lru_cache(maxsize=4096)
+def _shared(location: Location) -> Location:
+    return location
+
+
+@lru_cache(maxsize=4096)
+def _label(location: Location) -> str:
+    if location.user_property is not None:
+        i = location.index
+        return location.user_property if i is None else f"{location.user_property}[{i}]"
+    if location.method == "phone":
+        return f"authentication phone ({location.phone_type or 'unknown'})"
+    return f"authentication {location.method}"

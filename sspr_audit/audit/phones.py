@@ -122,7 +122,7 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 _FULLWIDTH_PLUS = frozenset("＋﹢")  # noqa: RUF001 - these look-alikes are what the code must recognise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhoneAnalysis:
     """What one phone value means for SSPR."""
 
@@ -180,6 +180,12 @@ def normalized_key(a: PhoneAnalysis) -> str | None:
     None for empty, masked or unreadable values, which must never be matched.
     """
     return None if a.masked else a.e164
+
+
+def forget() -> None:
+    """Drop the analyses kept while judging: once an audit is done, its numbers are not looked at again."""
+    analyze.cache_clear()
+    _plan_of.cache_clear()
 
 
 @lru_cache(maxsize=262_144)

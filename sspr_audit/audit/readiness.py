@@ -23,6 +23,7 @@ be read is ``unknown``, never "no methods".
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 
 from sspr_audit.audit import availability, phones, sspr_methods
@@ -53,7 +54,7 @@ _SQ = sspr_methods.SECURITY_QUESTIONS
 REPORTED_ADMIN = "an administrator role (registration report: isAdmin)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhoneCheck:
     """One phone number found on a user, with its analysis."""
 
@@ -91,7 +92,7 @@ class PhoneCheck:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything about one user that does not depend on the day judged."""
 
@@ -121,7 +122,7 @@ class Facts:
         return bool(self.admin_roles)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """One user's readiness on one day."""
 
@@ -131,7 +132,7 @@ class Verdict:
     uncounted: tuple[UncountedMethod, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loss:
     """The first announced change that leaves a user who can reset today unable to."""
 
@@ -148,7 +149,7 @@ class Loss:
         return f"{self.change.what}. No longer counting: {lost}. Left: {_counts(still)}, {self.required} required."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """Everything the rules need about one user, as of the audit's day."""
 
@@ -264,7 +265,12 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook, explain: bool = True
             usable.append(candidate)
             continue
         item = UncountedMethod(
-            _label(candidate), not_counted, candidate.method, candidate.field, candidate.value, candidate.location
+            _label(candidate),
+            sys.intern(not_counted),
+            candidate.method,
+            candidate.field,
+            candidate.value,
+            candidate.location,
         )
         (unsure if unknown else uncounted).append(item)
     status, reason = _status(tuple(usable), tuple(uncounted), facts, explain)
@@ -389,7 +395,9 @@ def _status(
         )
     else:
         why = f"{_counts(counted)}."
-    return status, f"{_need(facts)}; {why}"
+    reason = f"{_need(facts)}; {why}"
+    # Only a not-ready reason names the user's own values: the others are a few sentences shared by everyone.
+    return status, reason if status == Readiness.NOT_READY else sys.intern(reason)
 
 
 def _need(facts: Facts) -> str:
@@ -532,7 +540,10 @@ def _candidates(
         apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
         found += [
             UsableMethod(
-                sspr_methods.APP_METHODS[kind], MethodSource.REGISTERED, f"authentication {kind}", app.display_name
+                sspr_methods.APP_METHODS[kind],
+                MethodSource.REGISTERED,
+                sys.intern(f"authentication {kind}"),
+                app.display_name,
             )
             for kind, app in sorted(apps.items())
         ]
@@ -560,7 +571,7 @@ def _phone_never_counts(check: PhoneCheck) -> str | None:
     if not check.usable:
         blocking = next((d for d in check.analysis.format_defects if d in _BLOCKING_DEFECTS), "unknown_country_code")
         text = phones.describe_defect(blocking).rstrip(".")
-        return f"SSPR cannot dial it: {text[:1].lower()}{text[1:]}"
+        return sys.intern(f"SSPR cannot dial it: {text[:1].lower()}{text[1:]}")
     return None
 
 
@@ -580,11 +591,13 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
         if method == sspr_methods.SOFTWARE_OATH and "microsoftAuthenticatorPush" in registered:
             continue  # the report cannot tell the Authenticator's own code from a second app: counted once
         have.add(method)
-        extra.append(UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})"))
+        extra.append(UsableMethod(method, MethodSource.REGISTERED, sys.intern(f"registration report ({name})")))
     return extra
 
 
 def _best_per_method(usable: list[UsableMethod]) -> tuple[UsableMethod, ...]:
     """Keep every distinct evidence, best first: registered before directory data, sound before defective."""
-    order = {m: i for i, m in enumerate(sspr_methods.SSPR_METHODS)}
-    return tuple(sorted(usable, key=lambda m: (order[m.method], m.source != MethodSource.REGISTERED, m.defective)))
+    return tuple(sorted(usable, key=lambda m: (_ORDER[m.method], m.source != MethodSource.REGISTERED, m.defective)))
+
+
+_ORDER = {m: i for i, m in enumerate(sspr_methods.SSPR_METHODS)}

@@ -26,7 +26,7 @@ from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
-from sspr_audit.render.html_data import payload, rule_rows, script_json
+from sspr_audit.render.html_data import rule_rows, write_payload
 from sspr_audit.render.html_users import USER_LIMIT, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
@@ -58,7 +58,6 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
     template = templates.template("report.html.j2", finalize=capped)  # no value shown whole past 20,000 characters
     users = ordered_users(result)
     listed = listed_users(users, user_limit)
-    data = payload(result, listed.users, ordered_findings(result))
     context = {
         "version": __version__,
         "result": result,
@@ -69,7 +68,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "csp": content_security_policy(css, js),
         "css": Markup(css),
         "js": Markup(js),
-        "data": Markup(script_json(data)),
+        "data": Markup(_DATA_MARK),
         "listed": listed,
         "full_reports": [path.with_suffix(f".{ext}").name for ext in ("xlsx", "json", "csv")],
         "status_bar": status_bar(summary),
@@ -100,8 +99,17 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
     }
     with atomic_writer(path, "w") as out:
         for chunk in template.generate(context):
-            out.write(chunk)
+            before, mark, after = chunk.partition(_DATA_MARK)
+            out.write(before)
+            if mark:
+                write_payload(out, result, listed.users, ordered_findings(result))
+                out.write(after)
     return path
+
+
+# Where the template places the embedded data, written straight to the file rather than built as one string.
+# Autoescaping turns any "<" in a value into "&lt;", so only the template itself can hold this mark.
+_DATA_MARK = "<sspr-audit-data/>"
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")

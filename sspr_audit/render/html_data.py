@@ -24,7 +24,8 @@ position. ``report.js`` reads exactly this layout:
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from sspr_audit.audit.results import AuditResult, Finding, MethodSource, Readiness, Severity, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
@@ -56,8 +57,14 @@ def rule_rows(result: AuditResult) -> list[tuple[str, str, Severity]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[Finding, ...]) -> dict[str, Any]:
-    """The embedded data for ``users`` and ``findings`` in report order."""
+def write_payload(
+    out: IO[str], result: AuditResult, users: tuple[UserResult, ...], findings: tuple[Finding, ...]
+) -> None:
+    """Write the embedded data for ``users`` and ``findings`` in report order, safe inside ``<script>``.
+
+    Written a row at a time, as ``json.dumps`` of the whole would write it: a
+    million-user tenant never holds its rows, nor their JSON, twice in memory.
+    """
     s = _Strings()
     statuses = {st: i for i, st in enumerate(Readiness)}
     severities = {sv: i for i, sv in enumerate(Severity)}
@@ -66,7 +73,12 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
     user_index = {u.user.id: i for i, u in enumerate(users)}
     attempts = comparisons_by_user(result)
     no_attempt = s(no_attempt_text(result.reality))
-    data_users = [
+    out.write('{"v":1,"st":')
+    out.write(script_json([[st.value, STATUS_LABELS[st]] for st in Readiness]))
+    out.write(',"sv":' + script_json([[sv.value, sv.value.capitalize()] for sv in Severity]))
+    out.write(',"ml":' + script_json(METHOD_LABELS))
+    out.write(',"r":' + script_json([[rid, title, severities[sev]] for rid, title, sev in rules]))
+    user_rows = (
         _trimmed(
             _user(
                 u,
@@ -77,25 +89,30 @@ def payload(result: AuditResult, users: tuple[UserResult, ...], findings: tuple[
             )
         )
         for u in users
-    ]
-    data_findings = []
-    for f in findings:
-        at = user_index.get(f.user_id, -1) if f.user_id else -1
-        row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message), s(f.suggestion)]
-        if at < 0:
-            row += [s(f.upn), s(f.display_name)]
-        data_findings.append(row)
-    return {
-        "v": 1,
-        "st": [[st.value, STATUS_LABELS[st]] for st in Readiness],
-        "sv": [[sv.value, sv.value.capitalize()] for sv in Severity],
-        "ml": METHOD_LABELS,
-        "r": [[rid, title, severities[sev]] for rid, title, sev in rules],
-        "u": data_users,
-        "f": data_findings,
-        "na": no_attempt,
-        "s": list(s.index),
-    }
+    )
+    _write_array(out, ',"u":', user_rows)
+    finding_rows = (_finding(f, s, rule_index, severities, user_index) for f in findings)
+    _write_array(out, ',"f":', finding_rows)
+    out.write(',"na":' + script_json(no_attempt) + ',"s":')
+    _write_array(out, "", iter(s.index))
+    out.write("}")
+
+
+def _write_array(out: IO[str], prefix: str, items: Iterator[Any]) -> None:
+    out.write(prefix + "[")
+    for i, item in enumerate(items):
+        out.write("," + script_json(item) if i else script_json(item))
+    out.write("]")
+
+
+def _finding(
+    f: Finding, s: _Strings, rule_index: dict[str, int], severities: dict[Severity, int], user_index: dict[str, int]
+) -> list[Any]:
+    at = user_index.get(f.user_id, -1) if f.user_id else -1
+    row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message), s(f.suggestion)]
+    if at < 0:
+        row += [s(f.upn), s(f.display_name)]
+    return row
 
 
 def _trimmed(row: list[Any]) -> list[Any]:

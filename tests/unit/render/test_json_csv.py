@@ -201,7 +201,7 @@ def test_write_reports_rejects_bad_input(tmp_path, formats, stem):
 
 @pytest.mark.parametrize(
     ("module", "broken"),
-    [(json_report, "_user"), (csv_report, "neutralise"), (xlsx, "_users_sheet"), (html, "script_json")],
+    [(json_report, "_user"), (csv_report, "neutralise"), (xlsx, "_users_sheet"), (html, "write_payload")],
 )
 def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch, module, broken):
     path = tmp_path / "report.out"
