@@ -35,7 +35,7 @@ def test_a_refused_token_leaves_no_checkpoint_and_the_corrected_run_needs_no_res
 
 
 def demo_command(out: Path, *extra: str) -> list[str]:
-    demo = ["run", "--demo", "--users", "3000", "-o", str(out), "-f", "json", "--no-history", "-q"]
+    demo = ["run", "--demo", "--users", "1000", "-o", str(out), "-f", "json", "--no-history", "-q"]
     return [sys.executable, "-m", "tests.system.fast_cli", *demo, *extra]
 
 
@@ -64,14 +64,14 @@ def test_ctrl_c_says_how_to_resume_and_the_demo_resumes_on_a_new_port(tmp_path):
         " run the same command with --resume to continue"
     ]
     header = json.loads(checkpoint.read_text().splitlines()[0])
-    assert header["graph_endpoint"] == "sspr-audit demo tenant (3000 users, seed 7)"  # not the emulator's port
+    assert header["graph_endpoint"] == "sspr-audit demo tenant (1000 users, seed 7)"  # not the emulator's port
 
     refused = subprocess.run(demo_command(out), capture_output=True, text=True, cwd=CHECKOUT, timeout=120)
     assert refused.returncode == 2 and "add --resume" in refused.stderr
     resumed = subprocess.run(demo_command(out, "--resume"), capture_output=True, text=True, cwd=CHECKOUT, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == ""  # -q: neither the snapshot line nor the summary
-    assert not checkpoint.exists() and (out / "demo-snapshot-3000-seed7.json.gz").exists()
+    assert not checkpoint.exists() and (out / "demo-snapshot-1000-seed7.json.gz").exists()
 
 
 def test_output_to_a_pipe_keeps_long_paths_whole_and_draws_no_progress(tmp_path):
