@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from sspr_audit.collect.options import CollectOptions
+from tests.builders.graph import graph_error
 
 TOKEN = "hostile-token-0123456789"
 ORG = {
@@ -49,10 +50,6 @@ def user(n: int, **values: Any) -> dict[str, Any]:
         "otherMails": [],
         **values,
     }
-
-
-def graph_error(status: int, code: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": f"{code} message"}}, status=status, headers=headers)
 
 
 class HostileGraph:
