@@ -62,9 +62,13 @@ def not_used(user: User, policy: Policy, hygiene: Hygiene | None, is_admin: bool
         return NotUsed.SHARED_MAILBOX, "Not counted: a shared mailbox (mailboxSettings userPurpose is shared)."
     if policy.exclude_shared_mailboxes and purpose in _RESOURCE:
         return NotUsed.RESOURCE_MAILBOX, f"Not counted: a {purpose} mailbox (mailboxSettings userPurpose is {purpose})."
-    # Administrators stay counted: SSPR for administrators needs no licence (concept-sspr-licensing).
+    # Administrators stay counted: "administrator accounts are enabled for self-service password reset" by
+    # default, whatever their licence (concept-sspr-policy, "Administrator reset policy differences").
     if policy.require_license and not is_admin and user.assigned_licenses == ():
-        return NotUsed.NO_LICENCE, "Not counted: no licence is assigned (assignedLicenses is empty)."
+        return NotUsed.NO_LICENCE, (
+            "Not counted: no licence is assigned (assignedLicenses is empty), and SSPR needs a licence for every"
+            " user meant to use it."
+        )
     if hygiene is not None and hygiene.sign_ins_read and policy.stale_after_days:
         return _stale(user, policy.stale_after_days, hygiene.day)
     return None

@@ -1,4 +1,9 @@
-"""Scope hygiene: accounts nobody resets a password with are set aside, each with its own reason and count."""
+"""Scope hygiene: accounts nobody resets a password with are set aside, each with its own reason and count.
+
+"A license is required for any user that you intend to benefit from the service" (concept-sspr-licensing);
+"administrator accounts are enabled for self-service password reset" by default (concept-sspr-policy,
+"Administrator reset policy differences"), so an unlicensed administrator stays counted.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +67,8 @@ def test_each_unused_account_is_set_aside_with_its_own_reason_and_kept_out_of_th
     assert got["nolicence"] == (
         Readiness.SET_ASIDE,
         "no_licence",
-        "Not counted: no licence is assigned (assignedLicenses is empty).",
+        "Not counted: no licence is assigned (assignedLicenses is empty), and SSPR needs a licence for every"
+        " user meant to use it.",
     )
     assert got["gone"] == (
         Readiness.SET_ASIDE,
