@@ -91,8 +91,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "timeline": timeline_view(result, summary, users),
         "reality": {
             "line": reality_line(result.reality),
-            "contradictions": reality_rows(result),
-            "predicted": reality_rows(result, Agreement.PREDICTED),
+            "contradictions": reality_rows(result, users),
+            "predicted": reality_rows(result, users, Agreement.PREDICTED),
         },
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
         "microsoft_basis": microsoft_view.BASIS,

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sspr_audit.audit.reality import Agreement, Comparison, Reality
-from sspr_audit.audit.results import AuditResult
+from sspr_audit.audit.results import AuditResult, UserResult
 from sspr_audit.audit.sspr_methods import METHOD_LABELS
-from sspr_audit.render.summary import ordered_users
 
 RULE_OF = {Agreement.RESET_WHILE_NOT_READY: "EVT001", Agreement.FAILED_WHILE_READY: "EVT002"}
 AGREEMENT_LABELS = {
@@ -87,11 +86,17 @@ def no_attempt_text(reality: Reality | None) -> str:
     return f"None in the {reality.window_days} days of SSPR audit events read."
 
 
-def reality_rows(result: AuditResult, agreement: Agreement | None = None) -> tuple[RealityRow, ...]:
-    """The contradictions (``agreement`` None), or the comparisons of one kind, latest attempt first."""
+def reality_rows(
+    result: AuditResult, users: tuple[UserResult, ...], agreement: Agreement | None = None
+) -> tuple[RealityRow, ...]:
+    """The contradictions (``agreement`` None), or the comparisons of one kind, latest attempt first.
+
+    ``users`` are the result's users in report order (:func:`~sspr_audit.render.summary.ordered_users`):
+    each row's index is its user's place there.
+    """
     if result.reality is None:
         return ()
-    order = {u.user.id: i for i, u in enumerate(ordered_users(result))}
+    order = {u.user.id: i for i, u in enumerate(users)}
     chosen = [
         c
         for c in result.reality.comparisons
