@@ -140,6 +140,7 @@ def _serve(users: int, seed: int, latency_ms: float, fault_rate: float, throttle
             "cpu_s": cpu,
             "peak_mb": _peak_mb(),
             "refetched": sum(1 for n in stats.user_method_calls.values() if n > 1),
+            "audit_pages": stats.by_route.get("GET /auditLogs/directoryAudits", 0),
         }
 
     print(json.dumps(asyncio.run(main())), flush=True)
@@ -291,8 +292,14 @@ def _sequential_one(url: str, sample: int) -> dict[str, Any]:
 # -- the floor ---------------------------------------------------------------------------------------------------
 
 
-def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls: int = 0) -> dict[str, Any]:
-    """The minimum requests a correct collection needs, and the least time the throttling lets them take."""
+def floor_of(
+    truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls: int = 0, audit_pages: int = 0
+) -> dict[str, Any]:
+    """The minimum requests a correct collection needs, and the least time the throttling lets them take.
+
+    The SSPR audit events (``audit_pages``, as many as the emulator served) share the reports budget:
+    Graph's throttling page lists directoryAudit under the identity and access reports limits.
+    """
     from sspr_audit.collect.mapping import verdict_needs_methods as needs_methods
     from sspr_audit.collect.retry import RetryPolicy
     from sspr_audit.emulator.config import EmulatorConfig
@@ -315,7 +322,7 @@ def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls:
     bucket = limits_of(len(truth.users), bucket_per_s).bucket_ru
     if reports_calls:  # the per-user calls made share the reports budget with the report's pages
         ru -= needing
-    reports = report_pages + reports_calls
+    reports = report_pages + audit_pages + reports_calls
     t_report = (math.ceil(reports / REPORT_REQUESTS) - 1) * REPORT_WINDOW_S + latency_s
     t_ru = max(0.0, ru - bucket) / (bucket / BUCKET_WINDOW_S) + latency_s
     t_chain = (user_pages + 1) * latency_s
@@ -325,6 +332,7 @@ def floor_of(truth: Any, latency_s: float, bucket_per_s: int = 0, reports_calls:
         "enabled": len(enabled),
         "needing": needing,
         "report_pages": report_pages,
+        "audit_pages": audit_pages,
         "user_pages": user_pages,
         "report_page": report_page,
         "failing": failing,
@@ -424,7 +432,7 @@ def _run_once(users: int, truth: Any, args: argparse.Namespace, fault_rate: floa
     # on the reports profile, the floor of the per-user calls this run made (all it was to make, with no limit)
     made = measured["users_fetched"] + measured["users_failed"]
     reports_calls = (made if args.max_minutes else measured["users_to_fetch"]) if args.throttle == "reports" else 0
-    floor = floor_of(truth, args.latency_ms / 1000, args.bucket_per_s, reports_calls)
+    floor = floor_of(truth, args.latency_ms / 1000, args.bucket_per_s, reports_calls, emulator.stats["audit_pages"])
     row = {
         "users": users,
         "fault_rate": fault_rate,

@@ -23,7 +23,9 @@ so the pacer learns the rate instead of finding the limit by hitting it:
   Graph counts its budgets over), whichever is more;
 * once two 429s have measured the budget, the rate creeps up by the request
   as well as by the second, so 5 requests per 10 s are used fully without a
-  429 every few requests.
+  429 every few requests; where Graph sends the warning header (the identity
+  bucket), its absence still lets the rate grow briskly, so a pace cut far
+  below the budget (429s amid faults and retries) recovers in seconds.
 
 Pure bookkeeping on an injectable clock: the batch runner asks :meth:`delay`
 and calls :meth:`take` and :meth:`answered`.
@@ -166,7 +168,9 @@ class Pacer:
         finding = self.episodes == 1
         factor = factor or (SLOW_START if self._probing else BRISK if self._warned or finding else EASE_UP)
         growth = factor**elapsed
-        if accepted is not None and self.episodes:  # a pace grows by what was tried at it, not by idle time
+        # A pace grows by what was tried at it, not by idle time; but where Graph sends its warning header, the
+        # header's absence says a fifth of the budget is unused, and a pace far below the budget must not creep.
+        if accepted is not None and self.episodes and not self._warned:
             growth = min(growth, (BRISK if finding else 1 + CREEP) ** accepted)
         rate = min(MAX_RATE, self.rate * growth)
         if self._next > now:  # the wait still owed was priced at the old rate

@@ -201,6 +201,7 @@ class Route:
     handler: Handler
     base_ru: int = 1
     report: bool = False  # limited by the reports window, not the identity bucket
+    mailbox: bool = False  # limited by Outlook's limit for the mailbox it reads, not the identity bucket
     method: str = "GET"
 
 
@@ -271,7 +272,6 @@ class GraphRoutes:
                 self.phone_methods,
                 1,
             ),
-            # Graph charges mailbox reads to Outlook's per-mailbox limits; charging the identity bucket is stricter.
             (
                 "/users/([^/]+)/mailboxSettings",
                 QuerySpec("microsoft.graph.mailboxSettings", MAILBOX_SETTINGS_PROPERTIES),
@@ -406,6 +406,7 @@ class GraphRoutes:
                     handler,
                     base_ru,
                     report=template.startswith(("/reports/", "/auditLogs/")),
+                    mailbox=template.endswith("/mailboxSettings"),
                     method=method,
                 )
             )

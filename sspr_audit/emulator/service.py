@@ -91,7 +91,9 @@ class GraphService:
         if (stormed := self.storm_refusal()) is not None:
             raise stormed
         cost = request_cost(route.base_ru, query.select is not None, query.expand is not None)
-        admission = self.throttler.admit(cost, report=route.report or self._reported_method(route.name))
+        admission = self.throttler.admit(
+            cost, report=route.report or self._reported_method(route.name), mailbox=args[0] if route.mailbox else None
+        )
         if admission.retry_after is not None:
             raise self.too_many(admission.retry_after)
         abort = await self.inject(f"{req.method} {req.path}?{encode_query(sorted(req.pairs))}", req.inner)

@@ -11,7 +11,11 @@ https://learn.microsoft.com/graph/throttling-limits):
   it by 1; a request never costs less than 1 RU. Each request inside a
   ``$batch`` is costed and throttled on its own.
 * Identity and access reports service (``reports/authenticationMethods/
-  userRegistrationDetails``): 5 requests per 10 seconds per app per tenant.
+  userRegistrationDetails``, ``auditLogs/directoryAudits``): 5 requests per
+  10 seconds per app per tenant.
+* Outlook service (``/users/{id}/mailboxSettings``): 10,000 requests per
+  10 minutes per app and mailbox; a mailbox read never spends the identity
+  bucket, and one read per user never comes near its own mailbox's limit.
 * A throttled request gets 429 ``TooManyRequests`` with ``Retry-After`` in
   whole seconds; answers carry ``x-ms-resource-unit`` (the cost) and, once more
   than 80% of the bucket is used, ``x-ms-throttle-limit-percentage`` (0.8-1.8).
@@ -37,6 +41,8 @@ LARGE_TENANT_RU = 8_000
 BUCKET_WINDOW_S = 10.0
 REPORT_REQUESTS = 5
 REPORT_WINDOW_S = 10.0
+MAILBOX_REQUESTS = 10_000
+MAILBOX_WINDOW_S = 600.0
 WARN_SHARE = 0.8  # above this share of the bucket answers carry x-ms-throttle-limit-percentage
 
 Clock = Callable[[], float]
@@ -124,6 +130,27 @@ class RequestWindow:
         return _whole_seconds(self._times[0] + self.window_s - now)
 
 
+class MailboxWindows:
+    """Outlook's limit per mailbox, counted in fixed windows so that a million mailboxes cost one count each."""
+
+    def __init__(self, limit: int, window_s: float, clock: Clock = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._window_start = clock()
+        self._counts: dict[str, int] = {}
+
+    def take(self, mailbox: str) -> int | None:
+        now = self._clock()
+        if now - self._window_start >= self.window_s:
+            self._window_start, self._counts = now, {}
+        count = self._counts.get(mailbox, 0)
+        if count >= self.limit:
+            return _whole_seconds(self._window_start + self.window_s - now)
+        self._counts[mailbox] = count + 1
+        return None
+
+
 @dataclass(frozen=True)
 class Admission:
     """The throttler's verdict on one request."""
@@ -140,13 +167,16 @@ class Throttler:
         self.enabled = enabled
         self.bucket = TokenBucket(limits.bucket_ru, limits.bucket_window_s, clock)
         self.reports = RequestWindow(limits.report_requests, limits.report_window_s, clock)
+        self.mailboxes = MailboxWindows(MAILBOX_REQUESTS, MAILBOX_WINDOW_S, clock)
 
-    def admit(self, cost: int, report: bool = False) -> Admission:
-        """Charge one request to the reports window or the identity bucket."""
+    def admit(self, cost: int, report: bool = False, mailbox: str | None = None) -> Admission:
+        """Charge one request to the reports window, its mailbox's Outlook limit or the identity bucket."""
         if not self.enabled:
             return Admission(None, cost)
         if report:
             return Admission(self.reports.take(), cost)
+        if mailbox is not None:
+            return Admission(self.mailboxes.take(mailbox), cost)
         retry_after = self.bucket.take(cost)
         share = self.bucket.used_share()
         percentage = f"{min(share, 1.8):.1f}" if retry_after is None and share > WARN_SHARE else None

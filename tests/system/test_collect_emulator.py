@@ -74,7 +74,7 @@ def assert_matches_truth(snapshot: Snapshot, truth: Snapshot, **expectation: Any
 @pytest.mark.slow  # waits out Graph's Retry-After for real
 def test_collection_equals_truth_through_pages_throttling_and_faults():
     truth = tenant()
-    config = EmulatorConfig(fault_rate=0.05, seed=11, limits=ThrottleLimits(bucket_ru=40, bucket_window_s=0.5))
+    config = EmulatorConfig(fault_rate=0.05, seed=11, limits=ThrottleLimits(bucket_ru=35, bucket_window_s=1.0))
     with emulator_in_thread(truth, config) as emulator:
         snapshot, stats = run(emulator.url)
         served = emulator.stats

@@ -57,6 +57,23 @@ def test_the_next_429_cuts_the_pace_to_what_graph_accepted_since_the_last_one():
     assert pacer.rate == pytest.approx(95.0)  # just under what Graph refills
 
 
+def test_a_pace_cut_far_below_a_bucket_that_warns_recovers_in_seconds_not_by_the_request():
+    """429s amid retries can measure a budget far too small; the warning header's absence says it is not."""
+    clock = Clock()
+    pacer = Pacer(initial=400.0, clock=clock)
+    pacer.answered(10, 0, percentage=0.9)  # Graph sends x-ms-throttle-limit-percentage: an identity bucket
+    pacer.answered(0, 20, retry_after=1.0)
+    clock.now = 30.0  # half a minute of retries and backoff: one request accepted since
+    pacer.answered(1, 0)
+    pacer.answered(0, 1, retry_after=1.0)
+    low = pacer.rate
+    assert low < 1.0
+    for step in range(1, 11):  # ten seconds of answers, none of them warned
+        clock.now = 31.0 + step
+        pacer.answered(max(1, int(pacer.rate)), 0)
+    assert pacer.rate > 20 * low  # a pace that crept by 0.2% a request would still be near `low`
+
+
 def test_the_rest_of_one_throttled_burst_cuts_the_pace_only_once():
     clock = Clock()
     pacer = Pacer(initial=400.0, clock=clock)

@@ -23,7 +23,7 @@ from sspr_audit.audit.sspr_methods import PHONE_METHOD_IDS
 from sspr_audit.emulator.config import EmulatorConfig, EmulatorConfigError
 from sspr_audit.emulator.faults import Fault, Jitter, fault_schedule
 from sspr_audit.emulator.server import emulator_in_thread
-from sspr_audit.emulator.throttling import ThrottleLimits, Throttler, TokenBucket, request_cost
+from sspr_audit.emulator.throttling import MAILBOX_REQUESTS, ThrottleLimits, Throttler, TokenBucket, request_cost
 from sspr_audit.errors import InputError
 from tests.builders import CHECKOUT, DATA, GLOBAL_ADMIN, HELPDESK_ADMIN, PASSWORD_ADMIN, USER_ADMIN
 from tests.builders.emulator import (
@@ -588,6 +588,23 @@ def test_limit_percentage_appears_above_80_percent() -> None:
     throttler = Throttler(ThrottleLimits(10, 1000.0), clock=FakeClock())
     shares = [throttler.admit(1).limit_percentage for _ in range(10)]
     assert shares[:8] == [None] * 8 and shares[8:] == ["0.9", "1.0"]
+
+
+def test_mailbox_reads_spend_each_mailbox_limit_not_the_identity_bucket() -> None:
+    """Outlook service limits: 10,000 requests per 10 minutes per app and mailbox.
+
+    https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
+    """
+    clock = FakeClock()
+    throttler = Throttler(ThrottleLimits(10, 1000.0), clock=clock)
+    mailboxes = [throttler.admit(1, mailbox=f"user-{n}") for n in range(50)]
+    assert all(a.retry_after is None and a.limit_percentage is None for a in mailboxes)
+    assert [throttler.admit(1).retry_after for _ in range(10)] == [None] * 10  # the bucket is still whole
+    busy = [throttler.admit(1, mailbox="user-0").retry_after for _ in range(MAILBOX_REQUESTS)]
+    assert busy[: MAILBOX_REQUESTS - 1] == [None] * (MAILBOX_REQUESTS - 1)
+    assert busy[-1] == 600 and throttler.admit(1, mailbox="user-1").retry_after is None
+    clock.now += 600
+    assert throttler.admit(1, mailbox="user-0").retry_after is None
 
 
 @pytest.mark.slow  # waits out Graph's Retry-After for real
