@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 
+import pytest
 from aiohttp import web
 
 from sspr_audit.collect.plan import MethodsPlan
@@ -116,3 +117,19 @@ def test_methods_detail_chooses_whose_methods_are_read_and_administrators_go_fir
         "admins": ["admin", "no-row"],  # nothing but the call answers for a user without a row
         "none": [],
     }
+
+
+def test_requests_still_out_hold_their_place_in_the_report_window():
+    now = [100.0]
+    pacer = WindowPacer(5, 10.0, margin=0.05, clock=lambda: now[0])
+    for _ in range(3):
+        pacer.sent()
+        pacer.answered()
+    pacer.sent()
+    pacer.sent()  # two chains each have a page out: the window is full until 10 s after the first answer
+    assert pacer.delay() == pytest.approx(10.05)
+    now[0] = 101.0
+    pacer.answered()  # an answer does not free a place: its request was already counted
+    assert pacer.delay() == pytest.approx(9.05)
+    now[0] = 110.06
+    assert pacer.delay() == 0
