@@ -27,7 +27,7 @@ from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import rule_rows, write_payload
-from sspr_audit.render.html_users import USER_LIMIT, listed_users
+from sspr_audit.render.html_users import USER_LIMIT, listed_admins, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
@@ -70,6 +70,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "js": Markup(js),
         "data": Markup(_DATA_MARK),
         "listed": listed,
+        "admins": listed_admins(summary.admins, listed),
         "full_reports": [path.with_suffix(f".{ext}").name for ext in ("xlsx", "json", "csv")],
         "status_bar": status_bar(summary),
         "status_rows": status_rows(summary),

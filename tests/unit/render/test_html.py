@@ -377,6 +377,31 @@ def test_past_the_user_limit_the_report_keeps_findings_and_users_who_need_action
             assert f'">{a.upn}</button>' not in raw  # a user not embedded has no details to open
 
 
+def test_past_the_user_limit_the_administrators_table_lists_those_who_need_action_and_counts_the_rest(tmp_path):
+    result = sample_result()
+    path = html.render(result, tmp_path / "capped.html", user_limit=2)
+    raw = path.read_text(encoding="utf-8")
+    admins = summarize(result).admins
+    need_action = [a for a in admins if a.status in {Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK}]
+    rest = [a for a in admins if a not in need_action]
+    assert need_action and rest
+    assert set(admin_rows(raw)) == {a.upn for a in need_action}
+    section = raw[raw.index('<section id="admins"') : raw.index("</section>", raw.index('<section id="admins"'))]
+    assert all(a.upn not in section for a in rest)
+    text = " ".join(" ".join(Page(section).text).split())
+    assert f"Administrators ({len(admins)})" in text
+    assert f"This report lists {len(need_action)} of the {len(admins)} administrators" in text
+    assert f"Not listed here: {len(rest)} ready." in text
+    assert "Admins sheet of the Excel workbook (capped.xlsx)" in text
+
+
+def test_within_the_user_limit_every_administrator_is_listed_and_nothing_is_said(tmp_path):
+    result = sample_result()
+    raw = html.render(result, tmp_path / "full.html", user_limit=len(result.users)).read_text(encoding="utf-8")
+    assert set(admin_rows(raw)) == {a.upn for a in summarize(result).admins}
+    assert "admins-left-out" not in raw
+
+
 def test_within_the_user_limit_every_user_is_embedded_and_nothing_is_said(tmp_path):
     result = sample_result()
     path = html.render(result, tmp_path / "full.html", user_limit=len(result.users))
