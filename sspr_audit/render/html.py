@@ -27,6 +27,7 @@ from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import rule_rows, write_payload
+from sspr_audit.render.html_first import first_page
 from sspr_audit.render.html_users import USER_LIMIT, listed_admins, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
@@ -58,6 +59,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
     template = templates.template("report.html.j2", finalize=capped)  # no value shown whole past 20,000 characters
     users = ordered_users(result)
     listed = listed_users(users, user_limit)
+    findings = ordered_findings(result)
+    rule_options = rule_rows(result)
     context = {
         "version": __version__,
         "result": result,
@@ -82,7 +85,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         ],
         "statuses": list(Readiness),
         "severities": list(Severity),
-        "rule_options": rule_rows(result),
+        "rule_options": rule_options,
+        "first": first_page(findings, listed, {rule: title for rule, title, _ in rule_options}),
         "rules": sorted(result.rules, key=lambda r: r.id),
         "rule_texts": {r.id: (inline_code(r.why), inline_code(r.fix)) for r in result.rules},
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
@@ -103,7 +107,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
             before, mark, after = chunk.partition(_DATA_MARK)
             out.write(before)
             if mark:
-                write_payload(out, result, listed.users, ordered_findings(result))
+                write_payload(out, result, listed.users, findings)
                 out.write(after)
     return path
 
