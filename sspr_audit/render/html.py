@@ -28,7 +28,7 @@ from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import rule_rows, write_payload
 from sspr_audit.render.html_first import first_page
-from sspr_audit.render.html_users import USER_LIMIT, listed_admins, listed_users
+from sspr_audit.render.html_users import USER_LIMIT, first_rows, listed_admins, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
@@ -97,7 +97,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "reality": {
             "line": reality_line(result.reality),
             "contradictions": reality_rows(result, users),
-            "predicted": reality_rows(result, users, Agreement.PREDICTED),
+            "predicted": first_rows(reality_rows(result, users, Agreement.PREDICTED), listed),
         },
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
         "microsoft_basis": microsoft_view.BASIS,

@@ -6,7 +6,8 @@ them: 100,000 users open in under 2 seconds, 200,000 take about 4 seconds and
 finding and every user who cannot reset or whose readiness is unknown or at
 risk, counts the others by status, and names the reports that list everyone.
 The Administrators table, written into the page itself, is cut the same way:
-at a million users its 19,000 rows took 3.7 MB and 700 MB of the tab.
+at a million users its 19,000 rows took 3.7 MB and 700 MB of the tab. Other
+lists written into the page keep their first ``ROWS_PAST_LIMIT`` rows.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sspr_audit.audit.results import Readiness, UserResult
 from sspr_audit.render.summary import STATUS_LABELS, AdminRow
 
 USER_LIMIT = 100_000
+ROWS_PAST_LIMIT = 1_000  # rows a list written into the page keeps past USER_LIMIT users
 ALWAYS_LISTED = frozenset({Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK})
 
 
@@ -65,6 +68,16 @@ def listed_admins(admins: tuple[AdminRow, ...], listed: ListedUsers) -> ListedAd
         return ListedAdmins(admins, len(admins), ())
     kept = tuple(a for a in admins if a.status in ALWAYS_LISTED)
     return ListedAdmins(kept, len(admins), _left_out(a.status for a in admins))
+
+
+Row = TypeVar("Row")
+
+
+def first_rows(rows: tuple[Row, ...], listed: ListedUsers) -> tuple[tuple[Row, ...], int]:
+    """``rows`` and 0 when every user is embedded; otherwise the first ROWS_PAST_LIMIT rows and how many more."""
+    if listed.complete or len(rows) <= ROWS_PAST_LIMIT:
+        return rows, 0
+    return rows[:ROWS_PAST_LIMIT], len(rows) - ROWS_PAST_LIMIT
 
 
 def _left_out(statuses: Iterable[Readiness]) -> tuple[tuple[str, int], ...]:
