@@ -3,8 +3,10 @@
 The template displays what :mod:`sspr_audit.render.summary` computed; the
 findings and users tables are drawn by the inline script from data embedded
 once as JSON, a page at a time, so a tenant of 100,000 users stays usable.
-The Content-Security-Policy allows nothing but that one script and style,
-named by their SHA-256 hashes.
+The findings table's first page is also written into the page
+(:mod:`html_first`), so it shows before that data is read. The
+Content-Security-Policy allows nothing but that one script and style, named
+by their SHA-256 hashes.
 """
 
 from __future__ import annotations
