@@ -1,11 +1,14 @@
 """Benchmark: the HTML report of large demo tenants in headless Chromium.
 
-    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH] [--copies 1]
+    python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH] [--copies 1] [--distinct]
 
 For each size the demo tenant is generated, audited and rendered to HTML once
 (slow at 100,000 users: tens of seconds). ``--copies 10`` repeats the audited
 users and their findings ten times under new ids and names before rendering:
-the demo tenant stops at 200,000 users, this reaches a million. Then the report is opened from its
+the demo tenant stops at 200,000 users, this reaches a million. The copies share
+their messages, which a real tenant's would not (most name the user's own number
+or address): ``--distinct`` gives each copy's findings messages of their own.
+Then the report is opened from its
 file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
 
 - first render: from navigation start to the first frame that shows a row of
@@ -85,6 +88,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times")
+    parser.add_argument("--distinct", action="store_true", help="give each copy's findings messages of their own")
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     args = parser.parse_args()
     if not args.chromium:
@@ -96,7 +100,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
         print(f"Chromium {browser.version}", file=sys.stderr)
         for users in args.users:
-            path, upn, shown = _report(users, args.seed, Path(tmp) / str(users), args.copies)
+            path, upn, shown = _report(users, args.seed, Path(tmp) / str(users), args.copies, args.distinct)
             runs = [_measure(browser, path, upn) for _ in range(args.runs)]
             medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             rows.append((shown, path.stat().st_size / 2**20, medians))
@@ -116,7 +120,7 @@ def main() -> None:
         )
 
 
-def _report(users: int, seed: int, out: Path, copies: int) -> tuple[Path, str, int]:
+def _report(users: int, seed: int, out: Path, copies: int, distinct: bool) -> tuple[Path, str, int]:
     """Generate, audit and render the demo tenant; returns the HTML path, a UPN to search for and the user count."""
     import resource
 
@@ -127,7 +131,7 @@ def _report(users: int, seed: int, out: Path, copies: int) -> tuple[Path, str, i
 
     started = time.perf_counter()
     truth = generate_tenant(users, seed)
-    result = _copied(engine.run(truth, engine.load_policy(demo_policy_path(), truth)), copies)
+    result = _copied(engine.run(truth, engine.load_policy(demo_policy_path(), truth)), copies, distinct)
     del truth
     rendering = time.perf_counter()
     [path] = write_reports(result, out, ["html"])
@@ -144,8 +148,11 @@ def _report(users: int, seed: int, out: Path, copies: int) -> tuple[Path, str, i
     return path, upn, len(result.users)
 
 
-def _copied(result, copies: int):
-    """``result`` with its users and findings repeated ``copies`` times, each copy under new ids and names."""
+def _copied(result, copies: int, distinct: bool = False):
+    """``result`` with its users and findings repeated ``copies`` times, each copy under new ids and names.
+
+    With ``distinct`` each copy's findings end their message with the copy's number, so none is shared.
+    """
     from dataclasses import replace
 
     if copies <= 1:
@@ -157,7 +164,10 @@ def _copied(result, copies: int):
             users.append(replace(u, user=user))
         for f in result.findings:
             if f.user_id is not None:
-                findings.append(replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None))
+                message = f"{f.message} (copy {k})" if distinct else f.message
+                findings.append(
+                    replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None, message=message)
+                )
     return replace(result, users=tuple(users), findings=tuple(findings))
 
 
