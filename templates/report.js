@@ -44,6 +44,15 @@
   }
 
   const str = (i) => (i === null || i === undefined ? "" : S[i]);
+  /* A message no other finding shares is stored as its clauses (see html_data.py). */
+  const messageParts = (i) => {
+    const m = D.f[i][F.msg];
+    return Array.isArray(m) ? m.map(str) : str(m);
+  };
+  const message = (i) => {
+    const m = messageParts(i);
+    return typeof m === "string" ? m : m.join("");
+  };
   const num = (n) => n.toLocaleString("en-US");
 
   function el(tag, text, cls) {
@@ -129,7 +138,8 @@
     let sortColumn = -1;
     let sortDirection = 1;
     /* A row matches when one of its texts does: each distinct text is folded once, on the first search, and
-       tested once per search, however many rows share it (a million-user report repeats most of them). */
+       tested once per search, however many rows share it (a million-user report repeats most of them). A text
+       given as parts (a message stored as its clauses) is tested whole, its parts folded once each. */
     const folded = new Map();
     const foldOf = (text) => {
       let f = folded.get(text);
@@ -153,7 +163,8 @@
         if (hit === undefined) phones.set(text, (hit = digitsOf(text).includes(q)));
         return hit;
       };
-      view = order.filter((i) => keep(i) && (!q || cfg.texts(i).some(inText) || cfg.phones(i).some(inPhone)));
+      const matches = (text) => (typeof text === "string" ? inText(text) : text.map(foldOf).join("").includes(q));
+      view = order.filter((i) => keep(i) && (!q || cfg.texts(i).some(matches) || cfg.phones(i).some(inPhone)));
       page = 0;
       draw();
     }
@@ -236,7 +247,7 @@
         (st === null || findingStatus(i) === +st);
     },
     texts: (i) => [D.r[D.f[i][F.rule]][0], D.r[D.f[i][F.rule]][1], findingUpn(i), findingName(i), findingDept(i),
-      str(D.f[i][F.field]), str(D.f[i][F.value]), str(D.f[i][F.msg]), str(D.f[i][F.sugg])],
+      str(D.f[i][F.field]), str(D.f[i][F.value]), messageParts(i), str(D.f[i][F.sugg])],
     columns: [
       { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]), csv: (i) => D.sv[D.f[i][F.sev]][1] },
       { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]), csv: (i) => D.r[D.f[i][F.rule]][0] },
@@ -246,7 +257,7 @@
       { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : ""), csv: (i) => (findingStatus(i) >= 0 ? D.st[findingStatus(i)][1] : "") },
       { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]), csv: (i) => str(D.f[i][F.field]) },
       { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => unbroken(str(D.f[i][F.value])), csv: (i) => str(D.f[i][F.value]) },
-      { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]), csv: (i) => str(D.f[i][F.msg]) },
+      { key: (i) => lower(message(i)), cell: (i) => message(i), csv: (i) => message(i) },
       { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]), csv: (i) => str(D.f[i][F.sugg]) },
     ],
   });
@@ -345,7 +356,7 @@
     const head = el("p");
     head.append(badge("sv", f[F.sev]), " ", ruleLink(f[F.rule]), " ", D.r[f[F.rule]][1]);
     box.appendChild(head);
-    box.appendChild(el("p", str(f[F.msg])));
+    box.appendChild(el("p", message(i)));
     if (f[F.field] !== null || f[F.value] !== null) {
       box.appendChild(el("p", str(f[F.field]) + (f[F.value] !== null ? ": " + str(f[F.value]) : "")));
     }

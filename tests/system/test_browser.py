@@ -253,6 +253,24 @@ def test_search_for_a_upn_shows_exactly_that_users_findings(report: Report, demo
     assert report.errors == []
 
 
+def test_search_finds_words_across_the_clauses_a_message_is_stored_in(
+    report: Report, demo: tuple[AuditResult, Path]
+) -> None:
+    """A message no other finding shares is embedded as its clauses; a search spanning two of them still finds it."""
+    result, _ = demo
+    upns = upn_of(result)
+    counts = Counter(f.message for f in result.findings)
+    target = next(f for f in result.findings if counts[f.message] == 1 and "counting: " in f.message)
+    at = target.message.index("counting: ")
+    query = target.message[at : at + 30]  # "counting: " ends a clause; the words after it begin the next
+    expected = [f for f in result.findings if query.casefold() in f.message.casefold()]
+
+    report.page.fill("#ft-q", query)
+    expect(report.page.locator("#ft-count")).to_have_text(expected_count(len(expected), len(result.findings)))
+    assert row_key(target, upns) in shown(report.rows())
+    assert report.errors == []
+
+
 def test_severity_filter_shows_only_critical_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:
     result, _ = demo
     upns = upn_of(result)

@@ -35,6 +35,12 @@ from tests.builders.results import (
 URL = re.compile(r"https?://", re.IGNORECASE)
 
 
+def message(data: dict, finding: list) -> str:
+    """A finding's message from the embedded data: one string, or its clauses joined."""
+    m = finding[5]
+    return "".join(data["s"][i] for i in m) if isinstance(m, list) else data["s"][m]
+
+
 class Page(HTMLParser):
     """Every element with its attributes, the text of each script and style, and the visible text."""
 
@@ -167,7 +173,7 @@ def test_data_holds_every_user_once_and_findings_point_at_them(tmp_path):
     assert upns == sorted(upns)
     assert len(data["f"]) == len(result.findings)
     rendered = sorted(
-        (data["r"][f[0]][0], data["sv"][f[1]][0], s[data["u"][f[2]][0]] if f[2] >= 0 else None, s[f[5]])
+        (data["r"][f[0]][0], data["sv"][f[1]][0], s[data["u"][f[2]][0]] if f[2] >= 0 else None, message(data, f))
         for f in data["f"]
     )
     assert rendered == sorted((f.rule, f.severity.value, f.upn, f.message) for f in result.findings)
@@ -208,6 +214,28 @@ def test_tables_are_filled_client_side_with_sortable_headers(tmp_path):
     assert len(sort_buttons) == 10 + 10
     severity_options = [o["value"] for o in page.tags("option")][:6]
     assert severity_options == ["", "0", "1", "2", "3", "4"]
+
+
+def test_a_message_no_other_finding_shares_is_embedded_as_its_clauses_and_joins_back_exactly(tmp_path):
+    base = sample_result()
+    own = "Can reset today but not from 1 March 2027: security questions retire. No longer counting: +1 4255550100."
+    shared = "Shared by two findings: both users. The same words."
+    findings = (
+        replace(base.findings[0], message=own),
+        replace(base.findings[1], message=shared),
+        replace(base.findings[2], message=shared),
+    )
+    page, _ = render(replace(base, findings=findings), tmp_path)
+    data = page.data()
+    stored = {message(data, f): f[5] for f in data["f"]}
+    assert set(stored) == {own, shared}
+    assert [data["s"][i] for i in stored[own]] == [
+        "Can reset today but not from 1 March 2027: ",
+        "security questions retire. ",
+        "No longer counting: ",
+        "+1 4255550100.",
+    ]
+    assert isinstance(stored[shared], int)  # stored once, whole
 
 
 def test_large_tenant_is_embedded_not_drawn(tmp_path):
