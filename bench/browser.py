@@ -6,8 +6,9 @@ For each size the demo tenant is generated, audited and rendered to HTML once
 (slow at 100,000 users: tens of seconds). ``--copies 10`` repeats the audited
 users and their findings ten times under new ids and names before rendering:
 the demo tenant stops at 200,000 users, this reaches a million. The copies share
-their messages, which a real tenant's would not (most name the user's own number
-or address): ``--distinct`` gives each copy's findings messages of their own.
+their phone numbers, which a real tenant's users would not: ``--distinct`` ends
+every number in a copy's findings (their messages, values and suggestions) with
+the copy's number, so a message that names a number is the copy's own.
 Then the report is opened from its
 file:// URL in a fresh page, ``--runs`` times, and each measure is the median:
 
@@ -88,7 +89,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times")
-    parser.add_argument("--distinct", action="store_true", help="give each copy's findings messages of their own")
+    parser.add_argument("--distinct", action="store_true", help="give each copy's findings numbers of their own")
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     args = parser.parse_args()
     if not args.chromium:
@@ -151,7 +152,8 @@ def _report(users: int, seed: int, out: Path, copies: int, distinct: bool) -> tu
 def _copied(result, copies: int, distinct: bool = False):
     """``result`` with its users and findings repeated ``copies`` times, each copy under new ids and names.
 
-    With ``distinct`` each copy's findings end their message with the copy's number, so none is shared.
+    With ``distinct`` every run of six or more digits in a copy's findings (a phone number, never a date or a
+    count) ends with the copy's number.
     """
     from dataclasses import replace
 
@@ -164,11 +166,18 @@ def _copied(result, copies: int, distinct: bool = False):
             users.append(replace(u, user=user))
         for f in result.findings:
             if f.user_id is not None:
-                message = f"{f.message} (copy {k})" if distinct else f.message
-                findings.append(
-                    replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None, message=message)
-                )
+                f = replace(f, user_id=f"{f.user_id}-{k}", upn=f"c{k}.{f.upn}" if f.upn else None)
+                if distinct:
+                    f = replace(f, message=_own(f.message, k), value=_own(f.value, k), suggestion=_own(f.suggestion, k))
+                findings.append(f)
     return replace(result, users=tuple(users), findings=tuple(findings))
+
+
+def _own(text: str | None, copy: int) -> str | None:
+    """``text`` with each run of six or more digits ended by ``copy``."""
+    import re
+
+    return text and re.sub(r"\d{6,}", lambda m: m.group() + str(copy), text)
 
 
 def _measure(browser, path: Path, upn: str) -> dict[str, float]:
