@@ -15,7 +15,10 @@
      however they are spaced ("+44 7723 033442", "447723033442"). */
   const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   const PHONE_QUERY = /^[+\d\s().-]*\d{4}[+\d\s().-]*$/;
-  const digitsOf = (values) => values.map((v) => v.replace(/\D/g, "")).filter((v) => v.length >= 4).join("\n");
+  const digitsOf = (value) => {
+    const digits = value.replace(/\D/g, "");
+    return digits.length >= 4 ? digits : "";
+  };
 
   /* The CSV a spreadsheet opens safely: a field that starts like a formula gets a leading quote, as the
      server-side CSV report does (leading blanks dropped, compatibility forms folded first). */
@@ -41,6 +44,15 @@
   }
 
   const str = (i) => (i === null || i === undefined ? "" : S[i]);
+  /* A message no other finding shares is stored as its clauses (see html_data.py). */
+  const messageParts = (i) => {
+    const m = D.f[i][F.msg];
+    return Array.isArray(m) ? m.map(str) : str(m);
+  };
+  const message = (i) => {
+    const m = messageParts(i);
+    return typeof m === "string" ? m : m.join("");
+  };
   const num = (n) => n.toLocaleString("en-US");
 
   function el(tag, text, cls) {
@@ -125,14 +137,34 @@
     let page = 0;
     let sortColumn = -1;
     let sortDirection = 1;
-    const hay = new Array(cfg.size);
-    const haystack = (i) => (hay[i] === undefined ? (hay[i] = fold(cfg.text(i)) + "\n" + digitsOf(cfg.phones(i))) : hay[i]);
+    /* A row matches when one of its texts does: each distinct text is folded once, on the first search, and
+       tested once per search, however many rows share it (a million-user report repeats most of them). A text
+       given as parts (a message stored as its clauses) is tested whole, its parts folded once each. */
+    const folded = new Map();
+    const foldOf = (text) => {
+      let f = folded.get(text);
+      if (f === undefined) folded.set(text, (f = fold(text)));
+      return f;
+    };
 
     function apply() {
       const typed = search.value.trim();
       const q = PHONE_QUERY.test(typed) ? typed.replace(/\D/g, "") : fold(typed);
       const keep = cfg.filter();
-      view = order.filter((i) => keep(i) && (!q || haystack(i).includes(q)));
+      const seen = new Map();
+      const phones = new Map();
+      const inText = (text) => {
+        let hit = seen.get(text);
+        if (hit === undefined) seen.set(text, (hit = foldOf(text).includes(q)));
+        return hit;
+      };
+      const inPhone = (text) => {
+        let hit = phones.get(text);
+        if (hit === undefined) phones.set(text, (hit = digitsOf(text).includes(q)));
+        return hit;
+      };
+      const matches = (text) => (typeof text === "string" ? inText(text) : text.map(foldOf).join("").includes(q));
+      view = order.filter((i) => keep(i) && (!q || cfg.texts(i).some(matches) || cfg.phones(i).some(inPhone)));
       page = 0;
       draw();
     }
@@ -214,8 +246,8 @@
       return (i) => (sev === null || D.f[i][F.sev] === +sev) && (rule === null || D.f[i][F.rule] === +rule) &&
         (st === null || findingStatus(i) === +st);
     },
-    text: (i) => [D.r[D.f[i][F.rule]][0], D.r[D.f[i][F.rule]][1], findingUpn(i), findingName(i), findingDept(i),
-      str(D.f[i][F.field]), str(D.f[i][F.value]), str(D.f[i][F.msg]), str(D.f[i][F.sugg])].join("\n"),
+    texts: (i) => [D.r[D.f[i][F.rule]][0], D.r[D.f[i][F.rule]][1], findingUpn(i), findingName(i), findingDept(i),
+      str(D.f[i][F.field]), str(D.f[i][F.value]), messageParts(i), str(D.f[i][F.sugg])],
     columns: [
       { key: (i) => D.f[i][F.sev], cell: (i) => badge("sv", D.f[i][F.sev]), csv: (i) => D.sv[D.f[i][F.sev]][1] },
       { key: (i) => D.r[D.f[i][F.rule]][0], cell: (i) => ruleLink(D.f[i][F.rule]), csv: (i) => D.r[D.f[i][F.rule]][0] },
@@ -225,7 +257,7 @@
       { key: findingStatus, cell: (i) => (findingStatus(i) >= 0 ? badge("st", findingStatus(i)) : ""), csv: (i) => (findingStatus(i) >= 0 ? D.st[findingStatus(i)][1] : "") },
       { key: (i) => lower(str(D.f[i][F.field])), cell: (i) => str(D.f[i][F.field]), csv: (i) => str(D.f[i][F.field]) },
       { key: (i) => lower(str(D.f[i][F.value])), cell: (i) => unbroken(str(D.f[i][F.value])), csv: (i) => str(D.f[i][F.value]) },
-      { key: (i) => lower(str(D.f[i][F.msg])), cell: (i) => str(D.f[i][F.msg]), csv: (i) => str(D.f[i][F.msg]) },
+      { key: (i) => lower(message(i)), cell: (i) => message(i), csv: (i) => message(i) },
       { key: (i) => lower(str(D.f[i][F.sugg])), cell: (i) => str(D.f[i][F.sugg]), csv: (i) => str(D.f[i][F.sugg]) },
     ],
   });
@@ -247,9 +279,8 @@
         (coll === null || (str(D.u[i][U.coll]) === "ok") === (coll === "ok")) &&
         (loses === null || (loses === "any" ? D.u[i][U.losesOn] !== null : str(D.u[i][U.losesOn]) === loses));
     },
-    text: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
-      .concat(D.u[i][U.roles].map(str), D.u[i][U.methods].map((m) => str(m[3])), D.u[i][U.uncounted].map((m) => str(m[0])))
-      .join("\n"),
+    texts: (i) => [U.upn, U.name, U.dept, U.mgr, U.reason, U.collReason].map((k) => str(D.u[i][k]))
+      .concat(D.u[i][U.roles].map(str), D.u[i][U.methods].map((m) => str(m[3])), D.u[i][U.uncounted].map((m) => str(m[0]))),
     columns: [
       { key: (i) => lower(str(D.u[i][U.upn])), cell: (i) => userCell(i, [str(D.u[i][U.name]), D.u[i][U.mgr] === null ? "" : "manager " + str(D.u[i][U.mgr])]), csv: (i) => str(D.u[i][U.upn]) },
       { key: (i) => lower(str(D.u[i][U.name])), cell: (i) => str(D.u[i][U.name]), csv: (i) => str(D.u[i][U.name]) },
@@ -325,7 +356,7 @@
     const head = el("p");
     head.append(badge("sv", f[F.sev]), " ", ruleLink(f[F.rule]), " ", D.r[f[F.rule]][1]);
     box.appendChild(head);
-    box.appendChild(el("p", str(f[F.msg])));
+    box.appendChild(el("p", message(i)));
     if (f[F.field] !== null || f[F.value] !== null) {
       box.appendChild(el("p", str(f[F.field]) + (f[F.value] !== null ? ": " + str(f[F.value]) : "")));
     }

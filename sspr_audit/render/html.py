@@ -3,8 +3,10 @@
 The template displays what :mod:`sspr_audit.render.summary` computed; the
 findings and users tables are drawn by the inline script from data embedded
 once as JSON, a page at a time, so a tenant of 100,000 users stays usable.
-The Content-Security-Policy allows nothing but that one script and style,
-named by their SHA-256 hashes.
+The findings table's first page is also written into the page
+(:mod:`html_first`), so it shows before that data is read. The
+Content-Security-Policy allows nothing but that one script and style, named
+by their SHA-256 hashes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from sspr_audit.files import atomic_writer
 from sspr_audit.history.compare import RunChanges
 from sspr_audit.render import templates
 from sspr_audit.render.html_data import rule_rows, write_payload
-from sspr_audit.render.html_users import USER_LIMIT, listed_users
+from sspr_audit.render.html_first import first_page
+from sspr_audit.render.html_users import USER_LIMIT, first_rows, listed_admins, listed_users
 from sspr_audit.render.reality import reality_line, reality_rows
 from sspr_audit.render.summary import StatusCount, Summary, ordered_findings, ordered_users, summarize
 from sspr_audit.render.timeline import timeline_view
@@ -58,6 +61,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
     template = templates.template("report.html.j2", finalize=capped)  # no value shown whole past 20,000 characters
     users = ordered_users(result)
     listed = listed_users(users, user_limit)
+    findings = ordered_findings(result)
+    rule_options = rule_rows(result)
     context = {
         "version": __version__,
         "result": result,
@@ -70,6 +75,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "js": Markup(js),
         "data": Markup(_DATA_MARK),
         "listed": listed,
+        "admins": listed_admins(summary.admins, listed),
         "full_reports": [path.with_suffix(f".{ext}").name for ext in ("xlsx", "json", "csv")],
         "status_bar": status_bar(summary),
         "status_rows": status_rows(summary),
@@ -81,7 +87,8 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         ],
         "statuses": list(Readiness),
         "severities": list(Severity),
-        "rule_options": rule_rows(result),
+        "rule_options": rule_options,
+        "first": first_page(findings, listed, {rule: title for rule, title, _ in rule_options}),
         "rules": sorted(result.rules, key=lambda r: r.id),
         "rule_texts": {r.id: (inline_code(r.why), inline_code(r.fix)) for r in result.rules},
         "doc_links": {r.id: r.doc_url for r in result.rules if _is_web_link(r.doc_url)},
@@ -92,7 +99,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
         "reality": {
             "line": reality_line(result.reality),
             "contradictions": reality_rows(result, users),
-            "predicted": reality_rows(result, users, Agreement.PREDICTED),
+            "predicted": first_rows(reality_rows(result, users, Agreement.PREDICTED), listed),
         },
         "doc_urls": {p.source for p in result.timeline if _is_web_link(p.source)},
         "microsoft_basis": microsoft_view.BASIS,
@@ -102,7 +109,7 @@ def render(result: AuditResult, path: Path, changes: RunChanges | None = None, *
             before, mark, after = chunk.partition(_DATA_MARK)
             out.write(before)
             if mark:
-                write_payload(out, result, listed.users, ordered_findings(result))
+                write_payload(out, result, listed.users, findings)
                 out.write(after)
     return path
 

@@ -18,12 +18,16 @@ position. ``report.js`` reads exactly this layout:
   counted is ``[what, why]``
 - ``na``: what the user detail says of a user with no attempt (none in the window, or the events not read)
 - ``f``: findings ``[rule index, severity index, user index or -1, field, value, message, suggestion,
-  upn, display name]`` (the last two only for findings without a known user)
+  upn, display name]`` (the last two only for findings without a known user); a message no other finding
+  shares is an array of its sentences and clauses, each a string index, to be joined: most of a message is its
+  rule's wording, stored once, and the rest the user's own numbers and addresses
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -91,7 +95,8 @@ def write_payload(
         for u in users
     )
     _write_array(out, ',"u":', user_rows)
-    finding_rows = (_finding(f, s, rule_index, severities, user_index) for f in findings)
+    shared = {m for m, n in Counter(f.message for f in findings).items() if n > 1}
+    finding_rows = (_finding(f, s, rule_index, severities, user_index, shared) for f in findings)
     _write_array(out, ',"f":', finding_rows)
     out.write(',"na":' + script_json(no_attempt) + ',"s":')
     _write_array(out, "", iter(s.index))
@@ -106,13 +111,29 @@ def _write_array(out: IO[str], prefix: str, items: Iterator[Any]) -> None:
 
 
 def _finding(
-    f: Finding, s: _Strings, rule_index: dict[str, int], severities: dict[Severity, int], user_index: dict[str, int]
+    f: Finding,
+    s: _Strings,
+    rule_index: dict[str, int],
+    severities: dict[Severity, int],
+    user_index: dict[str, int],
+    shared: set[str],
 ) -> list[Any]:
     at = user_index.get(f.user_id, -1) if f.user_id else -1
-    row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), s(f.message), s(f.suggestion)]
+    message = s(f.message) if f.message in shared else _segments(f.message, s)
+    row = [rule_index[f.rule], severities[f.severity], at, s(f.field), s(f.value), message, s(f.suggestion)]
     if at < 0:
         row += [s(f.upn), s(f.display_name)]
     return row
+
+
+# A message's sentences and clauses: after ". ", ": " or "; ". Joined, they give back the message exactly.
+_CLAUSE_END = re.compile(r"(?<=[.:;] )")
+
+
+def _segments(message: str, s: _Strings) -> int | list[int | None] | None:
+    """``message`` (capped as every string is) as the indexes of its clauses, or one index when it has one clause."""
+    parts = [p for p in _CLAUSE_END.split(str(capped(message))) if p]
+    return [s(p) for p in parts] if len(parts) > 1 else s(message)
 
 
 def _trimmed(row: list[Any]) -> list[Any]:

@@ -16,6 +16,7 @@ import shutil
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,37 @@ def test_report_loads_offline_without_errors_under_its_csp(report: Report, demo:
     assert report.failed == {"https://example.invalid/pixel.png": "csp"}  # stopped in the browser, never sent
 
 
+@pytest.mark.parametrize("capped", [False, True], ids=["every user", "past the user limit"])
+def test_the_first_page_of_findings_shows_before_the_script_runs_as_the_script_draws_it(
+    browser: Browser, demo: tuple[AuditResult, Path], tmp_path: Path, capped: bool
+) -> None:
+    """The rows written into the page (shown while a large report's data is still being read) are the script's."""
+    from sspr_audit.render import html
+
+    result, path = demo
+    if capped:  # only the findings of users the report leaves out: each names its user without a link
+        ready = {u.user.id for u in result.users if u.status == Readiness.READY}
+        result = replace(result, findings=tuple(f for f in result.findings if f.user_id in ready))
+        path = html.render(result, tmp_path / "capped.html", user_limit=len(result.users) // 2)
+    drawn = {}
+    for scripts in (False, True):
+        context = browser.new_context(java_script_enabled=scripts)
+        page = context.new_page()
+        page.goto(path.as_uri())
+        drawn[scripts] = page.evaluate(
+            "() => ['#ft tbody', '#ft-count', '#ft-pager'].map((s) => document.querySelector(s).innerHTML)"
+        )
+        if not scripts:
+            before = Report(page).rows()
+            links = page.locator("#ft tbody button[data-user]").count()
+        context.close()
+    assert drawn[False] == drawn[True]
+    upns = upn_of(result)
+    assert shown(before) == [row_key(f, upns) for f in ordered_findings(result)[:PAGE_ROWS]]
+    assert drawn[False][1] == f"{len(result.findings):,} findings"
+    assert links == (0 if capped else PAGE_ROWS)
+
+
 def test_search_for_a_upn_shows_exactly_that_users_findings(report: Report, demo: tuple[AuditResult, Path]) -> None:
     result, _ = demo
     upns = upn_of(result)
@@ -218,6 +250,24 @@ def test_search_for_a_upn_shows_exactly_that_users_findings(report: Report, demo
     report.page.fill("#ft-q", target.user.user_principal_name.upper())  # search ignores case
     expect(report.page.locator("#ft-count")).to_have_text(expected_count(len(theirs), len(result.findings)))
     assert sorted(shown(report.rows())) == sorted(row_key(f, upns) for f in theirs)
+    assert report.errors == []
+
+
+def test_search_finds_words_across_the_clauses_a_message_is_stored_in(
+    report: Report, demo: tuple[AuditResult, Path]
+) -> None:
+    """A message no other finding shares is embedded as its clauses; a search spanning two of them still finds it."""
+    result, _ = demo
+    upns = upn_of(result)
+    counts = Counter(f.message for f in result.findings)
+    target = next(f for f in result.findings if counts[f.message] == 1 and "counting: " in f.message)
+    at = target.message.index("counting: ")
+    query = target.message[at : at + 30]  # "counting: " ends a clause; the words after it begin the next
+    expected = [f for f in result.findings if query.casefold() in f.message.casefold()]
+
+    report.page.fill("#ft-q", query)
+    expect(report.page.locator("#ft-count")).to_have_text(expected_count(len(expected), len(result.findings)))
+    assert row_key(target, upns) in shown(report.rows())
     assert report.errors == []
 
 

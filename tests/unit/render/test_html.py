@@ -35,6 +35,12 @@ from tests.builders.results import (
 URL = re.compile(r"https?://", re.IGNORECASE)
 
 
+def message(data: dict, finding: list) -> str:
+    """A finding's message from the embedded data: one string, or its clauses joined."""
+    m = finding[5]
+    return "".join(data["s"][i] for i in m) if isinstance(m, list) else data["s"][m]
+
+
 class Page(HTMLParser):
     """Every element with its attributes, the text of each script and style, and the visible text."""
 
@@ -167,7 +173,7 @@ def test_data_holds_every_user_once_and_findings_point_at_them(tmp_path):
     assert upns == sorted(upns)
     assert len(data["f"]) == len(result.findings)
     rendered = sorted(
-        (data["r"][f[0]][0], data["sv"][f[1]][0], s[data["u"][f[2]][0]] if f[2] >= 0 else None, s[f[5]])
+        (data["r"][f[0]][0], data["sv"][f[1]][0], s[data["u"][f[2]][0]] if f[2] >= 0 else None, message(data, f))
         for f in data["f"]
     )
     assert rendered == sorted((f.rule, f.severity.value, f.upn, f.message) for f in result.findings)
@@ -210,13 +216,36 @@ def test_tables_are_filled_client_side_with_sortable_headers(tmp_path):
     assert severity_options == ["", "0", "1", "2", "3", "4"]
 
 
+def test_a_message_no_other_finding_shares_is_embedded_as_its_clauses_and_joins_back_exactly(tmp_path):
+    base = sample_result()
+    own = "Can reset today but not from 1 March 2027: security questions retire. No longer counting: +1 4255550100."
+    shared = "Shared by two findings: both users. The same words."
+    findings = (
+        replace(base.findings[0], message=own),
+        replace(base.findings[1], message=shared),
+        replace(base.findings[2], message=shared),
+    )
+    page, _ = render(replace(base, findings=findings), tmp_path)
+    data = page.data()
+    stored = {message(data, f): f[5] for f in data["f"]}
+    assert set(stored) == {own, shared}
+    assert [data["s"][i] for i in stored[own]] == [
+        "Can reset today but not from 1 March 2027: ",
+        "security questions retire. ",
+        "No longer counting: ",
+        "+1 4255550100.",
+    ]
+    assert isinstance(stored[shared], int)  # stored once, whole
+
+
 def test_large_tenant_is_embedded_not_drawn(tmp_path):
     page, raw = render(bulk_result(2000), tmp_path)
-    small, _ = render(bulk_result(200), tmp_path, "small.html")
+    small, small_raw = render(bulk_result(1000), tmp_path, "small.html")
     assert len(page.data()["u"]) == 2000
     assert len(page.data()["f"]) == 200
-    assert len(page.tags("tr")) == len(small.tags("tr")) < 60  # the DOM does not grow with the tenant
-    assert len(raw) < 2000 * 200
+    # The DOM does not grow with the tenant: the findings table's first page is drawn in the page, the rest is data.
+    assert len(page.tags("tr")) == len(small.tags("tr")) < 60 + 100
+    assert len(raw) - len(small_raw) < 1000 * 200  # under 200 characters for each user more
 
 
 def test_output_is_deterministic(tmp_path):
@@ -375,6 +404,31 @@ def test_past_the_user_limit_the_report_keeps_findings_and_users_who_need_action
     for a in summarize(result).admins:
         if a.status not in need_action:
             assert f'">{a.upn}</button>' not in raw  # a user not embedded has no details to open
+
+
+def test_past_the_user_limit_the_administrators_table_lists_those_who_need_action_and_counts_the_rest(tmp_path):
+    result = sample_result()
+    path = html.render(result, tmp_path / "capped.html", user_limit=2)
+    raw = path.read_text(encoding="utf-8")
+    admins = summarize(result).admins
+    need_action = [a for a in admins if a.status in {Readiness.NOT_READY, Readiness.UNKNOWN, Readiness.AT_RISK}]
+    rest = [a for a in admins if a not in need_action]
+    assert need_action and rest
+    assert set(admin_rows(raw)) == {a.upn for a in need_action}
+    section = raw[raw.index('<section id="admins"') : raw.index("</section>", raw.index('<section id="admins"'))]
+    assert all(a.upn not in section for a in rest)
+    text = " ".join(" ".join(Page(section).text).split())
+    assert f"Administrators ({len(admins)})" in text
+    assert f"This report lists {len(need_action)} of the {len(admins)} administrators" in text
+    assert f"Not listed here: {len(rest)} ready." in text
+    assert "Admins sheet of the Excel workbook (capped.xlsx)" in text
+
+
+def test_within_the_user_limit_every_administrator_is_listed_and_nothing_is_said(tmp_path):
+    result = sample_result()
+    raw = html.render(result, tmp_path / "full.html", user_limit=len(result.users)).read_text(encoding="utf-8")
+    assert set(admin_rows(raw)) == {a.upn for a in summarize(result).admins}
+    assert "admins-left-out" not in raw
 
 
 def test_within_the_user_limit_every_user_is_embedded_and_nothing_is_said(tmp_path):

@@ -77,3 +77,29 @@ def test_each_contradiction_links_to_its_own_users_detail(result, tmp_path):
         links = re.findall(r'data-user="(\d+)">([^<]+)</button>', body)
         assert links, table
         assert all(listed[int(at)] == upn for at, upn in links), table
+
+
+def test_past_the_user_limit_the_predicted_calls_keep_the_latest_rows_and_name_the_workbook(
+    result, tmp_path, monkeypatch
+):
+    from sspr_audit.audit.reality import Agreement
+    from sspr_audit.render import html_users
+
+    predicted = tuple(c for c in result.reality.comparisons if c.agreement == Agreement.PREDICTED)
+    assert predicted
+    more = replace(result, reality=replace(result.reality, comparisons=(*result.reality.comparisons, *predicted * 2)))
+    total = 3 * len(predicted)
+    monkeypatch.setattr(html_users, "ROWS_PAST_LIMIT", total - 1)
+
+    def predicted_section(user_limit: int) -> tuple[str, int]:
+        raw = html.render(more, tmp_path / "r.html", user_limit=user_limit).read_text(encoding="utf-8")
+        section = raw[raw.index('<section id="predicted-calls"') : raw.index("</section>", raw.index('id="predicted"'))]
+        return " ".join(re.sub(r"<[^>]+>", " ", section).split()), section.count("<tr><td>")
+
+    text, rows = predicted_section(user_limit=1)
+    assert rows == total - 1
+    assert f"Helpdesk calls the audit predicted ({total})" in text
+    assert f"The latest {total - 1} of the {total} are listed here" in text
+    assert "What users did sheet of the Excel workbook (r.xlsx)" in text
+    text, rows = predicted_section(user_limit=len(result.users))
+    assert rows == total and "are listed here" not in text
