@@ -35,6 +35,7 @@ from sspr_audit.audit.results import (
 )
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
+from sspr_audit.audit.shared_numbers import NumberBook, holders
 from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP
 from sspr_audit.audit.tenant_facts import TenantFacts, tenant_facts
 
@@ -131,14 +132,23 @@ def _judge_each(
     judged: list[Judged] = []
     comparisons: list[Comparison] = []
     shared: dict[Any, Any] = {}
+    numbers = NumberBook()
     for i, user in enumerate(snapshot.users):
         a = assess(gather(i, user, policy, tenant), policy, book)
+        if a.in_scope:
+            numbers.add(i, a.phones)
         for r in user_rules:
             findings.extend(_finding(r, hit, user, policy) for hit in r.check(a, ctx))
         if events_read and (comparison := compare(a, policy)) is not None:
             comparisons.append(comparison)
         judged.append(slim(a, _user_result(a), shared))
-    return replace(ctx, judged=tuple(judged), reality=reality(snapshot, tuple(comparisons))), findings
+    everyone = tuple(judged)
+    return replace(
+        ctx,
+        judged=everyone,
+        reality=reality(snapshot, tuple(comparisons)),
+        shared_numbers=holders(numbers, everyone, snapshot.users, policy),
+    ), findings
 
 
 def _finding(rule: Rule, hit: Hit, user: User | None, policy: Policy) -> Finding:

@@ -4,8 +4,9 @@ A full :class:`~sspr_audit.audit.readiness.Assessment` (every candidate, check,
 policy answer and later verdict) is several times the size of a user's
 result; a million of them do not fit beside the tenant. So each user is
 judged, checked by the per-user rules and compared with the audit events at
-once, and only this record is kept for the rules over all users (shared
-numbers, masked numbers, the exclusions), the timeline and the assumptions.
+once, and only this record is kept for the rules over all users (masked
+numbers, the exclusions), the timeline and the assumptions; the numbers
+several users share are found apart (``shared_numbers.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Judged:
     index: int
     result: UserResult
     admin_roles: tuple[str, ...]
-    phones: tuple[PhoneCheck, ...]  # users in scope only: no rule over all users looks at the others' numbers
+    masked_phones: tuple[PhoneCheck, ...]  # users in scope only: no rule over all users looks at the others' numbers
     candidate_methods: frozenset[str]  # the SSPR methods the user might present, whatever the day
     security_questions_registered: bool
     not_used: NotUsed | None
@@ -53,7 +54,7 @@ def judged(a: Assessment, result: UserResult, shared: dict[Any, Any]) -> Judged:
         a.index,
         result,
         a.admin_roles,
-        a.phones if a.status.in_scope else (),
+        tuple(c for c in a.phones if c.analysis.masked) if a.status.in_scope else (),
         shared.setdefault(methods, methods),
         a.security_questions_registered,
         a.facts.not_used,

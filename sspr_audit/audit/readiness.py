@@ -214,14 +214,13 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
     if not admin_roles and not tenant.roles_read and user.registration and user.registration.is_admin:
         admin_roles = (REPORTED_ADMIN,)  # the role assignments were not read: the registration report says so
     is_admin = bool(admin_roles)
-    region = policy.default_phone_region or _user_region(user)
-    phone_checks = _phone_checks(user, region)
+    checks = phone_checks(user, policy)
     emails = email_checks(user, policy.email_domains)
     sq = bool(user.registration and "securityQuestion" in user.registration.methods_registered)
     known = user.collection.state != CollectionState.FAILED and (
         user.methods is not None or user.registration is not None
     )
-    candidates, never = _candidates(user, phone_checks, emails, sq) if known else ((), ())
+    candidates, never = _candidates(user, checks, emails, sq) if known else ((), ())
     settled, unused = _settled(user, policy, is_admin, tenant)
     facts = Facts(
         index=index,
@@ -230,7 +229,7 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         admin_eligible_only=is_admin and all(r.assignment == "eligible" for r in two_gate),
         late_phone_retirement=_late_retirement(user),
         required=2 if (is_admin and policy.two_gate) else (1 if is_admin else policy.methods_required),
-        phones=phone_checks,
+        phones=checks,
         emails=emails,
         security_questions_registered=sq,
         methods_known=known,
@@ -487,7 +486,9 @@ def _user_region(user: User) -> str | None:
     return None
 
 
-def _phone_checks(user: User, region: str | None) -> tuple[PhoneCheck, ...]:
+def phone_checks(user: User, policy: Policy) -> tuple[PhoneCheck, ...]:
+    """Every number on ``user``, analysed in the policy's default region or the user's own."""
+    region = policy.default_phone_region or _user_region(user)
     checks = []
     if _present(user.mobile_phone):
         checks.append(

@@ -9,7 +9,6 @@ a lower severity and words that say which it is.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from sspr_audit.audit import phones
@@ -213,20 +212,8 @@ def fixed_line_in_mobile(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     fix="""Give each user a personal number; remove switchboard numbers from contact fields.""",
 )
 def shared_number(ctx: AuditContext) -> Iterator[Hit]:
-    holders: dict[str, list[tuple[Judged, PhoneCheck]]] = defaultdict(list)
-    for a in ctx.judged:
-        if not a.in_scope:
-            continue
-        seen = set()
-        for check in a.phones:
-            key = phones.normalized_key(check.analysis)
-            if key and key not in seen:
-                seen.add(key)
-                holders[key].append((a, check))
-    for key in sorted(holders):
-        group = holders[key]
-        if len(group) < 2:
-            continue
+    for key in sorted(ctx.shared_numbers):
+        group = ctx.shared_numbers[key]
         first = [o.user.user_principal_name for o, _ in group[: _LISTED_SHARERS + 1]]  # enough for any holder
         count = len(group) - 1
         more = f" and {count - _LISTED_SHARERS} more" if count > _LISTED_SHARERS else ""

@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sspr_audit.audit.judged import Judged
@@ -24,6 +24,7 @@ from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import Assessment
 from sspr_audit.audit.reality import Reality
 from sspr_audit.audit.results import Severity
+from sspr_audit.audit.shared_numbers import Holders
 from sspr_audit.snapshot.models import Snapshot
 
 FAMILIES = ("SSPR", "EVT", "PHN", "EML", "TEN")  # report order: readiness, what users did, phones, emails, tenant
@@ -39,12 +40,13 @@ MY_SECURITY_INFO = "https://aka.ms/mysecurityinfo"
 @dataclass(frozen=True)
 class AuditContext:
     """What every rule may look at: the snapshot and the policy; for the rules over all users, every judged
-    user and the verdicts against the SSPR audit events (empty while the users are being judged)."""
+    user, the verdicts against the SSPR audit events and the shared numbers (empty while users are judged)."""
 
     snapshot: Snapshot
     policy: Policy
     judged: tuple[Judged, ...] = ()
     reality: Reality | None = None
+    shared_numbers: Holders = field(default_factory=dict)  # E.164 -> the users in scope who hold it, in order
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def writeback(ctx: AuditContext) -> Iterator[Hit]:
       the Privileged Authentication Administrator role.""",
 )
 def masked_numbers(ctx: AuditContext) -> Iterator[Hit]:
-    masked = [(a, c) for a in ctx.judged if a.in_scope for c in a.phones if c.analysis.masked]
+    masked = [(a, c) for a in ctx.judged for c in a.masked_phones]
     if masked:
         users = len({a.index for a, _ in masked})
         example = masked[0][1].analysis.raw
