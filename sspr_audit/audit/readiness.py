@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
@@ -539,15 +540,7 @@ def _candidates(
             )
     if user.methods is not None:
         apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
-        found += [
-            UsableMethod(
-                sspr_methods.APP_METHODS[kind],
-                MethodSource.REGISTERED,
-                sys.intern(f"authentication {kind}"),
-                app.display_name,
-            )
-            for kind, app in sorted(apps.items())
-        ]
+        found += [_app(kind, app.display_name) for kind, app in sorted(apps.items())]
         never += [_not_sspr(m.type, m.display_name) for m in user.methods if m.type in sspr_methods.NON_SSPR_LABELS]
         if "hardwareOath" not in apps and _reported(user, "hardwareOneTimePasscode"):
             # Graph v1.0 lists no hardware OATH token per user: the registration report is the only evidence.
@@ -576,6 +569,13 @@ def _phone_never_counts(check: PhoneCheck) -> str | None:
     return None
 
 
+# A million users' apps and keys have a few hundred device names: each evidence is built once and shared.
+@lru_cache(maxsize=4096)
+def _app(kind: str, name: str | None) -> UsableMethod:
+    return UsableMethod(sspr_methods.APP_METHODS[kind], MethodSource.REGISTERED, f"authentication {kind}", name)
+
+
+@lru_cache(maxsize=4096)
 def _not_sspr(method_type: str, name: str | None) -> UncountedMethod:
     label = sspr_methods.NON_SSPR_LABELS[method_type] + (f" ({name})" if name else "")
     return UncountedMethod(label, "not an SSPR method (it signs in, but cannot verify a password reset)")
@@ -592,8 +592,13 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
         if method == sspr_methods.SOFTWARE_OATH and "microsoftAuthenticatorPush" in registered:
             continue  # the report cannot tell the Authenticator's own code from a second app: counted once
         have.add(method)
-        extra.append(UsableMethod(method, MethodSource.REGISTERED, sys.intern(f"registration report ({name})")))
+        extra.append(_reported_method(method, name))
     return extra
+
+
+@lru_cache(maxsize=256)
+def _reported_method(method: str, name: str) -> UsableMethod:
+    return UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})")
 
 
 def _best_per_method(usable: list[UsableMethod]) -> tuple[UsableMethod, ...]:
