@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sspr_audit.audit.hygiene import LABELS, PERMISSIONS, NotUsed
+from sspr_audit.audit.judged import Judged
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.readiness import Assessment
 from sspr_audit.audit.results import Readiness
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
@@ -53,15 +53,15 @@ class Denominator:
         return None
 
 
-def denominator(policy: Policy, assessments: Sequence[Assessment]) -> Denominator:
+def denominator(policy: Policy, judged: Sequence[Judged]) -> Denominator:
     """Count what each exclusion removed from the users it could apply to."""
-    pool = [a for a in assessments if _eligible(a, policy)]
+    pool = [a for a in judged if _eligible(a, policy)]
     reasons: Counter[str] = Counter()
     for a in pool:
         if a.status == Readiness.EXCLUDED:
             reasons[POLICY_EXCLUSIONS] += 1
-        elif a.status == Readiness.SET_ASIDE and a.facts.not_used is not None:
-            reasons[LABELS[a.facts.not_used]] += 1
+        elif a.status == Readiness.SET_ASIDE and a.not_used is not None:
+            reasons[LABELS[a.not_used]] += 1
     removed = {POLICY_EXCLUSIONS: reasons[POLICY_EXCLUSIONS]} if policy.exclusions else {}
     removed.update((LABELS[kind], reasons[LABELS[kind]]) for kind in NotUsed if _switched_on(kind, policy))
     admins = [a for a in pool if a.is_admin]
@@ -122,7 +122,7 @@ def _switched_on(kind: NotUsed, policy: Policy) -> bool:
     return bool(policy.stale_after_days)
 
 
-def _eligible(a: Assessment, policy: Policy) -> bool:
+def _eligible(a: Judged, policy: Policy) -> bool:
     """Enabled, and a member (or a guest the policy includes): a user the share could count."""
     user = a.user
     return user.account_enabled and ((user.user_type or "").lower() != "guest" or policy.include_guests)

@@ -9,15 +9,20 @@ judges the same users again on each of Microsoft's announced changes after it.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sspr_audit import gc_pause
 from sspr_audit.audit import phones
 from sspr_audit.audit import policy as policy_file
 from sspr_audit.audit.denominator import denominator, not_read, summary
+from sspr_audit.audit.judged import Judged
+from sspr_audit.audit.judged import judged as slim
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import REPORTED_ADMIN, Assessment, assess, gather
+from sspr_audit.audit.reality import Comparison, compare, reality
 from sspr_audit.audit.results import (
     AuditResult,
     Finding,
@@ -30,12 +35,13 @@ from sspr_audit.audit.results import (
 )
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
+from sspr_audit.audit.shared_numbers import NumberBook, holders
 from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP
 from sspr_audit.audit.tenant_facts import TenantFacts, tenant_facts
 
 __all__ = ["AuditContext", "as_of_day", "load_policy", "run"]
 from sspr_audit.errors import InputError
-from sspr_audit.snapshot.models import Snapshot
+from sspr_audit.snapshot.models import Snapshot, User
 
 AS_OF_COLLECTED = "the snapshot's collection date"
 AS_OF_GIVEN = "--as-of"
@@ -77,14 +83,20 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
     tenant = tenant_facts(snapshot, policy, day)
-    assessments = tuple(assess(gather(i, user, policy, tenant), policy, book) for i, user in enumerate(snapshot.users))
-    ctx = AuditContext(snapshot, policy, assessments)
     rules = all_rules()
-    findings = _findings(ctx, rules)
-    counted = denominator(policy, assessments)
+    active = [r for r in rules if r.id not in policy.disabled_rules]
+    ctx, findings = _judge_each(AuditContext(snapshot, policy), [r for r in active if r.scope == "user"], tenant, book)
+    for r in active:
+        if r.scope != "user":
+            for hit in r.check(ctx):
+                who = ctx.judged[hit.user_index].user if hit.user_index is not None else None
+                findings.append(_finding(r, hit, who, policy))
+    findings.sort(key=finding_order)
+    judged = ctx.judged
+    counted = denominator(policy, judged)
     return AuditResult(
         tenant=snapshot.tenant,
-        users=tuple(_user_result(a) for a in assessments),
+        users=tuple(j.result for j in judged),
         findings=tuple(findings),
         rules=tuple(_rule_info(r, policy) for r in rules),
         policy=(
@@ -97,9 +109,9 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
         fail_on=policy.fail_on,
         as_of=book.day,
         as_of_origin=origin,
-        timeline=_timeline(book, assessments),
+        timeline=_timeline(book, judged),
         assumptions=(
-            *_assumptions(snapshot, policy, assessments, tenant),
+            *_assumptions(snapshot, policy, judged, tenant),
             *dict.fromkeys(not_read(snapshot, policy).values()),
         ),
         warnings=(counted.warning,) if counted.warning else (),
@@ -107,24 +119,39 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
     )
 
 
-def _findings(ctx: AuditContext, rules: tuple[Rule, ...]) -> list[Finding]:
-    active = [r for r in rules if r.id not in ctx.policy.disabled_rules]
-    user_rules = [r for r in active if r.scope == "user"]
+def _judge_each(
+    ctx: AuditContext, user_rules: list[Rule], tenant: TenantFacts, book: Rulebook
+) -> tuple[AuditContext, list[Finding]]:
+    """Judge each user, run the per-user rules and compare with the audit events, keeping only the slim record.
+
+    The context returned holds every judged user and the comparison, for the rules over all users.
+    """
+    snapshot, policy = ctx.snapshot, ctx.policy
+    events_read = snapshot.tenant.events is not None
     findings: list[Finding] = []
-    for a in ctx.assessments:
+    judged: list[Judged] = []
+    comparisons: list[Comparison] = []
+    shared: dict[Any, Any] = {}
+    numbers = NumberBook()
+    for i, user in enumerate(snapshot.users):
+        a = assess(gather(i, user, policy, tenant), policy, book)
+        if a.in_scope:
+            numbers.add(i, a.phones)
         for r in user_rules:
-            findings.extend(_finding(r, hit, a, ctx.policy) for hit in r.check(a, ctx))
-    for r in active:
-        if r.scope != "user":
-            for hit in r.check(ctx):
-                who = ctx.assessments[hit.user_index] if hit.user_index is not None else None
-                findings.append(_finding(r, hit, who, ctx.policy))
-    findings.sort(key=finding_order)
-    return findings
+            findings.extend(_finding(r, hit, user, policy) for hit in r.check(a, ctx))
+        if events_read and (comparison := compare(a, policy)) is not None:
+            comparisons.append(comparison)
+        judged.append(slim(a, _user_result(a), shared))
+    everyone = tuple(judged)
+    return replace(
+        ctx,
+        judged=everyone,
+        reality=reality(snapshot, tuple(comparisons)),
+        shared_numbers=holders(numbers, everyone, snapshot.users, policy),
+    ), findings
 
 
-def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Finding:
-    user = a.user if a else None
+def _finding(rule: Rule, hit: Hit, user: User | None, policy: Policy) -> Finding:
     return Finding(
         rule=rule.id,
         severity=policy.severity_overrides.get(rule.id) or hit.severity or rule.severity,
@@ -140,9 +167,9 @@ def _finding(rule: Rule, hit: Hit, a: Assessment | None, policy: Policy) -> Find
     )
 
 
-def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[TimelinePoint, ...]:
+def _timeline(book: Rulebook, judged: tuple[Judged, ...]) -> tuple[TimelinePoint, ...]:
     """Readiness on each announced change after the audit's day."""
-    in_scope = [a for a in assessments if a.in_scope]
+    in_scope = [a for a in judged if a.in_scope]
     points = []
     before = sum(a.status.can_reset for a in in_scope)
     for i, change in enumerate(book.upcoming()):
@@ -157,17 +184,17 @@ def _timeline(book: Rulebook, assessments: tuple[Assessment, ...]) -> tuple[Time
 
 
 def _assumptions(
-    snapshot: Snapshot, policy: Policy, assessments: tuple[Assessment, ...], tenant: TenantFacts
+    snapshot: Snapshot, policy: Policy, judged: tuple[Judged, ...], tenant: TenantFacts
 ) -> tuple[str, ...]:
     """Every setting Graph cannot read that a verdict here rests on, said in words."""
-    said = [*_tenant_assumptions(policy, assessments, tenant)]
+    said = [*_tenant_assumptions(policy, judged, tenant)]
     if tenant.targeting is None and not policy.methods_declared:
         said.append(
             "Per-user targeting of the authentication methods policy was not read (a snapshot from an older version,"
             " or the policy could not be read): a method enabled for any group counts for everyone."
         )
     if tenant.legacy_applies and policy.legacy_methods is None and not policy.methods_declared:
-        touched = sum(1 for a in assessments if any("legacy_methods" in u.why for u in a.uncounted))
+        touched = sum(1 for a in judged if any("legacy_methods" in u.why for u in a.uncounted))
         state = snapshot.tenant.settings.policy_migration_state
         said.append(
             f"The tenant's migration to the authentication methods policy is {state}, so the legacy SSPR policy still"
@@ -175,9 +202,7 @@ def _assumptions(
             f" authentication methods policy is assumed off in the legacy policy too ({touched:,} user(s) touched)."
         )
     phones_users = sum(
-        1
-        for a in assessments
-        if a.in_scope and any(m.method in ("mobile_phone", "office_phone") for m in a.facts.candidates)
+        1 for a in judged if a.in_scope and not a.candidate_methods.isdisjoint(("mobile_phone", "office_phone"))
     )
     if policy.telephony_provider is None and phones_users:
         said.append(
@@ -185,7 +210,7 @@ def _assumptions(
             f" Global Administrators and external users) Microsoft-provided SMS and voice are assumed gone for"
             f" SSPR. {phones_users:,} user(s) in scope have a phone method."
         )
-    questions = sum(1 for a in assessments if a.in_scope and a.security_questions_registered and not a.is_admin)
+    questions = sum(1 for a in judged if a.in_scope and a.security_questions_registered and not a.is_admin)
     if policy.security_questions is None and questions:
         said.append(
             f"Security questions are not declared ([sspr] security_questions): Graph cannot read the legacy SSPR"
@@ -202,9 +227,9 @@ def _licence_setting(tenant: TenantFacts) -> PolicySetting:
     return PolicySetting("Licence level", tenant.licence_level, "tenant")
 
 
-def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], tenant: TenantFacts) -> list[str]:
+def _tenant_assumptions(policy: Policy, judged: tuple[Judged, ...], tenant: TenantFacts) -> list[str]:
     said = []
-    in_scope = [a for a in assessments if a.in_scope]
+    in_scope = [a for a in judged if a.in_scope]
     synced = sum(1 for a in in_scope if a.user.on_premises_sync_enabled)
     if tenant.password_writeback is None and synced:
         said.append(
@@ -221,7 +246,7 @@ def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], ten
             " registration report says isAdmin."
         )
     if not policy.scope_declared:
-        has_report = any(a.user.registration is not None for a in assessments)
+        has_report = any(a.user.registration is not None for a in judged)
         said.append(
             "The SSPR scope is not declared ([sspr] scope): the registration report's isSsprEnabled decides who is in"
             " scope."
@@ -230,24 +255,24 @@ def _tenant_assumptions(policy: Policy, assessments: tuple[Assessment, ...], ten
             " (Microsoft's default for a new tenant is none)."
         )
     else:
-        said.extend(_scope_disagreement(policy, assessments))
+        said.extend(_scope_disagreement(policy, judged))
     return said
 
 
-def _app_assumptions(policy: Policy, in_scope: list[Assessment], tenant: TenantFacts) -> list[str]:
+def _app_assumptions(policy: Policy, in_scope: list[Judged], tenant: TenantFacts) -> list[str]:
     """What the authentication methods policy Graph returned leaves open about the apps."""
     if tenant.targeting is None or policy.methods_declared:
         return []
     configs = {c.id.lower(): c for c in tenant.targeting.configurations}
     said = []
     authenticator = configs.get("microsoftauthenticator")
-    users = sum(1 for a in in_scope if a.required == 1 and any(m.method == MOBILE_APP for m in a.facts.candidates))
+    users = sum(1 for a in in_scope if a.required == 1 and MOBILE_APP in a.candidate_methods)
     if authenticator is not None and authenticator.software_oath_enabled is None and users:
         said.append(
             "isSoftwareOathEnabled of Microsoft Authenticator was not read: with one method required SSPR offers"
             f" only the app's code, which is assumed allowed ({users:,} user(s) touched)."
         )
-    tokens = sum(1 for a in in_scope if any(m.method == HARDWARE_OATH for m in a.facts.candidates))
+    tokens = sum(1 for a in in_scope if HARDWARE_OATH in a.candidate_methods)
     if "hardwareoath" not in configs and tokens:
         said.append(
             f"Graph v1.0 does not expose the hardware OATH token policy: the {tokens:,} user(s) with a token are"
@@ -256,11 +281,11 @@ def _app_assumptions(policy: Policy, in_scope: list[Assessment], tenant: TenantF
     return said
 
 
-def _scope_disagreement(policy: Policy, assessments: tuple[Assessment, ...]) -> list[str]:
+def _scope_disagreement(policy: Policy, judged: tuple[Judged, ...]) -> list[str]:
     """Users whose registration report disagrees with the declared scope, listed."""
     differ = [
         a.user.user_principal_name
-        for a in assessments
+        for a in judged
         if not a.is_admin
         and a.user.account_enabled
         and a.user.registration is not None

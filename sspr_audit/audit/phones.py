@@ -29,6 +29,7 @@ Decisions this module takes:
 from __future__ import annotations
 
 import re
+import traceback
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -326,9 +327,25 @@ def _parse(digits: str, region: str | None) -> phonenumbers.PhoneNumber | _Faile
     try:
         return phonenumbers.parse(digits, region)
     except NumberParseException as e:
-        if e.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            return _Failed("unknown_country_code")
-        return _Failed("impossible")
+        failed = _Failed(
+            "unknown_country_code" if e.error_type == NumberParseException.INVALID_COUNTRY_CODE else "impossible"
+        )
+        _drop_traceback(e)
+        return failed
+
+
+def _drop_traceback(error: BaseException | None) -> None:
+    """Free the frames a parse error holds at once.
+
+    phonenumbers keeps the error and its traceback in locals of the frame it
+    passes through (a reference cycle), and that frame's callers hold the
+    audit's working records. The cyclic collector is paused during an audit and what is alive
+    at its end is frozen, so one such cycle would keep every user's records.
+    """
+    while error is not None:
+        traceback.clear_frames(error.__traceback__)
+        error.__traceback__ = None
+        error = error.__context__
 
 
 def _finish(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from sspr_audit.audit import availability, phones, sspr_methods
 from sspr_audit.audit.emails import EmailCheck, email_checks
@@ -214,14 +215,13 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
     if not admin_roles and not tenant.roles_read and user.registration and user.registration.is_admin:
         admin_roles = (REPORTED_ADMIN,)  # the role assignments were not read: the registration report says so
     is_admin = bool(admin_roles)
-    region = policy.default_phone_region or _user_region(user)
-    phone_checks = _phone_checks(user, region)
+    checks = phone_checks(user, policy)
     emails = email_checks(user, policy.email_domains)
     sq = bool(user.registration and "securityQuestion" in user.registration.methods_registered)
     known = user.collection.state != CollectionState.FAILED and (
         user.methods is not None or user.registration is not None
     )
-    candidates, never = _candidates(user, phone_checks, emails, sq) if known else ((), ())
+    candidates, never = _candidates(user, checks, emails, sq) if known else ((), ())
     settled, unused = _settled(user, policy, is_admin, tenant)
     facts = Facts(
         index=index,
@@ -230,7 +230,7 @@ def gather(index: int, user: User, policy: Policy, tenant: TenantFacts) -> Facts
         admin_eligible_only=is_admin and all(r.assignment == "eligible" for r in two_gate),
         late_phone_retirement=_late_retirement(user),
         required=2 if (is_admin and policy.two_gate) else (1 if is_admin else policy.methods_required),
-        phones=phone_checks,
+        phones=checks,
         emails=emails,
         security_questions_registered=sq,
         methods_known=known,
@@ -487,7 +487,9 @@ def _user_region(user: User) -> str | None:
     return None
 
 
-def _phone_checks(user: User, region: str | None) -> tuple[PhoneCheck, ...]:
+def phone_checks(user: User, policy: Policy) -> tuple[PhoneCheck, ...]:
+    """Every number on ``user``, analysed in the policy's default region or the user's own."""
+    region = policy.default_phone_region or _user_region(user)
     checks = []
     if _present(user.mobile_phone):
         checks.append(
@@ -538,15 +540,7 @@ def _candidates(
             )
     if user.methods is not None:
         apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
-        found += [
-            UsableMethod(
-                sspr_methods.APP_METHODS[kind],
-                MethodSource.REGISTERED,
-                sys.intern(f"authentication {kind}"),
-                app.display_name,
-            )
-            for kind, app in sorted(apps.items())
-        ]
+        found += [_app(kind, app.display_name) for kind, app in sorted(apps.items())]
         never += [_not_sspr(m.type, m.display_name) for m in user.methods if m.type in sspr_methods.NON_SSPR_LABELS]
         if "hardwareOath" not in apps and _reported(user, "hardwareOneTimePasscode"):
             # Graph v1.0 lists no hardware OATH token per user: the registration report is the only evidence.
@@ -575,6 +569,13 @@ def _phone_never_counts(check: PhoneCheck) -> str | None:
     return None
 
 
+# A million users' apps and keys have a few hundred device names: each evidence is built once and shared.
+@lru_cache(maxsize=4096)
+def _app(kind: str, name: str | None) -> UsableMethod:
+    return UsableMethod(sspr_methods.APP_METHODS[kind], MethodSource.REGISTERED, f"authentication {kind}", name)
+
+
+@lru_cache(maxsize=4096)
 def _not_sspr(method_type: str, name: str | None) -> UncountedMethod:
     label = sspr_methods.NON_SSPR_LABELS[method_type] + (f" ({name})" if name else "")
     return UncountedMethod(label, "not an SSPR method (it signs in, but cannot verify a password reset)")
@@ -591,8 +592,13 @@ def _from_registration(registered: tuple[str, ...], found: list[UsableMethod]) -
         if method == sspr_methods.SOFTWARE_OATH and "microsoftAuthenticatorPush" in registered:
             continue  # the report cannot tell the Authenticator's own code from a second app: counted once
         have.add(method)
-        extra.append(UsableMethod(method, MethodSource.REGISTERED, sys.intern(f"registration report ({name})")))
+        extra.append(_reported_method(method, name))
     return extra
+
+
+@lru_cache(maxsize=256)
+def _reported_method(method: str, name: str) -> UsableMethod:
+    return UsableMethod(method, MethodSource.REGISTERED, f"registration report ({name})")
 
 
 def _best_per_method(usable: list[UsableMethod]) -> tuple[UsableMethod, ...]:

@@ -85,17 +85,20 @@ class Reality:
         return tuple(c for c in self.comparisons if c.agreement == agreement)
 
 
-def compare(snapshot: Snapshot, policy: Policy, assessments: tuple[Assessment, ...]) -> Reality:
-    """Every user's last attempt in the events window against their verdict."""
+def compare(a: Assessment, policy: Policy) -> Comparison | None:
+    """The user's last attempt in the events window against their verdict; None when they made none."""
+    activity = a.user.activity
+    if activity is None or activity.last_reset is None:
+        return None
+    return _compare(a, activity.last_reset, policy)
+
+
+def reality(snapshot: Snapshot, comparisons: tuple[Comparison, ...]) -> Reality:
+    """The comparison for the whole tenant, from each user's (made only when the events were read)."""
     events = snapshot.tenant.events
     if events is None:
         return Reality(False, not_read_because(snapshot), None, None)
-    found = []
-    for a in assessments:
-        activity = a.user.activity
-        if activity is not None and activity.last_reset is not None:
-            found.append(_compare(a, activity.last_reset, policy))
-    return Reality(True, None, events.count, events.window_days, tuple(found))
+    return Reality(True, None, events.count, events.window_days, comparisons)
 
 
 def not_read_because(snapshot: Snapshot) -> str:

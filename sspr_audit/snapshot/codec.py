@@ -28,6 +28,7 @@ from sspr_audit.snapshot.models import (
     CollectionStatus,
     MethodTarget,
     RegistrationDetails,
+    ResetAttempt,
     RoleAssignment,
     Snapshot,
     User,
@@ -244,9 +245,22 @@ def _hints(cls: type) -> dict[str, Any]:
 # Values many users hold alike: one object each, not one per user (a million-user snapshot stays small in memory).
 _SHARED_FIELDS = {
     User: frozenset(
-        {"user_type", "department", "job_title", "manager_id", "manager_name", "usage_location", "country", "groups"}
+        {
+            "user_type",
+            "department",
+            "job_title",
+            "manager_id",
+            "manager_name",
+            "usage_location",
+            "country",
+            "groups",
+            "business_phones",  # a switchboard number on thousands of users
+            "assigned_licenses",  # a few licence bundles
+            "mailbox_purpose",
+        }
     ),
     AuthMethod: frozenset({"type", "odata_type", "phone_type", "display_name"}),
+    ResetAttempt: frozenset({"outcome", "method", "step"}),
 }
 _SHARED_CLASSES = frozenset({RegistrationDetails, CollectionStatus, RoleAssignment, MethodTarget})
 

@@ -75,8 +75,10 @@ def failed_while_ready(ctx: AuditContext) -> Iterator[Hit]:
 
 def _contradictions(ctx: AuditContext, agreement: Agreement) -> Iterator[Hit]:
     """One finding per user whose last attempt contradicts the verdict this way: our side, then the event."""
+    if ctx.reality is None:
+        return
     for c in ctx.reality.of(agreement):
-        a = ctx.assessments[c.user_index]
+        a = ctx.judged[c.user_index]
         yield Hit(
             f"Judged {a.status.value.replace('_', ' ')} ({a.reason.rstrip('.')}), but {event_text(c)}.",
             user_index=c.user_index,

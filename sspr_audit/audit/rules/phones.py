@@ -9,10 +9,10 @@ a lower severity and words that say which it is.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from sspr_audit.audit import phones
+from sspr_audit.audit.judged import Judged
 from sspr_audit.audit.readiness import MOBILE_SLOT, Assessment, PhoneCheck
 from sspr_audit.audit.results import MethodSource, Severity
 from sspr_audit.audit.rules import docs
@@ -37,7 +37,7 @@ def _severity(check: PhoneCheck, registered: Severity) -> Severity:
     return registered if _registered(check) else Severity.LOW
 
 
-def _advice(a: Assessment, check: PhoneCheck, registered: str, contact: str, suggestion: str | None) -> str:
+def _advice(a: Assessment | Judged, check: PhoneCheck, registered: str, contact: str, suggestion: str | None) -> str:
     """What the user does: update a registered phone themselves, or ask IT to correct a directory number.
 
     The suggested form is offered to cloud-only users; a synced user's number
@@ -54,7 +54,7 @@ def _advice(a: Assessment, check: PhoneCheck, registered: str, contact: str, sug
 
 
 def _hit(
-    a: Assessment,
+    a: Assessment | Judged,
     check: PhoneCheck,
     message: str,
     advice: tuple[str, str],
@@ -212,20 +212,8 @@ def fixed_line_in_mobile(a: Assessment, ctx: AuditContext) -> Iterator[Hit]:
     fix="""Give each user a personal number; remove switchboard numbers from contact fields.""",
 )
 def shared_number(ctx: AuditContext) -> Iterator[Hit]:
-    holders: dict[str, list[tuple[Assessment, PhoneCheck]]] = defaultdict(list)
-    for a in ctx.assessments:
-        if not a.in_scope:
-            continue
-        seen = set()
-        for check in a.phones:
-            key = phones.normalized_key(check.analysis)
-            if key and key not in seen:
-                seen.add(key)
-                holders[key].append((a, check))
-    for key in sorted(holders):
-        group = holders[key]
-        if len(group) < 2:
-            continue
+    for key in sorted(ctx.shared_numbers):
+        group = ctx.shared_numbers[key]
         first = [o.user.user_principal_name for o, _ in group[: _LISTED_SHARERS + 1]]  # enough for any holder
         count = len(group) - 1
         more = f" and {count - _LISTED_SHARERS} more" if count > _LISTED_SHARERS else ""

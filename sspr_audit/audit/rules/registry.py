@@ -15,15 +15,16 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
+from sspr_audit.audit.judged import Judged
 from sspr_audit.audit.location import Location
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.readiness import Assessment
-from sspr_audit.audit.reality import Reality, compare
+from sspr_audit.audit.reality import Reality
 from sspr_audit.audit.results import Severity
+from sspr_audit.audit.shared_numbers import Holders
 from sspr_audit.snapshot.models import Snapshot
 
 FAMILIES = ("SSPR", "EVT", "PHN", "EML", "TEN")  # report order: readiness, what users did, phones, emails, tenant
@@ -38,16 +39,14 @@ MY_SECURITY_INFO = "https://aka.ms/mysecurityinfo"
 
 @dataclass(frozen=True)
 class AuditContext:
-    """What every rule may look at: the snapshot, the policy and every user's assessment."""
+    """What every rule may look at: the snapshot and the policy; for the rules over all users, every judged
+    user, the verdicts against the SSPR audit events and the shared numbers (empty while users are judged)."""
 
     snapshot: Snapshot
     policy: Policy
-    assessments: tuple[Assessment, ...]
-
-    @cached_property
-    def reality(self) -> Reality:
-        """Every verdict against the SSPR audit events, compared once for all the rules that ask."""
-        return compare(self.snapshot, self.policy, self.assessments)
+    judged: tuple[Judged, ...] = ()
+    reality: Reality | None = None
+    shared_numbers: Holders = field(default_factory=dict)  # E.164 -> the users in scope who hold it, in order
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ class Rule:
     """A rule's catalog entry and its check function.
 
     ``scope`` says what the check receives: ``user`` rules get one
-    :class:`~sspr_audit.audit.readiness.Assessment` and the context, ``population``
-    and ``tenant`` rules get the whole context.
+    :class:`~sspr_audit.audit.readiness.Assessment` and the context, as each user is
+    judged; ``population`` and ``tenant`` rules get the whole context once every user is.
     """
 
     id: str

@@ -38,7 +38,7 @@ def writeback(ctx: AuditContext) -> Iterator[Hit]:
         detail = "it is enabled"
     else:
         detail = "it is OFF: resets by synced users will not reach on-premises AD"
-    synced = sum(1 for a in ctx.assessments if a.in_scope and a.user.on_premises_sync_enabled)
+    synced = sum(1 for a in ctx.judged if a.in_scope and a.user.on_premises_sync_enabled)
     yield Hit(
         f"The tenant synchronises from on-premises AD ({synced} synced user(s) in scope); password writeback"
         f" must be on for their resets to reach AD: {detail}.",
@@ -61,7 +61,7 @@ def writeback(ctx: AuditContext) -> Iterator[Hit]:
       the Privileged Authentication Administrator role.""",
 )
 def masked_numbers(ctx: AuditContext) -> Iterator[Hit]:
-    masked = [(a, c) for a in ctx.assessments if a.in_scope for c in a.phones if c.analysis.masked]
+    masked = [(a, c) for a in ctx.judged for c in a.masked_phones]
     if masked:
         users = len({a.index for a, _ in masked})
         example = masked[0][1].analysis.raw
@@ -87,7 +87,7 @@ def masked_numbers(ctx: AuditContext) -> Iterator[Hit]:
       off when it removes real people; if the exclusions are right, disable TEN003 in [rules].""",
 )
 def exclusions_removed_most(ctx: AuditContext) -> Iterator[Hit]:
-    counted = denominator(ctx.policy, ctx.assessments)
+    counted = denominator(ctx.policy, ctx.judged)
     warning = counted.warning
     if warning is not None:
         yield Hit(
