@@ -1,17 +1,16 @@
 """One object for the values many Graph items hold alike, taken as each page arrives.
 
-A million listed users repeat a few hundred departments, titles, countries
-and managers, and the registration report repeats a few dozen method lists:
-parsed JSON gives each its own copy until the snapshot is built. Sharing
-them keeps what the collection holds close to what it must hold. The items
-are only read afterwards, never changed, so sharing changes no value.
+The registration report repeats a few dozen method lists and update times
+over a million rows: parsed JSON gives each its own copy until the snapshot
+is built. Sharing them keeps what the collection holds close to what it must
+hold. The items are only read afterwards, never changed, so sharing changes
+no value.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_USER_TEXTS = ("userType", "department", "jobTitle", "usageLocation", "country")
 _ROW_TEXTS = ("lastUpdatedDateTime",)
 
 
@@ -20,16 +19,6 @@ class Alike:
 
     def __init__(self) -> None:
         self._seen: dict[Any, Any] = {}
-
-    def users(self, page: list[Any]) -> list[Any]:
-        """A page of ``/users`` items, their repeated values shared."""
-        for raw in page:
-            if isinstance(raw, dict):
-                self._texts(raw, _USER_TEXTS)
-                manager = raw.get("manager")
-                if isinstance(manager, dict) and all(isinstance(v, str | None) for v in manager.values()):
-                    raw["manager"] = self._seen.setdefault(("manager", *sorted(manager.items())), manager)
-        return page
 
     def rows(self, page: list[Any]) -> list[Any]:
         """A page of registration-report rows, their repeated values shared."""

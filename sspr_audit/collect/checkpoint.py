@@ -14,6 +14,7 @@ kill is dropped when the file is opened again.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 from sspr_audit.collect.batch import Outcome
 from sspr_audit.collect.errors import CheckpointError
+from sspr_audit.collect.spool import Spool
 from sspr_audit.errors import OutputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir
 from sspr_audit.snapshot import to_dict
@@ -172,12 +174,15 @@ _ITEMS_PER_PIECE = 1000
 def _line(record: dict[str, Any]) -> Iterator[str]:
     """The record as one JSON line, in pieces: a million listed users never become one string."""
     data = record.get("data")
-    if not isinstance(data, list) or len(data) <= _ITEMS_PER_PIECE or next(reversed(record)) != "data":
+    long = isinstance(data, Spool) or (isinstance(data, list) and len(data) > _ITEMS_PER_PIECE)
+    if data is None or not long or next(reversed(record)) != "data":
         yield _dumps(record) + "\n"
         return
     yield _dumps({k: v for k, v in record.items() if k != "data"})[:-1] + ',"data":['
-    for start in range(0, len(data), _ITEMS_PER_PIECE):
-        yield ("," if start else "") + ",".join(_dumps(item) for item in data[start : start + _ITEMS_PER_PIECE])
+    items, first = iter(data), True
+    while piece := [_dumps(item) for item in itertools.islice(items, _ITEMS_PER_PIECE)]:
+        yield ("" if first else ",") + ",".join(piece)
+        first = False
     yield "]}\n"
 
 
