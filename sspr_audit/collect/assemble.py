@@ -68,12 +68,23 @@ class Collected:
         return self.sources.get(source.value, (None, None))[1]
 
 
-def report_rows(collected: Collected) -> dict[str, dict[str, Any]] | None:
-    """Registration report rows by user id; None when the report was not read."""
+def report_rows(collected: Collected) -> dict[str, RegistrationDetails | dict[str, Any]] | None:
+    """Registration report rows by user id; None when the report was not read.
+
+    Each row is held as the user's registration, one object for rows alike; a row with values of the
+    wrong type stays as read, so that the user's collection status can name them.
+    """
     rows = collected.data(Source.REGISTRATION_DETAILS)
     if rows is None:
         return None
-    return {row["id"]: row for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str)}
+    alike: dict[RegistrationDetails, RegistrationDetails] = {}
+    held: dict[str, RegistrationDetails | dict[str, Any]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            notes: list[str] = []
+            registration = map_registration(row, notes)
+            held[row["id"]] = row if notes else alike.setdefault(registration, registration)
+    return held
 
 
 def build_snapshot(collected: Collected) -> Snapshot:
@@ -98,7 +109,7 @@ def assembled(collected: Collected) -> tuple[Tenant, Iterator[User]]:
 
     def registration_of(user_id: str, notes: list[str]) -> RegistrationDetails | None:
         row = None if rows is None else rows.get(user_id)
-        return None if row is None else map_registration(row, notes)
+        return map_registration(row, notes) if isinstance(row, dict) else row
 
     def unread(user_id: str, registration: RegistrationDetails | None, notes: list[str]) -> bool:
         """Whether the user's methods were wanted and left unread by choice or for time (the user is marked so)."""

@@ -41,7 +41,7 @@ class Checkpoint:
         self._fd = fd
         self.header = header
         self.sources: dict[str, tuple[SourceStatus, Any]] = {}
-        self.methods: dict[str, list[Any]] = {}
+        self.methods: dict[str, list[Any]] = {}  # read before a resume (those read since are only written)
         self._pending: list[dict[str, Any]] = []  # records kept until the first user is read
 
     @classmethod
@@ -136,7 +136,6 @@ class Checkpoint:
         """Keep the methods of the users one batch returned (failures are retried on resume)."""
         users = {o.key: o.body.get("value") or [] for o in outcomes if o.ok and isinstance(o.body, dict)}
         if users:
-            self.methods.update(users)
             self._append({"kind": "methods", "users": users})
 
     def _append(self, record: dict[str, Any]) -> None:

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from sspr_audit.collect import mailboxes
-from sspr_audit.collect.alike import Alike
 from sspr_audit.collect.assemble import GENERATOR, Collected, assembled, build_snapshot
 from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.checkpoint import Checkpoint
@@ -56,7 +55,7 @@ from sspr_audit.collect.sources import (
     TenantReader,
     read_source,
 )
-from sspr_audit.collect.spool import Spool
+from sspr_audit.collect.spool import Shelf, Spool
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
 from sspr_audit.collect.throttle import WindowPacer
@@ -201,7 +200,6 @@ class _Run:
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
-        self.alike = Alike()  # one object for values report rows repeat
         self.methods_pacer = Pacer()  # told of the report's requests too: per-user calls may share their budget
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
@@ -210,13 +208,19 @@ class _Run:
         self.sources_cut: list[str] = []  # sources the deadline stopped
         self.started = time.monotonic()
         self.spool_in: Path | None = None  # where long lists are kept on disk; None: the system's temporary folder
-        self.spools: list[Spool] = []
+        self.spools: list[Spool | Shelf] = []
 
     def spool(self) -> Spool:
         """A new spool for a long list read, given back when the run ends."""
         spool = Spool(self.spool_in)
         self.spools.append(spool)
         return spool
+
+    def shelf(self) -> Shelf:
+        """A new shelf for values read user by user, given back when the run ends."""
+        shelf = Shelf(self.spool_in)
+        self.spools.append(shelf)
+        return shelf
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
@@ -458,12 +462,12 @@ class _Run:
             if plan.enough.is_set():
                 raise _Enough
 
-        async def read() -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
+        async def read() -> Spool:
+            rows = self.spool()
             with contextlib.suppress(_Enough):
                 async for page in pages(self.session, self.session.url(REGISTRATION), pace):
-                    page = self.alike.rows([trim_registration(row) for row in page])
-                    rows.extend(page)
+                    page = [trim_registration(row) for row in page]
+                    rows.add(page)
                     plan.rows(page)
             return rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from sspr_audit.collect.checkpoint import Checkpoint
-from sspr_audit.collect.spool import Spool
+from sspr_audit.collect.spool import Shelf, Spool
 from sspr_audit.snapshot.models import Source, SourceState, SourceStatus
 
 NASTY = {"id": "u\u00e9\U0001f600", "n": [1, 2.5, -0.0, None, True, 10**30], "m": {"": "\u2028"}}
@@ -29,6 +29,17 @@ def test_items_come_back_equal_in_order_as_often_as_asked(tmp_path):
     assert [next(first), next(first), next(second)] == [expected[0], expected[1], expected[0]]
     assert os.listdir(tmp_path) == []  # nothing under a name another process could open
     spool.close()
+
+
+def test_a_shelf_gives_back_each_value_by_key(tmp_path):
+    shelf = Shelf(tmp_path)
+    shelf.put("a", [{"id": "m1", "phoneNumber": "+1 555"}])
+    shelf.put("b", [])
+    shelf.put("c", [NASTY])
+    assert ("a" in shelf, "b" in shelf, "z" in shelf) == (True, True, False)
+    assert dict(shelf) == {"a": [{"id": "m1", "phoneNumber": "+1 555"}], "b": [], "c": [NASTY]}
+    assert os.listdir(tmp_path) == []
+    shelf.close()
 
 
 def test_the_checkpoint_writes_spooled_users_as_it_writes_a_list(tmp_path):
