@@ -171,18 +171,44 @@ _ITEMS_PER_PIECE = 1000
 
 
 def _line(record: dict[str, Any]) -> Iterator[str]:
-    """The record as one JSON line, in pieces: a million listed users never become one string."""
-    data = record.get("data")
-    long = isinstance(data, Spool) or (isinstance(data, list) and len(data) > _ITEMS_PER_PIECE)
-    if data is None or not long or next(reversed(record)) != "data":
+    """The record as one JSON line, in pieces: a million listed users never become one string.
+
+    The long list is the record's data (the users), or the last value in it (the events of the window);
+    it is written a thousand items at a time, taken from the spool when it is one.
+    """
+    found = _long_list(record)
+    if found is None:
         yield _dumps(record) + "\n"
         return
-    yield _dumps({k: v for k, v in record.items() if k != "data"})[:-1] + ',"data":['
-    items, first = iter(data), True
-    while piece := [_dumps(item) for item in itertools.islice(items, _ITEMS_PER_PIECE)]:
+    head, items, tail = found
+    yield head
+    pieces, first = iter(items), True
+    while piece := [_dumps(item) for item in itertools.islice(pieces, _ITEMS_PER_PIECE)]:
         yield ("" if first else ",") + ",".join(piece)
         first = False
-    yield "]}\n"
+    yield tail
+
+
+def _long_list(record: dict[str, Any]) -> tuple[str, Iterable[Any], str] | None:
+    """The text before the record's long list, the list, and the text after it; None when it has none."""
+    if not record or next(reversed(record)) != "data":
+        return None
+    data = record["data"]
+    if _long(data):
+        return _opening(record, "data") + "[", data, "]}\n"
+    if isinstance(data, dict) and data and _long(last := data[key := next(reversed(data))]):
+        return _opening(record, "data") + _opening(data, key) + "[", last, "]}}\n"
+    return None
+
+
+def _long(value: Any) -> bool:
+    return isinstance(value, Spool) or (isinstance(value, list) and len(value) > _ITEMS_PER_PIECE)
+
+
+def _opening(obj: dict[str, Any], last: str) -> str:
+    """The JSON of ``obj`` up to the value of its last key, ``last``."""
+    before = _dumps({k: v for k, v in obj.items() if k != last})[:-1]
+    return before + ("," if len(obj) > 1 else "") + _dumps(last) + ":"
 
 
 def _dumps(value: Any) -> str:

@@ -496,9 +496,9 @@ class _Run:
                 await asyncio.sleep(wait)
 
         async def read() -> dict[str, Any]:
-            events: list[dict[str, Any]] = []
+            events = self.spool()  # the events of a month of a million users: kept on disk
             async for page in pages(self.session, self.session.url(events_url(since)), pace):
-                events.extend(page)
+                events.add(page)
             return {"since": since, "window_days": days, "events": events}
 
         status, data = await read_source(Source.SSPR_EVENTS, read)

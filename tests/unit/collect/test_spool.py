@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.spool import Shelf, Spool
+from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import Source, SourceState, SourceStatus
 
 NASTY = {"id": "u\u00e9\U0001f600", "n": [1, 2.5, -0.0, None, True, 10**30], "m": {"": "\u2028"}}
@@ -60,3 +62,26 @@ def test_the_checkpoint_writes_spooled_users_as_it_writes_a_list(tmp_path):
         resumed = Checkpoint.open(tmp_path / f"{name}-spool.checkpoint", {"graph_endpoint": "x"}, resume=True)
         assert resumed.sources["users"][1] == data
         resumed.close()
+
+
+def test_the_checkpoint_writes_spooled_events_as_it_writes_a_list(tmp_path):
+    status = SourceStatus(Source.SSPR_EVENTS.value, SourceState.READ)
+    events = [{"id": f"e{i}", "initiatedBy": {"user": {"id": f"u{i}"}}} for i in range(2100)]
+    spool = Spool(tmp_path)
+    spool.add(events)
+    written = []
+    for held in (events, spool):
+        path = tmp_path / f"{len(written)}.checkpoint"
+        checkpoint = Checkpoint.open(path, {"graph_endpoint": "x"}, resume=False)
+        checkpoint.record_source(SourceStatus(Source.USERS.value, SourceState.READ), [{"id": "u0"}])
+        checkpoint.record_source(status, {"since": "2026-01-01T00:00:00Z", "window_days": 30, "events": held})
+        checkpoint.close()
+        written.append(path.read_bytes())
+    spool.close()
+    plain = {"since": "2026-01-01T00:00:00Z", "window_days": 30, "events": events}
+    record = {"kind": "source", "name": "sspr_events", "status": to_dict(status), "data": plain}
+    assert written[0].splitlines()[-1] == json.dumps(record, separators=(",", ":")).encode()  # one JSON line
+    assert written[0] == written[1]
+    resumed = Checkpoint.open(tmp_path / "1.checkpoint", {"graph_endpoint": "x"}, resume=True)
+    assert resumed.sources["sspr_events"][1]["events"] == events
+    resumed.close()
