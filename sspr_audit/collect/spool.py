@@ -10,6 +10,7 @@ disappears with the process, even one killed. Reading back gives equal values
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -17,6 +18,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from sspr_audit.errors import OutputError
 
 _LEVEL = 1  # a page of alike users shrinks fourfold even at the fastest level
 _LENGTH_BITS = 32  # a place in the file, held as one number: offset << 32 | length
@@ -26,18 +29,31 @@ class _File:
     """An unnamed temporary file that is only appended to, and read back by place."""
 
     def __init__(self, folder: Path | None) -> None:
-        # Mode 0600, and no name that stays; closed by close(), as the file outlives any one block.
-        self._file = tempfile.TemporaryFile(buffering=0, dir=folder)  # noqa: SIM115
+        self._folder = folder or Path(tempfile.gettempdir())
+        try:
+            # Mode 0600, and no name that stays; closed by close(), as the file outlives any one block.
+            self._file = tempfile.TemporaryFile(buffering=0, dir=self._folder)  # noqa: SIM115
+        except OSError as exc:
+            raise self._error(exc) from None
         self._size = 0
 
     def append(self, value: Any) -> int:
         """Write ``value`` as compressed JSON; its place in the file."""
         data = zlib.compress(json.dumps(value, separators=(",", ":")).encode("ascii"), _LEVEL)
-        if os.pwrite(self._file.fileno(), data, self._size) != len(data):
-            raise OSError(f"short write to the temporary file in {self._file.name}")
+        try:
+            if os.pwrite(self._file.fileno(), data, self._size) != len(data):
+                raise OSError(errno.ENOSPC, "short write")
+        except OSError as exc:
+            raise self._error(exc) from None
         place = self._size << _LENGTH_BITS | len(data)
         self._size += len(data)
         return place
+
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(
+            f"{self._folder}: cannot keep what was read in a temporary file there ({exc.strerror});"
+            " free some space and run again (with --resume)"
+        )
 
     def read(self, place: int) -> Any:
         """The value written at ``place``."""

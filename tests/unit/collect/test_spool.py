@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
+import pytest
+
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.spool import Shelf, Spool
+from sspr_audit.errors import OutputError
 from sspr_audit.snapshot import to_dict
 from sspr_audit.snapshot.models import Source, SourceState, SourceStatus
 
@@ -85,3 +89,17 @@ def test_the_checkpoint_writes_spooled_events_as_it_writes_a_list(tmp_path):
     resumed = Checkpoint.open(tmp_path / "1.checkpoint", {"graph_endpoint": "x"}, resume=True)
     assert resumed.sources["sspr_events"][1]["events"] == events
     resumed.close()
+
+
+def test_a_full_disk_is_an_output_error_that_names_the_folder(tmp_path, monkeypatch):
+    spool = Spool(tmp_path)
+
+    def full(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OutputError, match=f"{tmp_path}.*No space left on device.*--resume"):
+        spool.add(users(3))
+    spool.close()
+    with pytest.raises(OutputError, match="not-a-folder"):
+        Spool(tmp_path / "not-a-folder")
