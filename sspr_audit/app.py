@@ -126,16 +126,14 @@ def collect_to_file(
     import asyncio
     from datetime import UTC, datetime
 
-    from sspr_audit.collect.collector import collect as run_collection
+    from sspr_audit.collect.collector import collect_into
     from sspr_audit.collect.progress import progress_display
 
     path = snapshot_path or output / f"snapshot-{datetime.now(UTC):%Y%m%d-%H%M%S}.json.gz"
     checkpoint = checkpoint or output / "collect.checkpoint"
     try:
         with progress_display(options.quiet) as progress:
-            _, stats = asyncio.run(
-                run_collection(options, checkpoint=checkpoint, resume=resume, progress=progress, output=path)
-            )
+            stats = asyncio.run(collect_into(path, options, checkpoint=checkpoint, resume=resume, progress=progress))
     except KeyboardInterrupt:
         raise Interrupted(resume_hint(checkpoint)) from None
     return path, unread_note(stats.users_unread, options, checkpoint, stats.sources_unread)

@@ -8,7 +8,7 @@ failures of those that could not be; this module decides nothing else.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +31,13 @@ from sspr_audit.snapshot.models import (
     CollectionStatus,
     EventsRead,
     Licence,
+    RegistrationDetails,
     Snapshot,
     Source,
     SourceState,
     SourceStatus,
     Tenant,
+    User,
 )
 
 GENERATOR = f"sspr-audit collector {__version__}"
@@ -66,29 +68,63 @@ class Collected:
         return self.sources.get(source.value, (None, None))[1]
 
 
-def report_rows(collected: Collected) -> dict[str, dict[str, Any]] | None:
-    """Registration report rows by user id; None when the report was not read."""
+def report_rows(collected: Collected) -> dict[str, RegistrationDetails | dict[str, Any]] | None:
+    """Registration report rows by user id; None when the report was not read.
+
+    Each row is held as the user's registration, one object for rows alike; a row with values of the
+    wrong type stays as read, so that the user's collection status can name them.
+    """
     rows = collected.data(Source.REGISTRATION_DETAILS)
     if rows is None:
         return None
-    return {row["id"]: row for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str)}
+    alike: dict[RegistrationDetails, RegistrationDetails] = {}
+    held: dict[str, RegistrationDetails | dict[str, Any]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            notes: list[str] = []
+            registration = map_registration(row, notes)
+            held[row["id"]] = row if notes else alike.setdefault(registration, registration)
+    return held
 
 
 def build_snapshot(collected: Collected) -> Snapshot:
-    """The snapshot of one collection."""
+    """The snapshot of one collection, whole in memory."""
+    tenant, users = assembled(collected)
+    return Snapshot(tenant=tenant, users=tuple(users), generator=GENERATOR)
+
+
+def assembled(collected: Collected) -> tuple[Tenant, Iterator[User]]:
+    """The tenant, and its users built one at a time as they are asked for: a snapshot file is written from these
+    without a million users ever being held at once.
+
+    The tenant says for how many users the methods detail went unread, so the users are gone through once
+    for that count before the tenant is made.
+    """
     rows = report_rows(collected)
     roles = _roles(collected)
     groups = _groups(collected)
     memberships = {g["id"]: set(g["members"]) for g in groups if g.get("members") is not None}
     events = collected.data(Source.SSPR_EVENTS)
     done = activities(events["events"]) if events else {}
-    users = []
-    unread = 0
-    for raw in collected.data(Source.USERS) or []:
+
+    def registration_of(user_id: str, notes: list[str]) -> RegistrationDetails | None:
+        row = None if rows is None else rows.get(user_id)
+        return map_registration(row, notes) if isinstance(row, dict) else row
+
+    def unread(user_id: str, registration: RegistrationDetails | None, notes: list[str]) -> bool:
+        """Whether the user's methods were wanted and left unread by choice or for time (the user is marked so)."""
+        wanted = verdict_needs_methods(registration) or bool(notes)
+        return (
+            wanted
+            and collected.unread is not None
+            and user_id not in collected.methods
+            and user_id not in collected.failures
+        )
+
+    def user_of(raw: dict[str, Any]) -> User:
         user = map_user(raw)
         notes: list[str] = []
-        row = None if rows is None else rows.get(user.id)
-        registration = None if row is None else map_registration(row, notes)
+        registration = registration_of(user.id, notes)
         methods, status = None, user.collection
         wanted = verdict_needs_methods(registration) or bool(notes)
         if user.id in collected.methods:
@@ -97,28 +133,31 @@ def build_snapshot(collected: Collected) -> Snapshot:
             detail = collected.failures.get(user.id, "not read")
             status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
         elif wanted and registration is None:
-            status, unread = CollectionStatus(CollectionState.FAILED, collected.unread), unread + 1
+            status = CollectionStatus(CollectionState.FAILED, collected.unread)
         elif wanted:  # never judged on less than the report says: on the report, and marked so
             status = CollectionStatus(CollectionState.PARTIAL, f"{collected.unread}; {ON_REPORT}")
-            unread += 1
         if notes and status.state != CollectionState.FAILED:
             status = _partial(status, notes)
-        users.append(
-            dataclasses.replace(
-                user,
-                methods=methods,
-                registration=registration,
-                roles=roles.get(user.id, ()),
-                groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
-                collection=status,
-                activity=done.get(user.id.casefold()) or done.get(user.user_principal_name.casefold()),
-                mailbox_purpose=collected.mailboxes.get(user.id),
-            )
+        return dataclasses.replace(
+            user,
+            methods=methods,
+            registration=registration,
+            roles=roles.get(user.id, ()),
+            groups=tuple(g["id"] for g in groups if user.id in memberships.get(g["id"], ())),
+            collection=status,
+            activity=done.get(user.id.casefold()) or done.get(user.user_principal_name.casefold()),
+            mailbox_purpose=collected.mailboxes.get(user.id),
         )
-    collected.unread_users = unread
-    if unread:
-        _note_unread(collected, unread)
-    return Snapshot(tenant=_tenant(collected, groups), users=tuple(users), generator=GENERATOR)
+
+    listed = collected.data(Source.USERS) or []
+    count = 0
+    for raw in listed:
+        notes: list[str] = []
+        count += unread(raw["id"], registration_of(raw["id"], notes), notes)
+    collected.unread_users = count
+    if count:
+        _note_unread(collected, count)
+    return _tenant(collected, groups), (user_of(raw) for raw in listed)
 
 
 def _events_read(collected: Collected) -> EventsRead | None:

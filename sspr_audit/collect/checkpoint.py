@@ -14,6 +14,7 @@ kill is dropped when the file is opened again.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 from sspr_audit.collect.batch import Outcome
 from sspr_audit.collect.errors import CheckpointError
+from sspr_audit.collect.spool import Spool
 from sspr_audit.errors import OutputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir
 from sspr_audit.snapshot import to_dict
@@ -39,7 +41,7 @@ class Checkpoint:
         self._fd = fd
         self.header = header
         self.sources: dict[str, tuple[SourceStatus, Any]] = {}
-        self.methods: dict[str, list[Any]] = {}
+        self.methods: dict[str, list[Any]] = {}  # read before a resume (those read since are only written)
         self._pending: list[dict[str, Any]] = []  # records kept until the first user is read
 
     @classmethod
@@ -134,7 +136,6 @@ class Checkpoint:
         """Keep the methods of the users one batch returned (failures are retried on resume)."""
         users = {o.key: o.body.get("value") or [] for o in outcomes if o.ok and isinstance(o.body, dict)}
         if users:
-            self.methods.update(users)
             self._append({"kind": "methods", "users": users})
 
     def _append(self, record: dict[str, Any]) -> None:
@@ -170,15 +171,44 @@ _ITEMS_PER_PIECE = 1000
 
 
 def _line(record: dict[str, Any]) -> Iterator[str]:
-    """The record as one JSON line, in pieces: a million listed users never become one string."""
-    data = record.get("data")
-    if not isinstance(data, list) or len(data) <= _ITEMS_PER_PIECE or next(reversed(record)) != "data":
+    """The record as one JSON line, in pieces: a million listed users never become one string.
+
+    The long list is the record's data (the users), or the last value in it (the events of the window);
+    it is written a thousand items at a time, taken from the spool when it is one.
+    """
+    found = _long_list(record)
+    if found is None:
         yield _dumps(record) + "\n"
         return
-    yield _dumps({k: v for k, v in record.items() if k != "data"})[:-1] + ',"data":['
-    for start in range(0, len(data), _ITEMS_PER_PIECE):
-        yield ("," if start else "") + ",".join(_dumps(item) for item in data[start : start + _ITEMS_PER_PIECE])
-    yield "]}\n"
+    head, items, tail = found
+    yield head
+    pieces, first = iter(items), True
+    while piece := [_dumps(item) for item in itertools.islice(pieces, _ITEMS_PER_PIECE)]:
+        yield ("" if first else ",") + ",".join(piece)
+        first = False
+    yield tail
+
+
+def _long_list(record: dict[str, Any]) -> tuple[str, Iterable[Any], str] | None:
+    """The text before the record's long list, the list, and the text after it; None when it has none."""
+    if not record or next(reversed(record)) != "data":
+        return None
+    data = record["data"]
+    if _long(data):
+        return _opening(record, "data") + "[", data, "]}\n"
+    if isinstance(data, dict) and data and _long(last := data[key := next(reversed(data))]):
+        return _opening(record, "data") + _opening(data, key) + "[", last, "]}}\n"
+    return None
+
+
+def _long(value: Any) -> bool:
+    return isinstance(value, Spool) or (isinstance(value, list) and len(value) > _ITEMS_PER_PIECE)
+
+
+def _opening(obj: dict[str, Any], last: str) -> str:
+    """The JSON of ``obj`` up to the value of its last key, ``last``."""
+    before = _dumps({k: v for k, v in obj.items() if k != last})[:-1]
+    return before + ("," if len(obj) > 1 else "") + _dumps(last) + ":"
 
 
 def _dumps(value: Any) -> str:

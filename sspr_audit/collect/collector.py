@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sspr_audit.collect import mailboxes
-from sspr_audit.collect.alike import Alike
-from sspr_audit.collect.assemble import Collected, build_snapshot
+from sspr_audit.collect.assemble import GENERATOR, Collected, assembled, build_snapshot
 from sspr_audit.collect.auth import make_credential
 from sspr_audit.collect.checkpoint import Checkpoint
 from sspr_audit.collect.endpoint import resolve_endpoint
@@ -56,10 +55,12 @@ from sspr_audit.collect.sources import (
     TenantReader,
     read_source,
 )
+from sspr_audit.collect.spool import Shelf, Spool
 from sspr_audit.collect.stats import CollectStats
 from sspr_audit.collect.targets import read_target_groups, target_group_ids, target_groups_status
 from sspr_audit.collect.throttle import WindowPacer
 from sspr_audit.errors import InputError
+from sspr_audit.snapshot import write_streamed
 from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
 
 _log = logging.getLogger(__name__)
@@ -73,14 +74,49 @@ async def collect(
     resume: bool = False,
     progress: Progress | None = None,
     now: str | None = None,
-    output: Path | None = None,
 ) -> tuple[Snapshot, CollectStats]:
-    """Read the tenant ``options`` point at; the snapshot and what it cost.
+    """Read the tenant ``options`` point at; the snapshot, whole in memory, and what it cost.
 
     With ``checkpoint``, progress is kept there and ``resume`` continues it.
-    With ``output``, the snapshot is written there (atomically) before the
+    """
+    built: list[Snapshot] = []
+    stats = await _collect(options, checkpoint, resume, progress, now, lambda c: built.append(build_snapshot(c)))
+    return built[0], stats
+
+
+async def collect_into(
+    output: Path,
+    options: CollectOptions,
+    *,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    now: str | None = None,
+) -> CollectStats:
+    """Read the tenant ``options`` point at into the snapshot file ``output``; what it cost.
+
+    The file is written (atomically) a user at a time from what the run kept on disk, and before the
     checkpoint is removed, so no moment exists where neither is on disk.
     """
+
+    def write(collected: Collected) -> None:
+        tenant, users = assembled(collected)
+        write_streamed(tenant, users, output, GENERATOR)
+
+    folder = Path(output).parent  # the users kept meanwhile stay beside the snapshot, not in a memory-backed /tmp
+    return await _collect(options, checkpoint, resume, progress, now, write, folder if folder.is_dir() else None)
+
+
+async def _collect(
+    options: CollectOptions,
+    checkpoint: Path | None,
+    resume: bool,
+    progress: Progress | None,
+    now: str | None,
+    finish: Callable[[Collected], None],
+    spool_in: Path | None = None,
+) -> CollectStats:
+    """One collection, handed to ``finish`` once everything is read; ``spool_in`` is where it keeps users meanwhile."""
     stats = CollectStats()
     started = time.monotonic()
     endpoint = resolve_endpoint(options.cloud, options.graph_url)
@@ -106,16 +142,13 @@ async def collect(
                 run = _Run(session, options, progress, _open_checkpoint(checkpoint, options, session, resume))
                 run.deadline = started + options.max_minutes * 60 if options.max_minutes else None
                 run.started = started
-                snapshot = await _first_input_error(run.execute(now))
-                if output is not None:
-                    from sspr_audit.snapshot import write
-
-                    write(snapshot, output)
+                run.spool_in = spool_in
+                await _first_input_error(run.execute(now, finish))
                 run.finished()
         finally:
             await credential.close()
     stats.elapsed_seconds = round(time.monotonic() - started, 3)
-    return snapshot, stats
+    return stats
 
 
 def _open_checkpoint(
@@ -132,7 +165,7 @@ def _open_checkpoint(
     return Checkpoint.open(path, identity, resume)
 
 
-async def _first_input_error(work: Awaitable[Snapshot]) -> Snapshot:
+async def _first_input_error(work: Awaitable[None]) -> None:
     """Run ``work``; an error from concurrent tasks comes out as itself, not as an exception group."""
     try:
         return await work
@@ -167,7 +200,6 @@ class _Run:
         self.checkpoint = checkpoint
         self.reader = TenantReader(session)
         self.report_pacer = WindowPacer(REPORT_REQUESTS, REPORT_WINDOW_S)  # the reports and the audit log share it
-        self.alike = Alike()  # one object for values users and report rows repeat
         self.methods_pacer = Pacer()  # told of the report's requests too: per-user calls may share their budget
         self._organization_read: asyncio.Future[tuple[SourceStatus, Any]] | None = None
         self.sign_ins = SourceStatus(Source.SIGN_IN_ACTIVITY.value, SourceState.NOT_ATTEMPTED)
@@ -175,20 +207,41 @@ class _Run:
         self.cut_short = False
         self.sources_cut: list[str] = []  # sources the deadline stopped
         self.started = time.monotonic()
+        self.spool_in: Path | None = None  # where long lists are kept on disk; None: the system's temporary folder
+        self.spools: list[Spool | Shelf] = []
+
+    def spool(self) -> Spool:
+        """A new spool for a long list read, given back when the run ends."""
+        spool = Spool(self.spool_in)
+        self.spools.append(spool)
+        return spool
+
+    def shelf(self) -> Shelf:
+        """A new shelf for values read user by user, given back when the run ends."""
+        shelf = Shelf(self.spool_in)
+        self.spools.append(shelf)
+        return shelf
 
     def finished(self) -> None:
         """The snapshot is written: the checkpoint goes, unless users are left for ``--resume``."""
         if self.checkpoint is not None and not (self.cut_short and (self.stats.users_unread or self.sources_cut)):
             self.checkpoint.remove()
 
-    async def execute(self, now: str | None) -> Snapshot:
+    async def execute(self, now: str | None, finish: Callable[[Collected], None]) -> None:
+        """Read everything, then hand it to ``finish`` (which builds or writes the snapshot)."""
         try:
-            return await self._execute(now)
+            collected = await self._execute(now)
+            finish(collected)
+            self.phase("snapshot")
+            self.stats.users_unread = collected.unread_users
+            self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
         finally:
             if self.checkpoint is not None:
                 self.checkpoint.close()
+            for spool in self.spools:
+                spool.close()
 
-    async def _execute(self, now: str | None) -> Snapshot:
+    async def _execute(self, now: str | None) -> Collected:
         collected = Collected(self.session.endpoint.root, now or _utc_now(), self.options.tenant_id or "")
         readers: dict[Source, Callable[[], Awaitable[Any]]] = {
             Source.ROLE_ASSIGNMENTS: self.reader.role_assignments,
@@ -237,11 +290,7 @@ class _Run:
             for task in others:
                 status, data = await task
                 collected.sources[status.source] = (status, data)
-        snapshot = build_snapshot(collected)
-        self.phase("snapshot")
-        self.stats.users_unread = collected.unread_users
-        self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
-        return snapshot
+        return collected
 
     def _left(self) -> float | None:
         """Seconds left before ``--max-minutes`` runs out; None without a limit."""
@@ -356,11 +405,11 @@ class _Run:
             self.sign_ins = await self._kept_sign_ins(data)
         else:
 
-            def read(url: str) -> Callable[[], Awaitable[list[dict[str, Any]]]]:
-                async def pages_of_users() -> list[dict[str, Any]]:
-                    users: list[dict[str, Any]] = []
+            def read(url: str) -> Callable[[], Awaitable[Spool]]:
+                async def pages_of_users() -> Spool:
+                    users = self.spool()
                     async for page in pages(self.session, self.session.url(url)):
-                        users.extend(self.alike.users(page))
+                        users.add(page)
                         boxes.listed(page)
                         plan.users(page)
                         self.progress.users_read(len(page))
@@ -413,12 +462,12 @@ class _Run:
             if plan.enough.is_set():
                 raise _Enough
 
-        async def read() -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
+        async def read() -> Spool:
+            rows = self.spool()
             with contextlib.suppress(_Enough):
                 async for page in pages(self.session, self.session.url(REGISTRATION), pace):
-                    page = self.alike.rows([trim_registration(row) for row in page])
-                    rows.extend(page)
+                    page = [trim_registration(row) for row in page]
+                    rows.add(page)
                     plan.rows(page)
             return rows
 
@@ -447,9 +496,9 @@ class _Run:
                 await asyncio.sleep(wait)
 
         async def read() -> dict[str, Any]:
-            events: list[dict[str, Any]] = []
+            events = self.spool()  # the events of a month of a million users: kept on disk
             async for page in pages(self.session, self.session.url(events_url(since)), pace):
-                events.extend(page)
+                events.add(page)
             return {"since": since, "window_days": days, "events": events}
 
         status, data = await read_source(Source.SSPR_EVENTS, read)

@@ -13,6 +13,7 @@ Answers are not kept in the checkpoint: a resumed run asks again.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,7 +43,7 @@ class Mailboxes:
     def __init__(self, add: Callable[[str, str], None]) -> None:
         self._add = add
         self._members: set[str] = set()
-        self._asked: set[str] = set()
+        self._asked: dict[str, str] = {}  # each user asked for, by id, to the id as listed: held once, not per copy
         self.purposes: dict[str, str] = {}  # user id -> userPurpose, or NO_MAILBOX
         self.failures: dict[str, Outcome] = {}
 
@@ -58,14 +59,15 @@ class Mailboxes:
     def decided(self, user_id: str) -> None:
         """The plan decided about ``user_id``: ask for an enabled member's mailbox, once."""
         if user_id in self._members and user_id not in self._asked:
-            self._asked.add(user_id)
+            self._asked[user_id] = user_id
             self._add(KEY + user_id, URL.format(id=user_id))
 
     def answered(self, outcome: Outcome) -> None:
         """One final answer for one user's mailbox."""
         user_id = outcome.key.removeprefix(KEY)
+        user_id = self._asked.get(user_id, user_id)
         if outcome.ok and is_settings(outcome.body):
-            self.purposes[user_id] = outcome.body["userPurpose"]
+            self.purposes[user_id] = sys.intern(outcome.body["userPurpose"])  # a few kinds, for a million users
         elif outcome.ok:  # a methods list, or settings without userPurpose: unknown, never "no mailbox"
             self.failures[user_id] = Outcome(outcome.key, False, None, outcome.status, None, "a malformed answer")
         elif outcome.status == 404 and outcome.code == _NO_MAILBOX_CODE:

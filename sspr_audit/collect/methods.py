@@ -27,7 +27,8 @@ class MethodCalls:
     def __init__(self, run: _Run) -> None:
         self._run = run
         self.stats = run.stats
-        self.done: dict[str, list[Any]] = dict(run.checkpoint.methods) if run.checkpoint is not None else {}
+        self._resumed = run.checkpoint.methods if run.checkpoint is not None else {}  # read before a resume
+        self.done = run.shelf()  # the methods of the users wanted, on disk until the snapshot is written
         self.wanted: list[str] = []
         self.failures: dict[str, Outcome] = {}
         self.runner = BatchRunner(
@@ -41,7 +42,8 @@ class MethodCalls:
 
     def need(self, user_id: str) -> None:
         self.wanted.append(user_id)
-        if user_id in self.done:
+        if user_id in self._resumed:
+            self.done.put(user_id, self._resumed[user_id])
             self.stats.users_resumed += 1
         else:
             priority = self.plan.priority(user_id) if self.plan is not None else 1
@@ -65,7 +67,7 @@ class MethodCalls:
             checkpoint.record_methods(outcomes)
         for outcome in outcomes:
             if outcome.ok:
-                self.done[outcome.key] = (outcome.body or {}).get("value") or []
+                self.done.put(outcome.key, (outcome.body or {}).get("value") or [])
                 self.stats.users_fetched += 1
             else:
                 self.failures[outcome.key] = outcome
@@ -75,7 +77,7 @@ class MethodCalls:
     def store(self, collected: Collected) -> None:
         """Hand the methods read (or given up) to the snapshot being built."""
         wanted, failures = self.wanted, self.failures
-        collected.methods = {uid: self.done[uid] for uid in wanted if uid in self.done}
+        collected.methods = self.done  # only wanted users are put there
         collected.failures = {uid: outcome.detail or "unknown error" for uid, outcome in failures.items()}
         collected.unread = self.unread_reason()
         status = _methods_status(wanted, failures, self._run.options.methods_detail)

@@ -41,7 +41,7 @@ class MethodsPlan:
         self._detail = detail
         self._admins: set[str] = set()  # users whose report row says isAdmin
         self._listed: list[str] = []
-        self._seen: set[str] = set()
+        self._seen: dict[str, str] = {}  # each listed id to itself: a row's copy of the id is not kept
         self._sent: set[str] = set()
         self._row_needs: dict[str, bool] = {}  # user id -> whether its report row asks for the call
         self._unpaired: set[str] = set()  # listed users whose row has not come yet
@@ -60,7 +60,7 @@ class MethodsPlan:
             user_id = raw.get("id")
             if not user_id or user_id in self._seen:
                 continue
-            self._seen.add(user_id)
+            self._seen[user_id] = user_id
             self._listed.append(user_id)
             if user_id in self._row_needs or not self._report_open:
                 self._decide(user_id)
@@ -80,6 +80,7 @@ class MethodsPlan:
             user_id = row.get("id") if isinstance(row, dict) else None
             if not user_id:
                 continue
+            user_id = self._seen.get(user_id) or user_id
             notes: list[str] = []  # a row with dropped values is not trusted to skip the call
             registration = map_registration(row, notes)
             admin = registration.is_admin is True

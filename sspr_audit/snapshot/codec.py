@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import itertools
 import json
 import types
 import typing
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from sspr_audit.snapshot.models import (
     ResetAttempt,
     RoleAssignment,
     Snapshot,
+    Tenant,
     User,
 )
 from sspr_audit.snapshot.stream import STREAMED, NotAnObject, Scanner, text_chunks
@@ -70,9 +72,18 @@ def dumps(snapshot: Snapshot) -> str:
 def write(snapshot: Snapshot, path: Path) -> Path:
     """Write ``snapshot`` atomically (owner-only); gzip when ``path`` ends in ``.gz``.
 
-    Streamed one user at a time, so a 100,000-user tenant never exists as one
-    dict tree, one string and one byte string at once; the bytes are exactly
-    those of :func:`dumps`.
+    The bytes are exactly those of :func:`dumps`, written as :func:`write_streamed` writes them.
+    """
+    return write_streamed(snapshot.tenant, snapshot.users, path, snapshot.generator, snapshot.schema_version)
+
+
+def write_streamed(
+    tenant: Tenant, users: Iterable[User], path: Path, generator: str, schema_version: int = SCHEMA_VERSION
+) -> Path:
+    """Write the snapshot of ``tenant`` and ``users`` atomically (owner-only); gzip when ``path`` ends in ``.gz``.
+
+    Streamed a few hundred users at a time, taken from ``users`` as they are written: a collector can hand
+    over users it builds one by one, so a million-user tenant never exists as one model, dict tree or string.
     """
     path = Path(path)
     with atomic_writer(path) as handle:
@@ -82,7 +93,7 @@ def write(snapshot: Snapshot, path: Path) -> Path:
             else handle
         )
         try:
-            for chunk in _chunks(snapshot):
+            for chunk in _chunks(tenant, users, generator, schema_version):
                 sink.write(encode(chunk))  # a lone surrogate cannot be UTF-8: written as U+FFFD
         finally:
             if sink is not handle:
@@ -93,18 +104,19 @@ def write(snapshot: Snapshot, path: Path) -> Path:
 _USERS_PER_CHUNK = 500
 
 
-def _chunks(snapshot: Snapshot) -> Iterator[str]:
+def _chunks(tenant: Tenant, users: Iterable[User], generator: str, schema_version: int) -> Iterator[str]:
     """The text of :func:`dumps`, in pieces of a few hundred users."""
 
     def encode(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    yield '{"tenant":' + encode(to_dict(snapshot.tenant)) + ',"users":['
-    users = snapshot.users
-    for start in range(0, len(users), _USERS_PER_CHUNK):
-        part = ",".join(encode(to_dict(u)) for u in users[start : start + _USERS_PER_CHUNK])
-        yield ("," if start else "") + part
-    yield '],"schema_version":' + encode(snapshot.schema_version) + ',"generator":' + encode(snapshot.generator) + "}"
+    yield '{"tenant":' + encode(to_dict(tenant)) + ',"users":['
+    users = iter(users)
+    first = True
+    while part := ",".join(encode(to_dict(u)) for u in itertools.islice(users, _USERS_PER_CHUNK)):
+        yield ("" if first else ",") + part
+        first = False
+    yield '],"schema_version":' + encode(schema_version) + ',"generator":' + encode(generator) + "}"
 
 
 def read(path: Path) -> Snapshot:

@@ -20,7 +20,7 @@ import pytest
 from sspr_audit import snapshot as snapshots
 from sspr_audit.audit.method_policy import method_availability
 from sspr_audit.collect.assemble import Collected, build_snapshot
-from sspr_audit.collect.collector import collect
+from sspr_audit.collect.collector import collect, collect_into
 from sspr_audit.collect.errors import CheckpointError
 from sspr_audit.collect.mapping import map_licences
 from sspr_audit.collect.options import CollectOptions
@@ -251,7 +251,8 @@ def test_target_groups_and_licences_are_kept_in_the_checkpoint_for_resume(tmp_pa
     blocker.write_text("")
     with emulator_in_thread(truth, EmulatorConfig(throttle="off")) as emu:
         with pytest.raises(OutputError):  # the snapshot cannot be written: the checkpoint stays
-            collect_from(emu.url, checkpoint=checkpoint, output=blocker / "snap.json")
+            opts = CollectOptions(access_token=TOKEN, graph_url=emu.url, backoff_base=0.01, concurrency=4)
+            asyncio.run(collect_into(blocker / "snap.json", opts, now=NOW, checkpoint=checkpoint))
         first = emu.url
     records = [json.loads(line) for line in checkpoint.read_text().splitlines()]
     kept = {r["name"] for r in records if r.get("kind") == "source"}
