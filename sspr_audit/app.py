@@ -147,7 +147,7 @@ def unread_note(unread: int, options: CollectOptions, checkpoint: Path, sources:
     if options.max_minutes and checkpoint.exists():
         missing = []
         if sources:
-            missing.append(f"{', '.join(name.replace('_', ' ') for name in sources)} not read")
+            missing.append(f"{', '.join(sources)} not read")
         if unread:
             missing.append(f"methods detail not read for {unread:,} {people}")
         return (

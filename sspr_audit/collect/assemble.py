@@ -57,6 +57,7 @@ class Collected:
     mailboxes: Mapping[str, str] = field(default_factory=dict)  # user id -> userPurpose, or "none" (no mailbox)
     unread: str | None = None  # why users whose methods were wanted were not asked (a choice, or time)
     unread_users: int = 0  # how many such users there were; counted by build_snapshot
+    report_cut: bool = False  # the registration report was cut short: a user may lack a row for that alone
 
     def data(self, source: Source) -> Any:
         """The raw data of ``source`` if it was read, else None."""
@@ -133,7 +134,10 @@ def assembled(collected: Collected) -> tuple[Tenant, Iterator[User]]:
             detail = collected.failures.get(user.id, "not read")
             status = CollectionStatus(CollectionState.FAILED, failure_reason(detail))
         elif wanted and registration is None:
-            status = CollectionStatus(CollectionState.FAILED, collected.unread)
+            missing = (
+                "; nor was their registration report row, the report being cut short" if collected.report_cut else ""
+            )
+            status = CollectionStatus(CollectionState.FAILED, f"{collected.unread}{missing}")
         elif wanted:  # never judged on less than the report says: on the report, and marked so
             status = CollectionStatus(CollectionState.PARTIAL, f"{collected.unread}; {ON_REPORT}")
         if notes and status.state != CollectionState.FAILED:

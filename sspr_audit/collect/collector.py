@@ -206,6 +206,7 @@ class _Run:
         self.deadline: float | None = None  # time.monotonic() after which nothing more is read
         self.cut_short = False
         self.sources_cut: list[str] = []  # sources the deadline stopped
+        self.report_rows: Spool | None = None  # the registration report's rows, as far as they were read
         self.started = time.monotonic()
         self.spool_in: Path | None = None  # where long lists are kept on disk; None: the system's temporary folder
         self.spools: list[Spool | Shelf] = []
@@ -234,7 +235,7 @@ class _Run:
             finish(collected)
             self.phase("snapshot")
             self.stats.users_unread = collected.unread_users
-            self.stats.sources_unread = tuple(s.value for s in Source if s.value in self.sources_cut)
+            self.stats.sources_unread = tuple(self._unread_name(s) for s in Source if s.value in self.sources_cut)
         finally:
             if self.checkpoint is not None:
                 self.checkpoint.close()
@@ -273,13 +274,14 @@ class _Run:
             users = group.create_task(self._users_in_time(plan, methods.mailboxes))
             report = group.create_task(self._in_time(Source.REGISTRATION_DETAILS, self._report(plan), plan))
             licences = (started[Source.SUBSCRIBED_SKUS], started[Source.SUBSCRIPTIONS])
-            events = self._events(collected.collected_at, report, licences)
+            events = self._events(collected.collected_at, licences)
             others.append(group.create_task(self._in_time(Source.SSPR_EVENTS, events)))
             collected.sources[Source.ORGANIZATION] = await self._organization_read
             collected.sources[Source.USERS] = self._users_or_stop(await users)
             collected.sources[Source.SIGN_IN_ACTIVITY] = (self.sign_ins, None)
             collected.sources[Source.MANAGERS] = (SourceStatus(Source.MANAGERS.value, SourceState.READ), None)
             collected.sources[Source.REGISTRATION_DETAILS] = await report
+            collected.report_cut = Source.REGISTRATION_DETAILS.value in self.sources_cut
             self.progress.stage("Reading methods")
             methods.planned(plan.needed)
             await fetching
@@ -301,8 +303,9 @@ class _Run:
     ) -> tuple[SourceStatus, Any]:
         """``work``, unless ``--max-minutes`` runs out first: then the source is recorded as not read in time.
 
-        Nothing of a source cut short is kept (so ``--resume`` reads it again), and the plan, when given, learns
-        that the registration report is missing, so no user is judged on part of it.
+        Nothing of a source cut short is kept in the checkpoint (so ``--resume`` reads it again). The plan, when
+        given, learns that the registration report stops there; the rows read so far are each a user's whole row
+        and are used, and a user without one is judged on nothing less than their methods, or is unknown.
         """
         timer = asyncio.timeout(self._left())
         try:
@@ -318,10 +321,28 @@ class _Run:
         self.sources_cut.append(source.value)
         if plan is not None:
             plan.report_finished(False)
+            if self.report_rows:  # the rows read are each a user's whole row: those users are judged on them
+                return self._report_in_part(self.report_rows), self.report_rows
         message = f"not read within --max-minutes {self.options.max_minutes:g} (--resume reads it)"
         return SourceStatus(
             source.value, SourceState.FAILED, message=message
         ), None  # warned of, like any unread source
+
+    def _report_in_part(self, rows: Spool) -> SourceStatus:
+        """The registration report cut short by ``--max-minutes``: what was read counts, and the rest is said.
+
+        The rows are not kept in the checkpoint, so ``--resume`` reads the whole report again.
+        """
+        message = (
+            f"{len(rows):,} rows read before --max-minutes {self.options.max_minutes:g} ran out; a user with no row"
+            " and no methods read is unknown (--resume reads the report again)"
+        )
+        return SourceStatus(Source.REGISTRATION_DETAILS.value, SourceState.READ, message=message)
+
+    def _unread_name(self, source: Source) -> str:
+        """How the end of the run names a source it did not read (in full)."""
+        name = source.value.replace("_", " ")
+        return f"{name} (only in part)" if source == Source.REGISTRATION_DETAILS and self.report_rows else name
 
     def phase(self, name: str) -> None:
         """Note that ``name`` ended now, and log it: the time of each phase is what a slow run is judged by."""
@@ -440,6 +461,41 @@ class _Run:
         state = SourceState.READ if carried else SourceState.NOT_ATTEMPTED
         return SourceStatus(Source.SIGN_IN_ACTIVITY.value, state)
 
+    def _report_chain(
+        self, enough: asyncio.Event | None = None
+    ) -> tuple[Callable[[], Awaitable[None]], Callable[[], None]]:
+        """The pace of one chain of pages on the reports window, and what to call once the chain ends.
+
+        The registration report and the audit events page side by side on the one window Graph gives the
+        reports; each answer is counted against the per-user pace too, which may share that budget.
+        ``enough`` stops the chain early (the report, once every listed user has a row).
+        """
+        pacer = self.report_pacer
+        out = False
+
+        def answered() -> None:
+            nonlocal out
+            if out:
+                pacer.answered()
+                self.methods_pacer.shared()
+            out = False
+
+        async def pace() -> None:  # before each request: the one before it, if any, answered
+            nonlocal out
+            answered()
+            while (wait := pacer.delay()) > 0 and not (enough is not None and enough.is_set()):
+                if enough is None:
+                    await asyncio.sleep(wait)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(enough.wait(), wait)
+            if enough is not None and enough.is_set():
+                raise _Enough
+            pacer.sent()
+            out = True
+
+        return pace, answered
+
     async def _report(self, plan: MethodsPlan) -> tuple[SourceStatus, Any]:
         """Page the registration report at the pace Graph allows, until no listed user lacks a row."""
         if kept := await self._kept(Source.REGISTRATION_DETAILS):
@@ -447,28 +503,18 @@ class _Run:
             plan.rows(data or ())
             plan.report_finished(status.state == SourceState.READ)
             return kept
-        pacer = self.report_pacer
-        first = True
-
-        async def pace() -> None:  # called before each request, the one before it answered
-            nonlocal first
-            if not first:
-                pacer.answered()
-                self.methods_pacer.shared()
-            first = False
-            while (wait := pacer.delay()) > 0 and not plan.enough.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(plan.enough.wait(), wait)
-            if plan.enough.is_set():
-                raise _Enough
+        pace, chain_ended = self._report_chain(plan.enough)
 
         async def read() -> Spool:
-            rows = self.spool()
-            with contextlib.suppress(_Enough):
-                async for page in pages(self.session, self.session.url(REGISTRATION), pace):
-                    page = [trim_registration(row) for row in page]
-                    rows.add(page)
-                    plan.rows(page)
+            rows = self.report_rows = self.spool()  # kept where a cut at --max-minutes can still reach it
+            try:
+                with contextlib.suppress(_Enough):
+                    async for page in pages(self.session, self.session.url(REGISTRATION), pace):
+                        page = [trim_registration(row) for row in page]
+                        rows.add(page)
+                        plan.rows(page)
+            finally:
+                chain_ended()
             return rows
 
         status, data = await read_source(Source.REGISTRATION_DETAILS, read)
@@ -476,11 +522,8 @@ class _Run:
         await self._record(status, data)
         return status, data
 
-    async def _events(
-        self, now: str, report: Awaitable[Any], licences: tuple[Awaitable[Any], Awaitable[Any]]
-    ) -> tuple[SourceStatus, Any]:
-        """The SSPR audit events of the retention window, once the registration report is done (they share a pace)."""
-        await asyncio.shield(report)  # a cut here must not cancel the report's read
+    async def _events(self, now: str, licences: tuple[Awaitable[Any], Awaitable[Any]]) -> tuple[SourceStatus, Any]:
+        """The SSPR audit events of the retention window, paged beside the registration report on its window."""
         if kept := await self._kept(Source.SSPR_EVENTS):
             return kept
         days = self.options.events_days
@@ -489,16 +532,15 @@ class _Run:
             days = retention_days(map_licences(skus, subscriptions))
         since = window_start(now, days)
 
-        async def pace() -> None:  # before each request: the one before it (the report's last, first time) answered
-            self.report_pacer.answered()
-            self.methods_pacer.shared()
-            while (wait := self.report_pacer.delay()) > 0:
-                await asyncio.sleep(wait)
+        pace, chain_ended = self._report_chain()
 
         async def read() -> dict[str, Any]:
             events = self.spool()  # the events of a month of a million users: kept on disk
-            async for page in pages(self.session, self.session.url(events_url(since)), pace):
-                events.add(page)
+            try:
+                async for page in pages(self.session, self.session.url(events_url(since)), pace):
+                    events.add(page)
+            finally:
+                chain_ended()
             return {"since": since, "window_days": days, "events": events}
 
         status, data = await read_source(Source.SSPR_EVENTS, read)

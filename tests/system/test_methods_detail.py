@@ -131,35 +131,48 @@ def test_a_run_cut_short_reads_administrators_first_keeps_every_user_and_resume_
 @pytest.mark.slow  # waits for --max-minutes to run out, 3 s
 def test_max_minutes_bounds_the_whole_run_says_what_was_not_read_and_resume_reads_it(tmp_path):
     checkpoint = tmp_path / "collect.checkpoint"
-    # Pages of 5: the registration report needs 12 requests, and the collector sends at most 5 per 10 s, so the
-    # report (and the audit events, read after it on the same budget) cannot be read within 3 s.
+    # Pages of 5: the registration report needs 12 requests, and the collector sends at most 5 per 10 s (the
+    # report and the audit events share them), so neither can be read within 3 s.
     with emulator_in_thread(TRUTH, EmulatorConfig(throttle="off", page_size_cap=5)) as emulator:
         cut, stats = collect_with(emulator.url, max_minutes=0.05, checkpoint=checkpoint)
         report_pages = emulator.stats.by_route["GET /reports/authenticationMethods/userRegistrationDetails"]
-    not_in_time = "not read within --max-minutes 0.05 (--resume reads it)"
-    for name in ("registration_details", "sspr_events"):
-        source = cut.tenant.source(name)
-        assert (source.state, source.message) == ("failed", not_in_time)
+    events = cut.tenant.source("sspr_events")
+    assert (events.state, events.message) == ("failed", "not read within --max-minutes 0.05 (--resume reads it)")
     assert 0 < report_pages < 12
-    assert set(stats.sources_unread) == {"registration_details", "sspr_events"}
+    # The rows read are each a user's whole row: those users are judged on them, and the source says how far it got.
+    with_row = [u for u in cut.users if u.registration is not None]
+    assert 0 < len(with_row) < len(cut.users)
+    report = cut.tenant.source("registration_details")
+    assert report.state == "read" and report.message.endswith(
+        "rows read before --max-minutes 0.05 ran out; a user with no row and no methods read is unknown"
+        " (--resume reads the report again)"
+    )
+    assert set(stats.sources_unread) == {"registration details (only in part)", "sspr events"}
     assert stats.phases["users"] <= stats.phases["methods"] <= stats.phases["snapshot"]  # each phase logged
     assert cut.tenant.source("users").state == "read"
     assert [u.id for u in cut.users] == [u.id for u in EXPECTED.users]  # nobody lost
+    expected = {u.id: u for u in EXPECTED.users}
+    assert all(u.registration == expected[u.id].registration for u in with_row)  # each row whole, as Graph has it
     unread = [u for u in cut.users if u.methods is None and u.collection.state != CollectionState.OK]
-    assert unread and all(u.registration is None for u in cut.users)  # no verdict rests on part of the report
     reasons = {(u.collection.state, u.collection.reason) for u in unread if u.id not in FAILING}
-    assert reasons == {
-        (CollectionState.FAILED, "methods detail not read within --max-minutes 0.05 (--resume reads it)")
-    }
+    not_in_time = "methods detail not read within --max-minutes 0.05 (--resume reads it)"
+    no_row_reason = (
+        CollectionState.FAILED,
+        f"{not_in_time}; nor was their registration report row, the report being cut short",
+    )
+    assert no_row_reason in reasons
+    assert reasons <= {no_row_reason, (CollectionState.PARTIAL, f"{not_in_time}; judged on the registration report")}
     result = engine.run(cut, engine.load_policy(None, cut), generated_at=NOW)
     verdicts = {u.user.id: u.status for u in result.users}
-    judged = {verdicts[u.id] for u in unread if u.id not in FAILING}
-    assert Readiness.UNKNOWN in judged  # never "no methods": not ready, nor ready on part of the data
-    assert judged <= {Readiness.UNKNOWN, Readiness.OUT_OF_SCOPE, Readiness.SET_ASIDE}
+    no_row = {verdicts[u.id] for u in unread if u.id not in FAILING and u.registration is None}
+    assert Readiness.UNKNOWN in no_row  # never "no methods": not ready, nor ready on part of the data
+    assert no_row <= {Readiness.UNKNOWN, Readiness.OUT_OF_SCOPE, Readiness.SET_ASIDE}
+    assert any(verdicts[u.id] != Readiness.UNKNOWN for u in with_row)
     assert checkpoint.exists()
     note = unread_note(stats.users_unread, CollectOptions(max_minutes=0.05), checkpoint, stats.sources_unread)
     assert note is not None and note.startswith(
-        "Within --max-minutes 0.05: registration details, sspr events not read; methods detail not read for"
+        "Within --max-minutes 0.05: registration details (only in part), sspr events not read; methods detail not"
+        " read for"
     )
     assert note.endswith(
         f"Run the same command with --resume to read the rest (what was read is kept in {checkpoint})."
