@@ -189,8 +189,8 @@ class Emulator:
 
 
 def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    """Collect in this fresh process with the CLI's defaults; write the snapshot; report cost and peak memory."""
-    from sspr_audit.collect.collector import collect
+    """Collect in this fresh process as `sspr-audit collect` does, into the snapshot file; cost and peak memory."""
+    from sspr_audit.collect.collector import collect_into
     from sspr_audit.collect.options import CollectOptions
     from sspr_audit.emulator.config import EmulatorConfig
 
@@ -202,17 +202,14 @@ def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespac
         methods_detail=args.methods_detail,
         max_minutes=args.max_minutes or None,
     )
-    from sspr_audit.snapshot import write
-
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
-    snapshot, stats = asyncio.run(collect(options))
-    collected = time.perf_counter()
-    write(snapshot, out)  # what `sspr-audit collect` does next; timed apart, counted in the wall time
+    stats = asyncio.run(collect_into(out, options))
     finished = time.perf_counter()
+    read_until = max((t for name, t in stats.phases.items() if name != "snapshot"), default=0.0)
     return {
         "seconds": finished - started,
-        "write_s": finished - collected,
+        "write_s": finished - started - read_until,  # building and writing the snapshot, after the last read
         "cpu_s": _cpu_seconds() - cpu_before,
         "peak_mb": _peak_mb(),
         "http_requests": stats.http_requests,
