@@ -298,7 +298,7 @@ class _Memo:
 
 
 def _decode(tp: Any, value: Any, place: str, memo: _Memo) -> Any:
-    """``value`` checked and built as ``tp``; ``memo`` holds the alike values shared so far."""
+    """``value`` checked and built as ``tp``; ``memo`` holds the values shared so far."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
