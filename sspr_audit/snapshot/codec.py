@@ -162,17 +162,18 @@ class _Users:
     def __init__(self) -> None:
         self._users: list[User] = []
         self._problem: _Problem | None = None
-        self._memo: dict[Any, Any] = {}
+        self._memo = _Memo()
 
     def add(self, index: int, value: Any) -> None:
         if self._problem is None:  # after a problem the rest is only parsed: a syntax error still comes first
+            self._memo.own.clear()
             try:
                 self._users.append(_decode(User, value, f"users[{index}]", self._memo))
             except _Problem as problem:
                 self._problem, self._users = problem, []
 
     def result(self) -> tuple[User, ...]:
-        self._memo.clear()
+        self._memo = _Memo()
         if self._problem is not None:
             raise self._problem
         return tuple(self._users)
@@ -209,7 +210,7 @@ def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[U
     elif version < SCHEMA_VERSION:  # version 2 lacks only optional fields (events, scope hygiene): "not read"
         data = {**data, "schema_version": SCHEMA_VERSION}
     try:
-        return _decode_dataclass(Snapshot, data, "", {}, {"users": users} if users is not None else {})
+        return _decode_dataclass(Snapshot, data, "", _Memo(), {"users": users} if users is not None else {})
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
 
@@ -258,6 +259,7 @@ def _hints(cls: type) -> dict[str, Any]:
 _SHARED_FIELDS = {
     User: frozenset(
         {
+            "display_name",  # people share names; a manager's name is also their own
             "user_type",
             "department",
             "job_title",
@@ -272,13 +274,31 @@ _SHARED_FIELDS = {
         }
     ),
     AuthMethod: frozenset({"type", "odata_type", "phone_type", "display_name"}),
+    RegistrationDetails: frozenset({"methods_registered", "last_updated"}),
     ResetAttempt: frozenset({"outcome", "method", "step"}),
 }
 _SHARED_CLASSES = frozenset({RegistrationDetails, CollectionStatus, RoleAssignment, MethodTarget})
+# Graph gives every user's password, email and phone methods the same few ids: each such id is one object, and
+# so is each such method with no address or number of its own (every user's password method).
+_FIXED_ID_METHODS = frozenset({"password", "email", "phone"})
+# Values one user holds in several places: the UPN that is also the mail, the mail or mobile number that is also
+# a method's address or number.
+_OWN_FIELDS = {
+    User: ("user_principal_name", "mail", "mobile_phone"),
+    AuthMethod: ("email_address", "phone_number"),
+}
 
 
-def _decode(tp: Any, value: Any, place: str, memo: dict[Any, Any]) -> Any:
-    """``value`` checked and built as ``tp``; ``memo`` holds the alike values shared so far."""
+class _Memo:
+    """The values shared so far: ``alike`` across users, ``own`` within the user being decoded."""
+
+    def __init__(self) -> None:
+        self.alike: dict[Any, Any] = {}
+        self.own: dict[Any, Any] = {}
+
+
+def _decode(tp: Any, value: Any, place: str, memo: _Memo) -> Any:
+    """``value`` checked and built as ``tp``; ``memo`` holds the values shared so far."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
@@ -319,7 +339,7 @@ def _decode(tp: Any, value: Any, place: str, memo: dict[Any, Any]) -> Any:
 
 
 def _decode_dataclass(
-    cls: type, value: Any, place: str, memo: dict[Any, Any], given: Mapping[str, Callable[[], Any]] = {}
+    cls: type, value: Any, place: str, memo: _Memo, given: Mapping[str, Callable[[], Any]] = {}
 ) -> Any:
     if not isinstance(value, dict):
         raise _Problem(place, f"expected an object, got {_kind(value)}")
@@ -336,11 +356,19 @@ def _decode_dataclass(
             kwargs[f.name] = _decode(hints[f.name], value[f.name], _join(place, f.name), memo)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise _Problem(_join(place, f.name), "required field is missing")
+    alike, own = memo.alike, memo.own
     for name in _SHARED_FIELDS.get(cls, ()):
         if kwargs.get(name) is not None:
-            kwargs[name] = memo.setdefault(kwargs[name], kwargs[name])
+            kwargs[name] = alike.setdefault(kwargs[name], kwargs[name])
+    for name in _OWN_FIELDS.get(cls, ()):
+        if kwargs.get(name) is not None:
+            kwargs[name] = own.setdefault(kwargs[name], kwargs[name])
+    bare_method = False
+    if cls is AuthMethod and kwargs["type"] in _FIXED_ID_METHODS:
+        kwargs["id"] = alike.setdefault(kwargs["id"], kwargs["id"])
+        bare_method = kwargs.get("phone_number") is None and kwargs.get("email_address") is None
     made = cls(**kwargs)
-    return memo.setdefault(made, made) if cls in _SHARED_CLASSES else made
+    return alike.setdefault(made, made) if bare_method or cls in _SHARED_CLASSES else made
 
 
 def _join(place: str, name: str) -> str:

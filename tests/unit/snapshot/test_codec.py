@@ -47,6 +47,22 @@ def test_round_trip_is_exact_and_owner_only(tmp_path, name):
         assert path.read_bytes()[:2] == b"\x1f\x8b"
 
 
+def test_read_holds_values_users_share_once_and_writes_the_same_bytes(tmp_path):
+    """A million-user snapshot fits in memory only if what users hold alike is one object, not one per user."""
+    alex = b.user("alex", methods=(b.email("alex@contoso.com"), b.phone("+1 4255550123")), registered=("email",))
+    alex = dataclasses.replace(alex, mail=alex.user_principal_name, mobile_phone="+1 4255550123")
+    sam = b.user("sam", methods=(b.phone("+1 4255550199"),), registered=("email",), display_name="Alex")
+    path = snapshot.write(b.snapshot(alex, sam), tmp_path / "s.json")
+    one, two = snapshot.read(path).users
+    assert one.methods[0] is two.methods[0]  # the password method
+    assert one.methods[2].id is two.methods[1].id  # Graph's fixed id of the mobile phone method
+    assert one.mail is one.user_principal_name is one.methods[1].email_address
+    assert one.mobile_phone is one.methods[2].phone_number
+    assert one.display_name is two.display_name
+    assert one.registration.methods_registered is two.registration.methods_registered
+    assert snapshot.write(snapshot.read(path), tmp_path / "again.json").read_bytes() == path.read_bytes()
+
+
 def test_written_snapshot_validates_against_the_schema(tmp_path):
     path = snapshot.write(sample(), tmp_path / "s.json")
     jsonschema.validate(json.loads(path.read_text()), SCHEMA)
