@@ -349,6 +349,8 @@ def floor_of(
 # -- one size ----------------------------------------------------------------------------------------------------
 
 
+NOT_IN_TIME = "not read within --max-minutes"  # in the reason of a user the time limit left unread
+
 SOURCE_FIELDS = {  # the user field each per-tenant source fills
     "sspr_events": "activity",
     "registration_details": "registration",
@@ -361,7 +363,8 @@ def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
     """(users missing or different from the expected collection, users marked failed).
 
     A user whose methods were left unread (the time limit, or ``--methods-detail``) is not lost when
-    everything else equals the expected collection and the user is marked as judged on the report.
+    everything else equals the expected collection and the user is marked as judged on the report, or (no
+    report row read in time either) marked failed with the time limit as the reason: unknown, and said so.
     """
     from sspr_audit.collect.assemble import ON_REPORT
     from sspr_audit.emulator.expected import expected_collection
@@ -378,6 +381,8 @@ def users_lost(snapshot_path: Path, truth: Any) -> tuple[int, int]:
         unread = not_read | {f for f in in_part if getattr(got, f) is None}
         if got.methods is None and got.collection.reason and ON_REPORT in got.collection.reason:
             unread |= {"methods", "collection"}
+        if got.methods is None and got.collection.reason and NOT_IN_TIME in got.collection.reason:
+            unread |= {"methods", "collection"}  # marked unknown, with the time limit as its reason: said, not lost
         return {k: v for k, v in to_dict(got).items() if k not in unread} == {
             k: v for k, v in to_dict(want).items() if k not in unread
         }
