@@ -15,7 +15,6 @@ from typing import Any
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.errors import InputError, Interrupted
-from sspr_audit.snapshot.models import Snapshot
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 ALL_FORMATS = "html,xlsx,json,csv"
@@ -52,8 +51,13 @@ class ReportOptions:
         return self.history_path or self.output / "history.sqlite"
 
 
-def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path | None = None) -> int:
-    """Judge ``snap``, write the reports, record the run; return the exit code."""
+def audit_and_write(snapshot_path: Path, report: ReportOptions) -> int:
+    """Read the snapshot, judge it, write the reports, record the run; return the exit code.
+
+    The snapshot is read here so that the audit holds the only reference to its users: each is freed once
+    judged, and a million users are never held beside their million results.
+    """
+    from sspr_audit import snapshot
     from sspr_audit.audit import engine
     from sspr_audit.audit.policy import with_overrides
     from sspr_audit.render import FORMATS, write_reports
@@ -63,11 +67,14 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
     if unknown or not wanted:
         raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; use any of: {', '.join(FORMATS)}")
     check_region(report.default_region)
+    snap = snapshot.read(snapshot_path)
     resolved = with_overrides(
         engine.load_policy(report.policy_path, snap), fail_on=report.fail_on, default_region=report.default_region
     )
-    gc.freeze()  # the snapshot lives to the end: spare the garbage collector rescanning it
-    result = engine.run(snap, resolved, as_of=report.as_of)
+    users = list(snap.users)
+    snap = replace(snap, users=())  # the list is now all that holds the users, and the audit empties it
+    gc.freeze()  # what is read lives on in the results: spare the garbage collector rescanning it
+    result = engine.run(snap, resolved, as_of=report.as_of, users=users)
     changes = None
     if not report.no_history:
         from sspr_audit.history import store
@@ -86,9 +93,7 @@ def audit_and_write(snap: Snapshot, report: ReportOptions, snapshot_path: Path |
 
         paths += write_split_workbooks(shown, report.output, report.split_by, default_stem(shown))
     if not report.no_history:  # the history keeps full values: a local, owner-only file
-        store.record_run(
-            report.history_file, result, str(snapshot_path) if snapshot_path else None, what_if=report.what_if
-        )
+        store.record_run(report.history_file, result, str(snapshot_path), what_if=report.what_if)
     if not report.quiet:
         from sspr_audit.cli.console import print_summary
 

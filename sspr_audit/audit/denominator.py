@@ -17,7 +17,7 @@ from sspr_audit.audit.hygiene import LABELS, PERMISSIONS, NotUsed
 from sspr_audit.audit.judged import Judged
 from sspr_audit.audit.policy import Policy
 from sspr_audit.audit.results import Readiness
-from sspr_audit.snapshot.models import Snapshot, Source, SourceState, SourceStatus
+from sspr_audit.snapshot.models import Source, SourceState, SourceStatus, Tenant
 
 POLICY_EXCLUSIONS = "[[exclude]] patterns"
 _REMOVED = frozenset({Readiness.EXCLUDED, Readiness.SET_ASIDE})
@@ -68,9 +68,8 @@ def denominator(policy: Policy, judged: Sequence[Judged]) -> Denominator:
     return Denominator(len(pool), removed, len(admins), sum(a.status in _REMOVED for a in admins))
 
 
-def summary(snapshot: Snapshot, policy: Policy, counted: Denominator) -> str:
+def summary(unread: dict[NotUsed, str], counted: Denominator) -> str:
     """The one line every output shows: each exclusion and how many users it removed, or why it could not."""
-    unread = not_read(snapshot, policy)
     parts = []
     for name, count in counted.removed.items():
         kind = next((k for k, label in LABELS.items() if label == name), None)
@@ -78,12 +77,14 @@ def summary(snapshot: Snapshot, policy: Policy, counted: Denominator) -> str:
     return "; ".join(parts) or "none"
 
 
-def not_read(snapshot: Snapshot, policy: Policy) -> dict[NotUsed, str]:
-    """Each switched-on exclusion whose source was not read, with a sentence naming the permission."""
+def not_read(tenant: Tenant, policy: Policy, licences_read: bool) -> dict[NotUsed, str]:
+    """Each switched-on exclusion whose source was not read, with a sentence naming the permission.
+
+    ``licences_read``: some user's assigned licences were read (a snapshot from before they were is silent).
+    """
     said: dict[NotUsed, str] = {}
-    users = snapshot.users
     if policy.exclude_shared_mailboxes:
-        status = snapshot.tenant.source(Source.MAILBOX_SETTINGS.value)
+        status = tenant.source(Source.MAILBOX_SETTINGS.value)
         if status is None or status.state != SourceState.READ:
             why = _why(status)
             text = (
@@ -91,12 +92,12 @@ def not_read(snapshot: Snapshot, policy: Policy) -> dict[NotUsed, str]:
                 " equipment mailboxes could not be told apart and stay counted."
             )
             said[NotUsed.SHARED_MAILBOX] = said[NotUsed.RESOURCE_MAILBOX] = text
-    if policy.require_license and users and all(u.assigned_licenses is None for u in users):
+    if policy.require_license and not licences_read:
         said[NotUsed.NO_LICENCE] = (
             "Assigned licences were not read (an older snapshot): accounts with no licence stay counted."
         )
     if policy.stale_after_days:
-        status = snapshot.tenant.source(Source.SIGN_IN_ACTIVITY.value)
+        status = tenant.source(Source.SIGN_IN_ACTIVITY.value)
         if status is None or status.state != SourceState.READ:
             why = _why(status)
             said[NotUsed.NO_SIGN_IN] = (

@@ -26,6 +26,7 @@ from sspr_audit.audit.reality import Comparison, compare, reality
 from sspr_audit.audit.results import (
     AuditResult,
     Finding,
+    Person,
     PolicySetting,
     Readiness,
     RuleInfo,
@@ -35,7 +36,7 @@ from sspr_audit.audit.results import (
 )
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.rules.registry import AuditContext, Hit, Rule, all_rules, rule_ids
-from sspr_audit.audit.shared_numbers import NumberBook, holders
+from sspr_audit.audit.shared_numbers import NumberBook
 from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP
 from sspr_audit.audit.tenant_facts import TenantFacts, tenant_facts
 
@@ -69,23 +70,39 @@ def as_of_day(snapshot: Snapshot, given: str | date | None = None) -> tuple[date
 
 
 def run(
-    snapshot: Snapshot, policy: Policy, *, generated_at: str | None = None, as_of: str | date | None = None
+    snapshot: Snapshot,
+    policy: Policy,
+    *,
+    generated_at: str | None = None,
+    as_of: str | date | None = None,
+    users: list[User] | None = None,
 ) -> AuditResult:
-    """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule."""
+    """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule.
+
+    ``users``, when given, are the snapshot's users handed over (``snapshot`` then holds none): each is taken
+    out of the list as it is judged, so a caller that keeps no other reference frees every user's methods and
+    contact values once judged, and a million users never exist beside their million results.
+    """
     try:
         with gc_pause.paused():
-            return _run(snapshot, policy, generated_at, as_of)
+            return _run(snapshot, policy, generated_at, as_of, list(snapshot.users) if users is None else users)
     finally:
         phones.forget()  # a million users' numbers would otherwise stay cached through the reports
 
 
-def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: str | date | None) -> AuditResult:
+def _run(
+    snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: str | date | None, users: list[User]
+) -> AuditResult:
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
     tenant = tenant_facts(snapshot, policy, day)
     rules = all_rules()
     active = [r for r in rules if r.id not in policy.disabled_rules]
-    ctx, findings = _judge_each(AuditContext(snapshot, policy), [r for r in active if r.scope == "user"], tenant, book)
+    licences_read = not users or any(u.assigned_licenses is not None for u in users)
+    unread = not_read(snapshot.tenant, policy, licences_read)
+    ctx, findings = _judge_each(
+        AuditContext(snapshot.tenant, policy), users, [r for r in active if r.scope == "user"], tenant, book
+    )
     for r in active:
         if r.scope != "user":
             for hit in r.check(ctx):
@@ -102,7 +119,7 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
         policy=(
             *policy.settings(),
             _licence_setting(tenant),
-            PolicySetting("Not counted (no one resets there)", summary(snapshot, policy, counted), "tenant"),
+            PolicySetting("Not counted (no one resets there)", summary(unread, counted), "tenant"),
         ),
         policy_source=policy.source,
         generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -112,7 +129,7 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
         timeline=_timeline(book, judged),
         assumptions=(
             *_assumptions(snapshot, policy, judged, tenant),
-            *dict.fromkeys(not_read(snapshot, policy).values()),
+            *dict.fromkeys(unread.values()),
         ),
         warnings=(counted.warning,) if counted.warning else (),
         reality=ctx.reality,
@@ -120,20 +137,23 @@ def _run(snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: st
 
 
 def _judge_each(
-    ctx: AuditContext, user_rules: list[Rule], tenant: TenantFacts, book: Rulebook
+    ctx: AuditContext, users: list[User], user_rules: list[Rule], tenant: TenantFacts, book: Rulebook
 ) -> tuple[AuditContext, list[Finding]]:
     """Judge each user, run the per-user rules and compare with the audit events, keeping only the slim record.
 
-    The context returned holds every judged user and the comparison, for the rules over all users.
+    Each user is taken out of ``users`` once judged. The context returned holds every judged user and the
+    comparison, for the rules over all users.
     """
-    snapshot, policy = ctx.snapshot, ctx.policy
-    events_read = snapshot.tenant.events is not None
+    policy = ctx.policy
+    events_read = ctx.tenant.events is not None
     findings: list[Finding] = []
     judged: list[Judged] = []
     comparisons: list[Comparison] = []
     shared: dict[Any, Any] = {}
-    numbers = NumberBook()
-    for i, user in enumerate(snapshot.users):
+    numbers = NumberBook(users, policy)
+    users.reverse()  # taken from the end: each in its turn, and the list shrinks as it goes
+    for i in range(len(users)):
+        user = users.pop()
         a = assess(gather(i, user, policy, tenant), policy, book)
         if a.in_scope:
             numbers.add(i, a.phones)
@@ -146,12 +166,12 @@ def _judge_each(
     return replace(
         ctx,
         judged=everyone,
-        reality=reality(snapshot, tuple(comparisons)),
-        shared_numbers=holders(numbers, everyone, snapshot.users, policy),
+        reality=reality(ctx.tenant, tuple(comparisons)),
+        shared_numbers=numbers.holders(everyone),
     ), findings
 
 
-def _finding(rule: Rule, hit: Hit, user: User | None, policy: Policy) -> Finding:
+def _finding(rule: Rule, hit: Hit, user: User | Person | None, policy: Policy) -> Finding:
     return Finding(
         rule=rule.id,
         severity=policy.severity_overrides.get(rule.id) or hit.severity or rule.severity,
@@ -303,7 +323,7 @@ def _scope_disagreement(policy: Policy, judged: tuple[Judged, ...]) -> list[str]
 
 def _user_result(a: Assessment) -> UserResult:
     return UserResult(
-        a.user,
+        Person.of(a.user),
         a.status,
         a.reason,
         a.is_admin,

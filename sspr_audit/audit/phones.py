@@ -183,13 +183,18 @@ def normalized_key(a: PhoneAnalysis) -> str | None:
     return None if a.masked else a.e164
 
 
+# Numbers cached while judging: a user's contact field and authentication phone often hold the same number, and
+# switchboard numbers recur; more would hold tens of megabytes for numbers seen once.
+_CACHED = 65_536
+
+
 def forget() -> None:
     """Drop the analyses kept while judging: once an audit is done, its numbers are not looked at again."""
     analyze.cache_clear()
     _plan_of.cache_clear()
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=_CACHED)
 def analyze(raw: str | None, default_region: str | None = None) -> PhoneAnalysis:
     """Analyse one phone value; never raises for any string.
 
@@ -398,7 +403,7 @@ def _plan(parsed: phonenumbers.PhoneNumber) -> tuple[str, str | None, str | None
     )
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=_CACHED)
 def _plan_of(
     country_code: int, national_number: int, leading_zero: bool, leading_zeros: int
 ) -> tuple[str, str | None, str | None]:

@@ -20,7 +20,7 @@ from sspr_audit.audit.readiness import Assessment, judge
 from sspr_audit.audit.results import Readiness
 from sspr_audit.audit.rulebook import Rulebook, parse_day
 from sspr_audit.audit.sspr_methods import HARDWARE_OATH, MOBILE_APP, SOFTWARE_OATH
-from sspr_audit.snapshot.models import ResetAttempt, Snapshot, Source, SourceState
+from sspr_audit.snapshot.models import ResetAttempt, Source, SourceState, Tenant
 
 SUCCESS = frozenset({"reset", "unlocked"})
 STOPPED = frozenset({"failed", "blocked"})
@@ -93,17 +93,17 @@ def compare(a: Assessment, policy: Policy) -> Comparison | None:
     return _compare(a, activity.last_reset, policy)
 
 
-def reality(snapshot: Snapshot, comparisons: tuple[Comparison, ...]) -> Reality:
+def reality(tenant: Tenant, comparisons: tuple[Comparison, ...]) -> Reality:
     """The comparison for the whole tenant, from each user's (made only when the events were read)."""
-    events = snapshot.tenant.events
+    events = tenant.events
     if events is None:
-        return Reality(False, not_read_because(snapshot), None, None)
+        return Reality(False, not_read_because(tenant), None, None)
     return Reality(True, None, events.count, events.window_days, comparisons)
 
 
-def not_read_because(snapshot: Snapshot) -> str:
+def not_read_because(tenant: Tenant) -> str:
     """Why the snapshot holds no SSPR audit events, in one sentence."""
-    status = snapshot.tenant.source(Source.SSPR_EVENTS.value)
+    status = tenant.source(Source.SSPR_EVENTS.value)
     if status is None:
         return "this snapshot was taken without reading the SSPR audit events (an older sspr-audit, or the demo)"
     if status.state == SourceState.NOT_PERMITTED:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from sspr_audit.audit.location import Location
-from sspr_audit.snapshot.models import Tenant, User
+from sspr_audit.snapshot.models import CollectionStatus, RegistrationDetails, RoleAssignment, SsprActivity, Tenant, User
 
 if TYPE_CHECKING:
     from sspr_audit.audit.reality import Reality
@@ -109,10 +109,59 @@ class UncountedMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    """Who a result is about: what the reports show of a user, and nothing the verdict alone needed.
+
+    A judged user's methods, contact values, sign-in times and licences live on
+    in the result's own terms (usable and uncounted methods, the reason), so
+    the result does not keep the snapshot's :class:`User`: a million users
+    judged then hold about half the memory.
+    """
+
+    id: str
+    user_principal_name: str
+    display_name: str | None
+    user_type: str | None
+    account_enabled: bool
+    on_premises_sync_enabled: bool | None
+    department: str | None
+    job_title: str | None
+    manager_id: str | None
+    manager_name: str | None
+    usage_location: str | None  # with country: the region a national number is read in
+    country: str | None
+    registration: RegistrationDetails | None
+    roles: tuple[RoleAssignment, ...]
+    collection: CollectionStatus
+    activity: SsprActivity | None
+
+    @classmethod
+    def of(cls, user: User) -> Person:
+        return cls(
+            user.id,
+            user.user_principal_name,
+            user.display_name,
+            user.user_type,
+            user.account_enabled,
+            user.on_premises_sync_enabled,
+            user.department,
+            user.job_title,
+            user.manager_id,
+            user.manager_name,
+            user.usage_location,
+            user.country,
+            user.registration,
+            user.roles,
+            user.collection,
+            user.activity,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class UserResult:
     """One user's readiness and the reason for it."""
 
-    user: User
+    user: Person
     status: Readiness
     reason: str  # one sentence: why this status
     is_admin: bool

@@ -1,16 +1,18 @@
 """Numbers several users in scope hold, found without keeping every user's phone checks.
 
-A million users hold over a million numbers, and their analyses would stay
-alive until every user is judged for this one rule. So each number is noted
-as an integer beside its holder's index, and only the users whose number
-turns out to be shared have their numbers looked at again, once all are judged.
+A million users hold over a million numbers. Before anyone is judged, each
+user's numbers are read once as integers (E.164 digits) to find the few held
+by two users or more, whoever they are; while users are judged, only the
+checks on those numbers are kept, and once all are judged a number counts as
+shared when two users in scope hold it. Nothing else about a user's numbers
+outlives their judgement.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from sspr_audit.audit import phones
 from sspr_audit.audit.judged import Judged
@@ -22,41 +24,30 @@ Holders = dict[str, tuple[tuple[Judged, PhoneCheck], ...]]
 
 
 class NumberBook:
-    """Every number found on users in scope, as E.164 digits beside the holder's index."""
+    """The checks on numbers more than one user holds, by number, as users in scope are judged."""
 
-    def __init__(self) -> None:
-        self._numbers: list[int] = []
-        self._holders = array("q")
+    def __init__(self, users: Iterable[User], policy: Policy) -> None:
+        hashes = array("q")  # a number's hash fits where a long national number might not; a collision only adds
+        for user in users:  # a number to look at, as holders are counted by the number itself
+            hashes.extend({hash(n) for c in phone_checks(user, policy) if (n := _number(c)) is not None})
+        self._repeated = frozenset(a for a, b in pairwise(sorted(hashes)) if a == b)
+        self._found: dict[int, list[tuple[int, PhoneCheck]]] = {}
 
     def add(self, index: int, checks: tuple[PhoneCheck, ...]) -> None:
         """Note the numbers of one user in scope (masked and unreadable ones are never matched)."""
         for check in checks:
-            if (number := _number(check)) is not None:
-                self._numbers.append(number)
-                self._holders.append(index)
+            if (number := _number(check)) is not None and hash(number) in self._repeated:
+                holders = self._found.setdefault(number, [])
+                if not holders or holders[-1][0] != index:  # a user holding a number twice holds it once
+                    holders.append((index, check))
 
-    def shared(self) -> dict[int, list[int]]:
-        """Each number two users or more hold, with their indexes in the order they were judged."""
-        counts = Counter(self._numbers)
-        found: dict[int, list[int]] = {}
-        for number, index in zip(self._numbers, self._holders, strict=True):
-            if counts[number] > 1:
-                holders = found.setdefault(number, [])
-                if not holders or holders[-1] != index:  # a user holding a number twice holds it once
-                    holders.append(index)
-        return {number: holders for number, holders in found.items() if len(holders) > 1}
-
-
-def holders(book: NumberBook, judged: Sequence[Judged], users: Sequence[User], policy: Policy) -> Holders:
-    """Each shared number (E.164) with every holder and the first check on them that holds it."""
-    shared: Holders = {}
-    for number, indexes in book.shared().items():
-        group = []
-        for i in indexes:
-            check = next(c for c in phone_checks(users[i], policy) if _number(c) == number)
-            group.append((judged[i], check))
-        shared[phones.normalized_key(group[0][1].analysis) or ""] = tuple(group)
-    return shared
+    def holders(self, judged: Sequence[Judged]) -> Holders:
+        """Each number two users in scope or more hold (E.164), with every holder and their first check on it."""
+        return {
+            phones.normalized_key(found[0][1].analysis) or "": tuple((judged[i], check) for i, check in found)
+            for found in self._found.values()
+            if len(found) > 1
+        }
 
 
 def _number(check: PhoneCheck) -> int | None:

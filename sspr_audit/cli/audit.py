@@ -33,11 +33,9 @@ def report(snapshot_path: Path, **params: Any) -> None:
     without collecting again: such a what-if is recorded as one, outside the
     trend.
     """
-    from sspr_audit import snapshot
     from sspr_audit.snapshot import recorded_policy
 
     report = ReportOptions.take(params)
-    snap = snapshot.read(snapshot_path)
     what_if = recorded_policy.is_what_if(snapshot_path, report.policy_path)
     policy = recorded_policy.policy_for(snapshot_path, report.policy_path)
     report = replace(report, policy_path=policy, what_if=what_if)
@@ -46,7 +44,7 @@ def report(snapshot_path: Path, **params: Any) -> None:
             f"What-if: judged with {policy} instead of the policy its run used"
             f" ({recorded_policy.recorded(snapshot_path)}); recorded as a what-if, outside the trend"
         )
-    sys.exit(audit_and_write(snap, report, snapshot_path))
+    sys.exit(audit_and_write(snapshot_path, report))
 
 
 @click.command()
@@ -69,7 +67,6 @@ def run(
     then writes every report into the output folder. The policy used is kept
     beside the snapshot, so 'report SNAPSHOT' gives the same numbers.
     """
-    from sspr_audit import snapshot
     from sspr_audit.snapshot import recorded_policy
 
     options = CollectOptions.from_params(params)  # before ReportOptions takes --quiet away
@@ -84,7 +81,7 @@ def run(
         click.echo(f"Snapshot: {path}")
         if note:
             click.echo(note)
-    sys.exit(audit_and_write(snapshot.read(path), report, path))
+    sys.exit(audit_and_write(path, report))
 
 
 @click.command()
@@ -105,9 +102,11 @@ def demo(users: int, seed: int, **params: Any) -> None:
 
     report = ReportOptions.take(params)
     report = replace(report, policy_path=report.policy_path or demo_policy_path())
-    truth = generate_tenant(users=users, seed=seed)
-    path = snapshot.write(truth, report.output / f"demo-snapshot-{users}-seed{seed}.json.gz")
+    # Judged as read back, like any snapshot: the generated tenant is gone before its users are judged.
+    path = snapshot.write(
+        generate_tenant(users=users, seed=seed), report.output / f"demo-snapshot-{users}-seed{seed}.json.gz"
+    )
     recorded_policy.record(path, report.policy_path)
     if not report.quiet:
         click.echo(f"Demo snapshot: {path}")
-    sys.exit(audit_and_write(truth, report, path))
+    sys.exit(audit_and_write(path, report))

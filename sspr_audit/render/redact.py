@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sspr_audit.audit import phones
 from sspr_audit.audit.location import Location
-from sspr_audit.audit.results import AuditResult, Finding, UncountedMethod, UsableMethod
-from sspr_audit.snapshot.models import AuthMethod, SourceStatus, User
+from sspr_audit.audit.results import AuditResult, Finding, Person, UncountedMethod, UsableMethod
+from sspr_audit.snapshot.models import SourceStatus
 
 if TYPE_CHECKING:
     from sspr_audit.history.compare import RunChanges, StoredFinding
@@ -89,19 +89,28 @@ def redact_result(result: AuditResult) -> AuditResult:
 def redact(result: AuditResult, changes: RunChanges | None) -> tuple[AuditResult, RunChanges | None]:
     """``result`` and the ``changes`` since the last run, masked alike: one value gets one mask everywhere."""
     upns = frozenset(r.user.user_principal_name.casefold() for r in result.users)
-    tables: dict[str, _Table] = {}
+    tables = {r.user.id: _Table(upns, _region(r.user)) for r in result.users}
+    # Every value a user's result or findings hold is learnt before any text is masked: a reason or a
+    # message may name any of them.
+    for r in result.users:
+        for m in r.usable:
+            tables[r.user.id].evidence(m.field, m.value, m.location)
+        for n in r.uncounted:
+            tables[r.user.id].evidence(n.field, n.value, n.location)
+    for f in result.findings:
+        if f.user_id in tables:
+            tables[f.user_id].evidence(f.field, f.value, f.location)
     users = []
     for r in result.users:
-        table = _Table(upns, _region(r.user))
-        user = _user(r.user, table)
-        tables[r.user.id] = table
-        usable = tuple(_usable(m, table) for m in r.usable)
+        table = tables[r.user.id]
         users.append(
             replace(
                 r,
-                user=user,
+                user=replace(
+                    r.user, collection=replace(r.user.collection, reason=table.text(r.user.collection.reason))
+                ),
                 reason=table.text(r.reason),
-                usable=usable,
+                usable=tuple(_usable(m, table) for m in r.usable),
                 uncounted=tuple(_uncounted(m, table) for m in r.uncounted),
                 loses_sspr_because=table.text(r.loses_sspr_because),
             )
@@ -197,23 +206,8 @@ class _Table:
         )
 
 
-def _user(u: User, table: _Table) -> User:
-    methods = None if u.methods is None else tuple(_method(m, table) for m in u.methods)
-    return replace(
-        u,
-        mobile_phone=table.phone(u.mobile_phone),
-        business_phones=tuple(table.phone(p) or p for p in u.business_phones),
-        other_mails=tuple(table.email(a) or a for a in u.other_mails),
-        mail=table.email(u.mail),
-        methods=methods,
-        collection=replace(u.collection, reason=table.text(u.collection.reason)),
-    )
-
-
-def _method(m: AuthMethod, table: _Table) -> AuthMethod:
-    if m.phone_number is None and m.email_address is None:
-        return m
-    return replace(m, phone_number=table.phone(m.phone_number), email_address=table.email(m.email_address))
+def _person(p: Person, table: _Table) -> Person:
+    return replace(p, collection=replace(p.collection, reason=table.text(p.collection.reason)))
 
 
 def _usable(m: UsableMethod, table: _Table) -> UsableMethod:
@@ -249,7 +243,7 @@ def _source(s: SourceStatus, table: _Table) -> SourceStatus:
     return s if s.message is None else replace(s, message=table.text(s.message))
 
 
-def _region(u: User) -> str | None:
+def _region(u: Person) -> str | None:
     """The region the audit reads national numbers in when the policy names none."""
     for value in (u.usage_location, u.country):
         if value and len(value.strip()) == 2 and value.strip().isalpha():

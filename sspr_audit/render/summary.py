@@ -14,6 +14,7 @@ from sspr_audit.audit import microsoft_view
 from sspr_audit.audit.results import (
     AuditResult,
     Finding,
+    Person,
     Readiness,
     Severity,
     TimelinePoint,
@@ -22,7 +23,7 @@ from sspr_audit.audit.results import (
     share,
     tally,
 )
-from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus, User
+from sspr_audit.snapshot.models import CollectionState, Source, SourceState, SourceStatus
 
 NO_DEPARTMENT = "(no department)"
 
@@ -273,12 +274,12 @@ def ordered_findings(result: AuditResult) -> tuple[Finding, ...]:
     return tuple(sorted(result.findings, key=finding_order))
 
 
-def display_name(user: User) -> str:
+def display_name(user: Person) -> str:
     """The display name, or the UPN when the directory has none."""
     return user.display_name or user.user_principal_name
 
 
-def department(user: User) -> str:
+def department(user: Person) -> str:
     """The department, or the bucket for users without one."""
     return (user.department or "").strip() or NO_DEPARTMENT
 
@@ -301,7 +302,7 @@ def microsoft_flags(r: UserResult, collected_at: str) -> str | None:
     )
 
 
-def role_text(user: User) -> tuple[str, ...]:
+def role_text(user: Person) -> tuple[str, ...]:
     """Each administrator role as one readable phrase, sorted."""
     phrases = set()
     for role in user.roles:

@@ -16,6 +16,7 @@ from sspr_audit.audit.results import (
     AuditResult,
     Finding,
     MethodSource,
+    Person,
     PolicySetting,
     Readiness,
     RuleInfo,
@@ -97,7 +98,7 @@ def user_result(
 ) -> UserResult:
     """A user's readiness; by default ready with one registered app method."""
     return UserResult(
-        user=u,
+        user=Person.of(u),
         status=status,
         reason=reason or f"Status {status.value} for {u.user_principal_name}.",
         is_admin=is_admin,

@@ -25,7 +25,7 @@ from sspr_audit.audit.readiness import Assessment
 from sspr_audit.audit.reality import Reality
 from sspr_audit.audit.results import Severity
 from sspr_audit.audit.shared_numbers import Holders
-from sspr_audit.snapshot.models import Snapshot
+from sspr_audit.snapshot.models import Tenant
 
 FAMILIES = ("SSPR", "EVT", "PHN", "EML", "TEN")  # report order: readiness, what users did, phones, emails, tenant
 RULE_ID = re.compile(rf"^({'|'.join(FAMILIES)})\d{{3}}$")
@@ -39,10 +39,10 @@ MY_SECURITY_INFO = "https://aka.ms/mysecurityinfo"
 
 @dataclass(frozen=True)
 class AuditContext:
-    """What every rule may look at: the snapshot and the policy; for the rules over all users, every judged
+    """What every rule may look at: the tenant and the policy; for the rules over all users, every judged
     user, the verdicts against the SSPR audit events and the shared numbers (empty while users are judged)."""
 
-    snapshot: Snapshot
+    tenant: Tenant
     policy: Policy
     judged: tuple[Judged, ...] = ()
     reality: Reality | None = None

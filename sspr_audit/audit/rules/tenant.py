@@ -25,7 +25,7 @@ from sspr_audit.audit.rules.registry import AuditContext, Hit, rule
       integration.""",
 )
 def writeback(ctx: AuditContext) -> Iterator[Hit]:
-    tenant = ctx.snapshot.tenant
+    tenant = ctx.tenant
     if not tenant.on_premises_sync_enabled:
         return
     state = tenant.settings.password_writeback_enabled

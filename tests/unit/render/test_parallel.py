@@ -37,3 +37,12 @@ def test_a_workbook_failure_in_the_child_is_reported(large, tmp_path):
     with pytest.raises(OutputError, match=r"big\.xlsx"):
         render.write_reports(large, tmp_path, ["csv", "xlsx"], stem="big")
     assert (tmp_path / "big.csv").exists()
+
+
+def test_above_the_largest_size_for_two_processes_the_workbook_is_written_here(large, tmp_path, monkeypatch):
+    """The child would copy the result page by page: past PARALLEL_MAX_USERS the formats are written in turn."""
+    monkeypatch.setattr(render, "PARALLEL_MAX_USERS", render.PARALLEL_MIN_USERS - 1)
+    monkeypatch.setattr(render, "_render_beside_workbook", lambda *args: pytest.fail("forked above the largest size"))
+    paths = render.write_reports(large, tmp_path, ["csv", "xlsx"], stem="big")
+    assert [p.name for p in paths] == ["big.csv", "big.xlsx"]
+    assert zipfile.is_zipfile(paths[1])
