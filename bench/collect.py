@@ -51,6 +51,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from peak import peak_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -138,7 +140,7 @@ def _serve(users: int, seed: int, latency_ms: float, fault_rate: float, throttle
             "faults": stats.faults,
             "max_batch": stats.max_batch_size,
             "cpu_s": cpu,
-            "peak_mb": _peak_mb(),
+            "peak_mb": peak_mb(),
             "refetched": sum(1 for n in stats.user_method_calls.values() if n > 1),
             "audit_pages": stats.by_route.get("GET /auditLogs/directoryAudits", 0),
         }
@@ -211,7 +213,7 @@ def _collect_one(url: str, out: Path, groups: list[str], args: argparse.Namespac
         "seconds": finished - started,
         "write_s": finished - started - read_until,  # building and writing the snapshot, after the last read
         "cpu_s": _cpu_seconds() - cpu_before,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
         "http_requests": stats.http_requests,
         "graph_requests": stats.graph_requests,
         "throttled": stats.throttled,
@@ -575,14 +577,6 @@ def _ints(text: str) -> list[int]:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS: VmHWM, not ru_maxrss, which on Linux keeps the spawning parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak import peak_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -79,15 +81,7 @@ def _step(args: argparse.Namespace) -> dict:
             from sspr_audit.snapshot import write
 
             write(tenant, args.path)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "users": users}
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS: VmHWM, not ru_maxrss, which on Linux keeps the spawning parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "users": users}
 
 
 def _markdown(rows: list[dict], command: str) -> str:
