@@ -265,7 +265,7 @@ def judge(facts: Facts, policy: Policy, rulebook: Rulebook, explain: bool = True
             usable.append(candidate)
             continue
         item = UncountedMethod(
-            _label(candidate),
+            "security questions" if candidate.method == _SQ else None,
             sys.intern(not_counted),
             candidate.method,
             candidate.field,
@@ -521,9 +521,7 @@ def _candidates(
     for check in phone_checks:
         why = _phone_never_counts(check)
         if why:
-            never.append(
-                UncountedMethod(f"{check.field} {check.analysis.raw}", why, None, check.field, check.analysis.raw)
-            )
+            never.append(UncountedMethod(None, why, None, check.field, check.analysis.raw))
             continue
         method = sspr_methods.MOBILE_PHONE if check.slot == MOBILE_SLOT else sspr_methods.OFFICE_PHONE
         found.append(
@@ -535,9 +533,7 @@ def _candidates(
                 UsableMethod(sspr_methods.EMAIL, e.source, e.field, e.address, e.organisation_domain, e.location)
             )
         else:
-            never.append(
-                UncountedMethod(f"{e.field} {e.address}", "not a valid email address", None, e.field, e.address)
-            )
+            never.append(UncountedMethod(None, "not a valid email address", None, e.field, e.address))
     if user.methods is not None:
         apps = {m.type: m for m in reversed(user.methods) if m.type in sspr_methods.APP_METHOD_TYPES}
         found += [_app(kind, app.display_name) for kind, app in sorted(apps.items())]

@@ -100,12 +100,19 @@ class UsableMethod:
 class UncountedMethod:
     """Something the user has that does not count for SSPR on the audit's date, and why not."""
 
-    label: str  # what it is, e.g. "mobilePhone +44 7700 900123", "FIDO2 security key"
+    name: str | None  # what it is when its field and value do not say it, e.g. "FIDO2 security key"
     why: str  # why it does not count, e.g. "directory data only: ..."
     method: str | None = None  # the SSPR method it would be; None when it is not an SSPR method
     field: str | None = None
     value: str | None = None
     location: Location | None = None
+
+    @property
+    def label(self) -> str:
+        """What it is, e.g. "mobilePhone +44 7700 900123": made when shown, not held for a million users."""
+        if self.name is not None:
+            return self.name
+        return f"{self.field} {self.value}" if self.value else self.field or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ the judgement asks of it.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,8 +37,8 @@ class Change:
 
     @property
     def day(self) -> str:
-        """``YYYY-MM-DD`` of the first day it applies."""
-        return self.effective.isoformat()
+        """``YYYY-MM-DD`` of the first day it applies (one string however many users lose SSPR that day)."""
+        return sys.intern(self.effective.isoformat())
 
 
 CHANGES: tuple[Change, ...] = (

@@ -221,7 +221,7 @@ def _uncounted(m: UncountedMethod, table: _Table) -> UncountedMethod:
     if m.value is None:
         return m
     table.evidence(m.field, m.value, m.location)
-    return replace(m, label=table.text(m.label), value=table.value(m.value), why=table.text(m.why))
+    return replace(m, name=table.text(m.name), value=table.value(m.value), why=table.text(m.why))
 
 
 def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
