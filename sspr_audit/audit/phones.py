@@ -185,7 +185,7 @@ def normalized_key(a: PhoneAnalysis) -> str | None:
 
 # Numbers cached while judging: a user's contact field and authentication phone often hold the same number, and
 # switchboard numbers recur; more would hold tens of megabytes for numbers seen once.
-_CACHED = 65_536
+_CACHED = 16_384
 
 
 def forget() -> None:
