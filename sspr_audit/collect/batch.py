@@ -41,7 +41,7 @@ class Outcome:
     detail: str | None = None  # why it failed, e.g. "HTTP 503 on 6 attempts"
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)  # a million users can wait in the queue
 class _Item:
     not_before: float
     seq: int
