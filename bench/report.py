@@ -109,7 +109,7 @@ def _run(users: int, seed: int, repeat: int, copies: int = 1) -> None:
         f" {max(m['peak_mb'] for _, m in rows[1:]):.0f} | |"
     )
     print(
-        f"| all four, as `sspr-audit report` writes them (workbook in a second process) |"
+        f"| all four, as `sspr-audit report` writes them (the workbook in a second process up to 100,000 users) |"
         f" {together['seconds']:.2f} | {together['seconds'] / baseline['seconds']:.2f} | {together['peak_mb']:.0f} |"
         f" {together['size_mb']:.1f} |"
     )
