@@ -33,7 +33,7 @@ from sspr_audit.audit.hygiene import NotUsed, not_used
 from sspr_audit.audit.location import BUSINESS_PHONES, MOBILE_PHONE, Location
 from sspr_audit.audit.method_policy import Availability, UserMethods
 from sspr_audit.audit.policy import Policy
-from sspr_audit.audit.results import MethodSource, Readiness, UncountedMethod, UsableMethod
+from sspr_audit.audit.results import MethodSource, Person, Readiness, UncountedMethod, UsableMethod
 from sspr_audit.audit.rulebook import DIRECTORY_DATA as DIRECTORY_CHANGE
 from sspr_audit.audit.rulebook import Change, Rulebook, change, touches
 from sspr_audit.audit.tenant_facts import TenantFacts
@@ -480,7 +480,8 @@ def _late_retirement(user: User) -> bool:
     return (user.user_type or "").lower() == "guest" and "#ext#" in user.user_principal_name.lower()
 
 
-def _user_region(user: User) -> str | None:
+def user_region(user: User | Person) -> str | None:
+    """The region a national number on ``user`` is read in when the policy names none: usage location, then country."""
     for value in (user.usage_location, user.country):
         if value and len(value.strip()) == 2 and value.strip().isalpha():
             return value.strip().upper()
@@ -489,7 +490,7 @@ def _user_region(user: User) -> str | None:
 
 def phone_checks(user: User, policy: Policy) -> tuple[PhoneCheck, ...]:
     """Every number on ``user``, analysed in the policy's default region or the user's own."""
-    region = policy.default_phone_region or _user_region(user)
+    region = policy.default_phone_region or user_region(user)
     checks = []
     if _present(user.mobile_phone):
         checks.append(

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sspr_audit.audit import phones
 from sspr_audit.audit.location import Location
+from sspr_audit.audit.readiness import user_region
 from sspr_audit.audit.results import AuditResult, Finding, Person, UncountedMethod, UsableMethod
 from sspr_audit.snapshot.models import SourceStatus
 
@@ -89,7 +90,7 @@ def redact_result(result: AuditResult) -> AuditResult:
 def redact(result: AuditResult, changes: RunChanges | None) -> tuple[AuditResult, RunChanges | None]:
     """``result`` and the ``changes`` since the last run, masked alike: one value gets one mask everywhere."""
     upns = frozenset(r.user.user_principal_name.casefold() for r in result.users)
-    tables = {r.user.id: _Table(upns, _region(r.user)) for r in result.users}
+    tables = {r.user.id: _Table(upns, user_region(r.user)) for r in result.users}
     # Every value a user's result or findings hold is learnt before any text is masked: a reason or a
     # message may name any of them.
     for r in result.users:
@@ -241,14 +242,6 @@ def _finding(f: _AnyFinding, table: _Table) -> _AnyFinding:
 
 def _source(s: SourceStatus, table: _Table) -> SourceStatus:
     return s if s.message is None else replace(s, message=table.text(s.message))
-
-
-def _region(u: Person) -> str | None:
-    """The region the audit reads national numbers in when the policy names none."""
-    for value in (u.usage_location, u.country):
-        if value and len(value.strip()) == 2 and value.strip().isalpha():
-            return value.strip().upper()
-    return None
 
 
 def _digits(value: str) -> str:
