@@ -7,6 +7,7 @@ commands in :mod:`sspr_audit.cli` call these and choose the exit code.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from sspr_audit.audit.results import AuditResult
 from sspr_audit.collect.options import CollectOptions
 from sspr_audit.errors import InputError, Interrupted
+from sspr_audit.snapshot.models import Snapshot, User
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 ALL_FORMATS = "html,xlsx,json,csv"
@@ -52,14 +54,7 @@ class ReportOptions:
 
 
 def audit_and_write(snapshot_path: Path, report: ReportOptions) -> int:
-    """Read the snapshot, judge it, write the reports, record the run; return the exit code.
-
-    The snapshot is read here so that the audit holds the only reference to its users: each is freed once
-    judged, and a million users are never held beside their million results.
-    """
-    from sspr_audit import snapshot
-    from sspr_audit.audit import engine
-    from sspr_audit.audit.policy import with_overrides
+    """Read the snapshot, judge it, write the reports, record the run; return the exit code."""
     from sspr_audit.render import FORMATS, write_reports
 
     wanted = [f.strip().lower() for f in report.formats.split(",") if f.strip()]
@@ -67,14 +62,7 @@ def audit_and_write(snapshot_path: Path, report: ReportOptions) -> int:
     if unknown or not wanted:
         raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; use any of: {', '.join(FORMATS)}")
     check_region(report.default_region)
-    snap = snapshot.read(snapshot_path)
-    resolved = with_overrides(
-        engine.load_policy(report.policy_path, snap), fail_on=report.fail_on, default_region=report.default_region
-    )
-    users = list(snap.users)
-    snap = replace(snap, users=())  # the list is now all that holds the users, and the audit empties it
-    gc.freeze()  # what is read lives on in the results: spare the garbage collector rescanning it
-    result = engine.run(snap, resolved, as_of=report.as_of, users=users)
+    result = _judge_file(snapshot_path, report)
     changes = None
     if not report.no_history:
         from sspr_audit.history import store
@@ -103,6 +91,36 @@ def audit_and_write(snapshot_path: Path, report: ReportOptions) -> int:
 
         print_warnings(shown)
     return exit_code(result)
+
+
+def _judge_file(snapshot_path: Path, report: ReportOptions) -> AuditResult:
+    """The snapshot judged as it is read: each user is decoded, judged and let go before the next is read.
+
+    So a million users never exist at once, only their results. A file that cannot be taken user by user (an
+    older schema version, a hand-made layout, or a problem the whole read then names) is read whole, and the
+    audit holds the only reference to its users, freeing each once judged.
+    """
+    from sspr_audit import snapshot
+
+    try:
+        head, users = snapshot.stream(snapshot_path)
+        return _judge(head, users, report)
+    except snapshot.Unstreamable:
+        pass
+    whole = snapshot.read(snapshot_path)
+    handed = list(whole.users)
+    return _judge(replace(whole, users=()), handed, report)
+
+
+def _judge(head: Snapshot, users: Iterable[User], report: ReportOptions) -> AuditResult:
+    """Judge ``users`` of the snapshot ``head`` (which holds none) under the policy the options name."""
+    from sspr_audit.audit import engine
+    from sspr_audit.audit.policy import with_overrides
+
+    resolved = with_overrides(
+        engine.load_policy(report.policy_path, head), fail_on=report.fail_on, default_region=report.default_region
+    )
+    return engine.run(head, resolved, as_of=report.as_of, users=users)
 
 
 def check_region(default_region: str | None) -> None:

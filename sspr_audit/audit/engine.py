@@ -9,6 +9,7 @@ judges the same users again on each of Microsoft's announced changes after it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,34 +76,44 @@ def run(
     *,
     generated_at: str | None = None,
     as_of: str | date | None = None,
-    users: list[User] | None = None,
+    users: Iterable[User] | None = None,
 ) -> AuditResult:
     """Assess every user as of ``as_of`` (default: the collection date) and run every enabled rule.
 
-    ``users``, when given, are the snapshot's users handed over (``snapshot`` then holds none): each is taken
-    out of the list as it is judged, so a caller that keeps no other reference frees every user's methods and
+    ``users``, when given, are the snapshot's users handed over (``snapshot`` then holds none), taken one at a
+    time as each is judged: from a list, each is taken out of it; from an iterator (a snapshot read as it is
+    judged), each is asked for in turn. A caller that keeps no other reference frees every user's methods and
     contact values once judged, and a million users never exist beside their million results.
     """
     try:
         with gc_pause.paused():
-            return _run(snapshot, policy, generated_at, as_of, list(snapshot.users) if users is None else users)
+            return _run(snapshot, policy, generated_at, as_of, _one_by_one(snapshot.users if users is None else users))
     finally:
         phones.forget()  # a million users' numbers would otherwise stay cached through the reports
 
 
+def _one_by_one(users: Iterable[User]) -> Iterator[User]:
+    """Each user in turn; a list is emptied as it goes, so it holds no user already judged."""
+    if not isinstance(users, list):
+        yield from users
+        return
+    users.reverse()
+    while users:
+        yield users.pop()
+
+
 def _run(
-    snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: str | date | None, users: list[User]
+    snapshot: Snapshot, policy: Policy, generated_at: str | None, as_of: str | date | None, users: Iterator[User]
 ) -> AuditResult:
     day, origin = as_of_day(snapshot, as_of)
     book = Rulebook(day)
     tenant = tenant_facts(snapshot, policy, day)
     rules = all_rules()
     active = [r for r in rules if r.id not in policy.disabled_rules]
-    licences_read = not users or any(u.assigned_licenses is not None for u in users)
-    unread = not_read(snapshot.tenant, policy, licences_read)
-    ctx, findings = _judge_each(
+    ctx, findings, licences_read = _judge_each(
         AuditContext(snapshot.tenant, policy), users, [r for r in active if r.scope == "user"], tenant, book
     )
+    unread = not_read(snapshot.tenant, policy, licences_read)
     for r in active:
         if r.scope != "user":
             for hit in r.check(ctx):
@@ -137,12 +148,12 @@ def _run(
 
 
 def _judge_each(
-    ctx: AuditContext, users: list[User], user_rules: list[Rule], tenant: TenantFacts, book: Rulebook
-) -> tuple[AuditContext, list[Finding]]:
+    ctx: AuditContext, users: Iterator[User], user_rules: list[Rule], tenant: TenantFacts, book: Rulebook
+) -> tuple[AuditContext, list[Finding], bool]:
     """Judge each user, run the per-user rules and compare with the audit events, keeping only the slim record.
 
-    Each user is taken out of ``users`` once judged. The context returned holds every judged user and the
-    comparison, for the rules over all users.
+    Returns the context, holding every judged user and the comparison for the rules over all users; the
+    findings so far; and whether any user's licences were read (or there was no user).
     """
     policy = ctx.policy
     events_read = ctx.tenant.events is not None
@@ -150,10 +161,10 @@ def _judge_each(
     judged: list[Judged] = []
     comparisons: list[Comparison] = []
     shared: dict[Any, Any] = {}
-    numbers = NumberBook(users, policy)
-    users.reverse()  # taken from the end: each in its turn, and the list shrinks as it goes
-    for i in range(len(users)):
-        user = users.pop()
+    numbers = NumberBook(policy)
+    licences_read = False
+    for i, user in enumerate(users):
+        licences_read = licences_read or user.assigned_licenses is not None
         a = assess(gather(i, user, policy, tenant), policy, book)
         if a.in_scope:
             numbers.add(i, a.phones)
@@ -163,12 +174,16 @@ def _judge_each(
             comparisons.append(comparison)
         judged.append(slim(a, _user_result(a), shared))
     everyone = tuple(judged)
-    return replace(
-        ctx,
-        judged=everyone,
-        reality=reality(ctx.tenant, tuple(comparisons)),
-        shared_numbers=numbers.holders(everyone),
-    ), findings
+    return (
+        replace(
+            ctx,
+            judged=everyone,
+            reality=reality(ctx.tenant, tuple(comparisons)),
+            shared_numbers=numbers.holders(everyone),
+        ),
+        findings,
+        licences_read or not everyone,
+    )
 
 
 def _finding(rule: Rule, hit: Hit, user: User | Person | None, policy: Policy) -> Finding:

@@ -16,10 +16,11 @@ import types
 import typing
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sspr_audit.errors import SnapshotError
 from sspr_audit.files import atomic_writer
@@ -35,7 +36,7 @@ from sspr_audit.snapshot.models import (
     Tenant,
     User,
 )
-from sspr_audit.snapshot.stream import STREAMED, NotAnObject, Scanner, text_chunks
+from sspr_audit.snapshot.stream import NotAnObject, Scanner, text_chunks
 from sspr_audit.text import SHOWN_CHARS, clean_json_text, encode, shorten
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -131,7 +132,7 @@ def read(path: Path) -> Snapshot:
     try:
         with path.open("rb") as handle:
             try:
-                data = Scanner(text_chunks(path, handle)).top(users.add)
+                data = _top(Scanner(text_chunks(path, handle)).members(), users)
             except NotAnObject:
                 handle.seek(0)
                 text = "".join(text_chunks(path, handle))
@@ -151,9 +152,80 @@ def read(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: JSON nested too deeply for a snapshot; is this a snapshot file?") from None
     except ValueError:  # json's limit on the digits of an integer
         raise SnapshotError(f"{path}: holds a number thousands of digits long; is this a snapshot file?") from None
-    if isinstance(data, dict) and data.get("users") is STREAMED:
-        return from_dict(data, source=str(path), users=users.result)
+    if isinstance(data, dict) and data.get("users") is _STREAMED:
+        return from_dict(data, source=str(path), given={"users": users.result})
     return from_dict(data, source=str(path))
+
+
+_STREAMED = object()  # what the top-level object holds in place of the users array decoded as it was read
+
+
+def _top(members: Iterator[tuple[str, Any]], users: _Users) -> dict[str, Any]:
+    """The top-level object, with the ``users`` array decoded as it streams in (kept as :data:`_STREAMED`)."""
+    data: dict[str, Any] = {}
+    for key, value in members:
+        if key == "users" and isinstance(value, Iterator):
+            for index, element in enumerate(value):
+                users.add(index, element)
+            value = _STREAMED
+        data[key] = value
+    return data
+
+
+class Unstreamable(Exception):
+    """The file cannot be taken user by user: read it whole with :func:`read`, which names any problem in it."""
+
+
+def stream(path: Path) -> tuple[Snapshot, Iterator[User]]:
+    """The snapshot with no users, and an iterator of its users, each decoded as the file is read.
+
+    For a caller that lets each user go once used, so a million users never exist at once. Only a current
+    snapshot laid out as :func:`write` writes it streams: for anything else, and for any problem in the file,
+    :class:`Unstreamable` is raised, at once or from the iterator. The schema version comes after the users,
+    so the iterator checks the rest of the file after the last user; a caller must not act on what it took
+    from the iterator until the iterator is done, and on :class:`Unstreamable` reads the file with :func:`read`.
+    """
+    path = Path(path)
+    with _unstreamable():
+        handle = path.open("rb")
+    try:
+        with _unstreamable():
+            members = Scanner(text_chunks(path, handle)).members()
+            key, tenant_data = next(members, ("", None))
+            if key != "tenant":
+                raise Unstreamable
+            tenant = _decode(Tenant, tenant_data, "tenant", _Memo())
+            key, elements = next(members, ("", None))
+            if key != "users" or not isinstance(elements, Iterator):
+                raise Unstreamable
+    except BaseException:
+        handle.close()
+        raise
+    return Snapshot(tenant, ()), _users_then_rest(handle, tenant, elements, members)
+
+
+def _users_then_rest(
+    handle: IO[bytes], tenant: Tenant, elements: Iterator[Any], members: Iterator[tuple[str, Any]]
+) -> Iterator[User]:
+    """Each user as decoded, then the check of the members after them: a current snapshot, or :class:`Unstreamable`."""
+    with handle, _unstreamable():
+        memo = _Memo()
+        for index, element in enumerate(elements):
+            memo.own.clear()
+            yield _decode(User, element, f"users[{index}]", memo)
+        rest = dict(members)
+        if rest.get("schema_version") == 1 or not rest.keys().isdisjoint(("tenant", "users")):
+            raise Unstreamable  # a version-1 tenant is migrated; a repeated member replaces the first
+        from_dict(rest, given={"tenant": lambda: tenant, "users": tuple})
+
+
+@contextmanager
+def _unstreamable() -> Iterator[None]:
+    """Whatever :func:`read` turns into a message, raised as :class:`Unstreamable`."""
+    try:
+        yield
+    except (OSError, EOFError, zlib.error, ValueError, RecursionError, SnapshotError, _Problem, NotAnObject):
+        raise Unstreamable from None
 
 
 class _Users:
@@ -182,11 +254,12 @@ class _Users:
 _REPORT_KEYS = frozenset({"generator", "summary", "rules", "findings"})  # what the JSON report has at the top
 
 
-def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[User, ...]] | None = None) -> Snapshot:
+def from_dict(data: Any, source: str = "<snapshot>", given: Mapping[str, Callable[[], Any]] = {}) -> Snapshot:
     """Build a :class:`Snapshot` from parsed JSON, checking every field.
 
-    ``users``, when given, returns the users already decoded from a stream
-    (or raises the first problem found among them) in place of ``data["users"]``.
+    ``given`` maps a top-level member to what returns it already decoded (the
+    users decoded from a stream, or the first problem found among them),
+    used in place of ``data``'s.
     """
     if not isinstance(data, dict):
         raise SnapshotError(f"{source}: expected a JSON object at the top, got {_kind(data)}")
@@ -210,7 +283,7 @@ def from_dict(data: Any, source: str = "<snapshot>", users: Callable[[], tuple[U
     elif version < SCHEMA_VERSION:  # version 2 lacks only optional fields (events, scope hygiene): "not read"
         data = {**data, "schema_version": SCHEMA_VERSION}
     try:
-        return _decode_dataclass(Snapshot, data, "", _Memo(), {"users": users} if users is not None else {})
+        return _decode_dataclass(Snapshot, data, "", _Memo(), given)
     except _Problem as problem:
         raise SnapshotError(f"{source}: {problem.place or 'top level'}: {problem.text}") from None
 

@@ -4,7 +4,7 @@ The file is inflated (when gzipped) and decoded in chunks; the top-level
 object is parsed key by key with :meth:`json.JSONDecoder.raw_decode`, and
 the ``users`` array one element at a time, each element handed on as soon
 as it is parsed so it can become a :class:`~sspr_audit.snapshot.models.User`
-before the next is read. Syntax errors carry the line and column in the
+(and be judged) before the next is read. Syntax errors carry the line and column in the
 whole file, as :func:`json.loads` would give them.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,7 +26,6 @@ INFLATION_RATIO = 100
 MIN_INFLATED_BYTES = 64 * 1024 * 1024
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
-STREAMED = object()  # what the top-level object holds in place of the users array handed on
 
 
 class NotAnObject(Exception):
@@ -89,17 +88,20 @@ class Scanner:
         self._lines = 0  # line breaks in the text dropped from the buffer
         self._column = 0  # characters after the last of them
 
-    def top(self, on_user: Callable[[int, Any], None]) -> dict[str, Any]:
-        """The top-level object's members; the ``users`` array is given to ``on_user`` and kept as :data:`STREAMED`."""
+    def members(self) -> Iterator[tuple[str, Any]]:
+        """The top-level object's members in order; the ``users`` array comes as an iterator of its elements.
+
+        That iterator is to be read through before the next member is asked for; whatever of it is left
+        unread is then parsed and dropped.
+        """
         self._skip()
         if self._peek() != "{":
             raise NotAnObject
         self._pos += 1
-        data: dict[str, Any] = {}
         self._skip()
         if self._peek() == "}":
             self._pos += 1
-            return self._end(data)
+            return self._end()
         while True:
             self._skip()
             if self._peek() != '"':
@@ -109,34 +111,33 @@ class Scanner:
             self._expect(":", "Expecting ':' delimiter")
             self._skip()
             if key == "users" and self._peek() == "[":
-                self._array(on_user)
-                data[key] = STREAMED
+                elements = self._elements()
+                yield key, elements
+                for _ in elements:
+                    pass
             else:
-                data[key] = self._value()
+                yield key, self._value()
             self._skip()
             if self._next("Expecting ',' delimiter") == "}":
-                return self._end(data)
+                return self._end()
 
-    def _array(self, on_item: Callable[[int, Any], None]) -> None:
+    def _elements(self) -> Iterator[Any]:
         self._pos += 1
         self._skip()
         if self._peek() == "]":
             self._pos += 1
             return
-        index = 0
         while True:
             self._skip()
-            on_item(index, self._value())
-            index += 1
+            yield self._value()
             self._skip()
             if self._next("Expecting ',' delimiter", close="]") == "]":
                 return
 
-    def _end(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _end(self) -> None:
         self._skip()
         if self._peek():
             raise self._error("Extra data")
-        return data
 
     def _value(self) -> Any:
         """The JSON value at the position; a value that ends where the buffer ends waits for more text."""
