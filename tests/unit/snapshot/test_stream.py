@@ -12,6 +12,7 @@ from sspr_audit import snapshot
 from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.errors import SnapshotError
 from sspr_audit.snapshot import models
+from tests.builders import snapshots as b
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +81,67 @@ def test_text_after_the_snapshot_is_refused(tmp_path, tenant):
     path.write_text(snapshot.dumps(tenant) + "\n{}")
     with pytest.raises(SnapshotError, match=r"not valid JSON at line 2, column 1 \(Extra data\)"):
         snapshot.read(path)
+
+
+def test_a_current_snapshot_streams_its_tenant_then_each_user_as_the_whole_read_gives_them(tmp_path, tenant):
+    for path in (snapshot.write(tenant, tmp_path / "s.json"), snapshot.write(tenant, tmp_path / "s.json.gz")):
+        head, users = snapshot.stream(path)
+        assert head == models.Snapshot(tenant.tenant, ())
+        assert next(users) == tenant.users[0]  # the first user comes before the file is read through
+        assert (tenant.users[0], *users) == tenant.users
+
+
+def _unstreamed(tmp_path, data: dict | str) -> tuple[str, int]:
+    """How streaming the file ends: ``("at once", 0)`` or ``("after", users taken)``."""
+    path = tmp_path / "s.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    try:
+        _, users = snapshot.stream(path)
+    except snapshot.Unstreamable:
+        return "at once", 0
+    taken = 0
+    with pytest.raises(snapshot.Unstreamable):
+        for _ in users:
+            taken += 1
+    return "after", taken
+
+
+def _small() -> dict:
+    return snapshot.to_dict(b.snapshot(*(b.user(f"u{i}", methods=(b.app(),)) for i in range(4))))
+
+
+@pytest.mark.parametrize(
+    ("change", "ends"),
+    [
+        (lambda d: {"users": d["users"], "tenant": d["tenant"], "schema_version": 3}, ("at once", 0)),
+        (lambda d: {**d, "schema_version": 99}, ("after", 4)),
+        (lambda d: {**d, "schema_version": 1}, ("after", 4)),  # version 1's tenant is migrated by the whole read
+        (lambda d: {k: v for k, v in d.items() if k != "schema_version"}, ("after", 4)),
+        (lambda d: {**d, "generator": 7}, ("after", 4)),
+        (lambda d: {**d, "extra": 1}, ("after", 4)),
+        (lambda d: {**d, "users": [*d["users"][:2], {"id": "x"}, *d["users"][2:]]}, ("after", 2)),
+        (lambda d: {**d, "tenant": {**d["tenant"], "id": 7}}, ("at once", 0)),
+        (lambda d: json.dumps(d)[:-40], ("after", 4)),
+        (lambda d: json.dumps(d) + "{}", ("after", 4)),
+        (lambda d: json.dumps([d]), ("at once", 0)),
+    ],
+)
+def test_anything_but_a_current_snapshot_as_written_is_refused_for_the_whole_read(tmp_path, change, ends):
+    """The whole read then migrates the file or names its problem; streaming never gives a different answer."""
+    assert _unstreamed(tmp_path, change(_small())) == ends
+
+
+def test_a_repeated_member_after_the_users_is_refused(tmp_path):
+    text = snapshot.dumps(b.snapshot(b.user("u0")))
+    tenant = json.dumps(json.loads(text)["tenant"])
+    assert _unstreamed(tmp_path, text[:-1] + ',"tenant":' + tenant + "}") == ("after", 1)
+
+
+def test_a_missing_or_unreadable_file_is_refused_for_the_whole_read_to_name(tmp_path):
+    with pytest.raises(snapshot.Unstreamable):
+        snapshot.stream(tmp_path / "missing.json")
+    gz = tmp_path / "cut.json.gz"
+    gz.write_bytes(gzip.compress(snapshot.dumps(b.snapshot(b.user("u0"))).encode())[:-30])
+    _, users = snapshot.stream(gz)
+    with pytest.raises(snapshot.Unstreamable):
+        list(users)
