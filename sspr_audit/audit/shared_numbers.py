@@ -30,15 +30,21 @@ class NumberBook:
     def __init__(self, policy: Policy) -> None:
         self._region = policy.default_phone_region
         self._hashes = array("q")  # a number's hash fits where a long national number might not; a collision
-        self._holders = array("l")  # only adds a number to look at, as holders are grouped by the number itself
+        self._holders = array("L")  # only adds a number to look at, as holders are grouped by the number itself
         self._places = array("H")  # index in _kinds: where on the user, and which slot
         self._raw: list[str] = []
         self._kinds: dict[tuple[Location, str], int] = {}
 
     def add(self, index: int, checks: tuple[PhoneCheck, ...]) -> None:
-        """Note the numbers of one user in scope (masked and unreadable ones are never matched)."""
+        """Note the numbers of one user in scope (masked and unreadable ones are never matched).
+
+        A user holding a number twice (the same mobile in the directory and as a method) holds it once, by the
+        first check on it, so a number noted twice is held by two users or more.
+        """
+        noted: set[str] = set()
         for check in checks:
-            if (key := phones.normalized_key(check.analysis)) is not None:
+            if (key := phones.normalized_key(check.analysis)) is not None and key not in noted:
+                noted.add(key)
                 self._hashes.append(hash(key))
                 self._holders.append(index)
                 self._places.append(self._kinds.setdefault((check.location, check.slot), len(self._kinds)))
@@ -46,7 +52,7 @@ class NumberBook:
 
     def holders(self, judged: Sequence[Judged]) -> Holders:
         """Each number two users in scope or more hold (E.164), with every holder and their first check on it."""
-        repeated = frozenset(a for a, b in pairwise(sorted(self._hashes)) if a == b)
+        repeated = self._repeated()
         kinds = list(self._kinds)
         found: dict[str, list[tuple[int, PhoneCheck]]] = {}
         for i, hashed in enumerate(self._hashes):
@@ -56,7 +62,18 @@ class NumberBook:
             location, slot = kinds[self._places[i]]
             region = self._region or user_region(judged[index].result.user)
             check = PhoneCheck(location, slot, phones.analyze(self._raw[i], region))
-            holders = found.setdefault(phones.normalized_key(check.analysis) or "", [])
-            if not holders or holders[-1][0] != index:  # a user holding a number twice holds it once
-                holders.append((index, check))
+            found.setdefault(phones.normalized_key(check.analysis) or "", []).append((index, check))
         return {key: tuple((judged[i], check) for i, check in held) for key, held in found.items() if len(held) > 1}
+
+    def _repeated(self) -> set[int]:
+        """The hashes noted more than once, sorted a slice at a time: never a list of every number at once."""
+        slices = [array("q") for _ in range(_SLICES)]
+        for hashed in self._hashes:
+            slices[hashed % _SLICES].append(hashed)
+        repeated: set[int] = set()
+        while slices:
+            repeated.update(a for a, b in pairwise(sorted(slices.pop())) if a == b)
+        return repeated
+
+
+_SLICES = 64  # a million users' numbers sorted in slices of some 30,000
