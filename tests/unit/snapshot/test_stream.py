@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,11 +26,18 @@ def data(tenant: models.Snapshot) -> dict:
     return snapshot.to_dict(tenant)
 
 
-def test_a_snapshot_of_several_pieces_reads_back_equal_plain_gzipped_and_indented(tmp_path, tenant, data):
-    plain = snapshot.write(tenant, tmp_path / "s.json")
+@pytest.fixture(scope="module")
+def written(tenant: models.Snapshot, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tenant written plain and gzipped, once for the tests that read it back."""
+    folder = tmp_path_factory.mktemp("written")
+    return snapshot.write(tenant, folder / "s.json"), snapshot.write(tenant, folder / "s.json.gz")
+
+
+def test_a_snapshot_of_several_pieces_reads_back_equal_plain_gzipped_and_indented(tmp_path, tenant, data, written):
+    plain, gzipped = written
     assert plain.stat().st_size > 3 << 20
     assert snapshot.read(plain) == tenant
-    assert snapshot.read(snapshot.write(tenant, tmp_path / "s.json.gz")) == tenant
+    assert snapshot.read(gzipped) == tenant
     indented = tmp_path / "indented.json"
     indented.write_text(json.dumps({"schema_version": 2, **data}, indent=2, ensure_ascii=False), encoding="utf-8")
     assert snapshot.read(indented) == tenant
@@ -83,8 +91,8 @@ def test_text_after_the_snapshot_is_refused(tmp_path, tenant):
         snapshot.read(path)
 
 
-def test_a_current_snapshot_streams_its_tenant_then_each_user_as_the_whole_read_gives_them(tmp_path, tenant):
-    for path in (snapshot.write(tenant, tmp_path / "s.json"), snapshot.write(tenant, tmp_path / "s.json.gz")):
+def test_a_current_snapshot_streams_its_tenant_then_each_user_as_the_whole_read_gives_them(tenant, written):
+    for path in written:
         head, users = snapshot.stream(path)
         assert head == models.Snapshot(tenant.tenant, ())
         assert next(users) == tenant.users[0]  # the first user comes before the file is read through
