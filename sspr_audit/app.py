@@ -109,7 +109,8 @@ def _judge_file(snapshot_path: Path, report: ReportOptions) -> AuditResult:
         pass
     whole = snapshot.read(snapshot_path)
     handed = list(whole.users)
-    return _judge(replace(whole, users=()), handed, report)
+    whole = replace(whole, users=())  # the list is now all that holds the users, and the audit empties it
+    return _judge(whole, handed, report)
 
 
 def _judge(head: Snapshot, users: Iterable[User], report: ReportOptions) -> AuditResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from sspr_audit import snapshot
 from sspr_audit.audit import engine
 from sspr_audit.cli import main
 from sspr_audit.snapshot import codec
-from sspr_audit.snapshot.models import MethodConfiguration
+from sspr_audit.snapshot.models import MethodConfiguration, User
 from tests.builders import snapshots as b
 
 _USERS = b.snapshot(
@@ -88,3 +89,29 @@ def test_a_problem_after_users_were_judged_is_named_as_the_whole_read_names_it(t
     assert code == 2
     assert f"{path}: " in report["output"] and message in report["output"]
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("version", [3, 1])
+def test_no_user_judged_is_still_held_while_the_next_are_judged(tmp_path, monkeypatch, version):
+    """Read as it is judged (a current file) or read whole (version 1): either way a judged user is let go."""
+    data = snapshot.to_dict(b.snapshot(*(b.user(f"many{i}", methods=(b.app(),)) for i in range(40))))
+    data["schema_version"] = version
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    judged: set[str] = set()
+    held: list[int] = []  # users judged before, still alive, each time one is judged
+    assess = engine.assess
+
+    def counting(facts, *args, **kwargs):
+        upn = facts.user.user_principal_name
+        if facts.index == 0:  # a version-1 file is judged as streamed, then again as read whole
+            judged.clear()
+        alive = [o for o in gc.get_objects() if isinstance(o, User) and o.user_principal_name.startswith("many")]
+        held.append(sum(o.user_principal_name in judged and o.user_principal_name != upn for o in alive))
+        judged.add(upn)
+        return assess(facts, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "assess", counting)
+    code, report = _report(path, tmp_path / "out")
+    assert code == 0 and len(report["users"]) == 40
+    assert len(judged) == 40 and max(held) <= 1  # at most the one before, whose record is being replaced
