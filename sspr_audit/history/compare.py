@@ -5,10 +5,13 @@ or resolved (keyed by rule, user and field, so a number that is still wrong in
 another way is the same finding), users who could reset and no longer can,
 administrators who lost a method, and people who joined or left SSPR scope.
 
-Pure: both sides are :class:`StoredRun` values, read back from the run history
+Pure: both sides are :class:`OrderedRun` values, their users in id order and
+their findings in key order, read back from the run history
 (:mod:`sspr_audit.history.store`) or made from an audit just run
-(:func:`run_from_result`), so a snapshot on disk compares as well as a
-recorded run. Their text, JSON and HTML forms are drawn by
+(:func:`ordered`), so a snapshot on disk compares as well as a recorded run.
+The two sides are walked side by side, one user and one finding at a time,
+so a million-user week compares with the week before without either being
+held whole. Their text, JSON and HTML forms are drawn by
 :mod:`sspr_audit.render.changes`.
 """
 
@@ -16,15 +19,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
-from sspr_audit.audit.results import AuditResult, PolicySetting, Readiness, Severity, finding_order, share
+from sspr_audit.audit.results import (
+    AuditResult,
+    Finding,
+    PolicySetting,
+    Readiness,
+    Severity,
+    UserResult,
+    finding_order,
+    share,
+)
 from sspr_audit.audit.rulebook import has_passed
 from sspr_audit.errors import InputError
 from sspr_audit.snapshot.models import SsprActivity
 
 NOT_READY_STATUSES = (Readiness.NOT_READY, Readiness.UNKNOWN)
+T = TypeVar("T")
 
 
 class ChangesError(InputError):
@@ -117,6 +131,25 @@ class StoredRun:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderedRun:
+    """One audit as :func:`changes` reads it: each user and each finding once, in order, made as it is read."""
+
+    summary: RunSummary
+    users: Iterable[StoredUser] | None  # by id; None when the run predates per-user history (schema 1)
+    findings: Iterable[StoredFinding]  # by key, and in the run's own order where a key repeats
+
+
+def user_key(u: StoredUser) -> str:
+    """What finds one user in two runs."""
+    return u.id
+
+
+def finding_key(f: StoredFinding) -> tuple[str, str, str]:
+    """What finds one finding in two runs: rule, user and field (the value may change)."""
+    return f.key
+
+
+@dataclass(frozen=True, slots=True)
 class UserChange:
     """One user whose situation changed, in one sentence."""
 
@@ -186,8 +219,55 @@ def run_from_result(
     result: AuditResult, snapshot_path: str | None = None, run_id: int | None = None, *, what_if: bool = False
 ) -> StoredRun:
     """An audit result in the form the history stores, so it compares like a recorded run."""
-    users = tuple(
-        StoredUser(
+    return StoredRun(
+        summary_of(result, snapshot_path, run_id, what_if=what_if),
+        tuple(stored_users(result.users)),
+        tuple(stored_findings(result.findings)),
+    )
+
+
+def ordered(run: StoredRun | AuditResult) -> OrderedRun:
+    """``run`` with its users by id and its findings by key; an audit result's made one at a time as read."""
+    if isinstance(run, AuditResult):
+        return OrderedRun(
+            summary_of(run),
+            stored_users(sorted(run.users, key=lambda u: u.user.id)),
+            stored_findings(sorted(run.findings, key=lambda f: (f.rule, f.user_id or "", f.field or ""))),
+        )
+    return OrderedRun(
+        run.summary,
+        sorted(run.users, key=user_key) if run.users is not None else None,
+        sorted(run.findings, key=finding_key),
+    )
+
+
+def summary_of(
+    result: AuditResult, snapshot_path: str | None = None, run_id: int | None = None, *, what_if: bool = False
+) -> RunSummary:
+    """The run summary of an audit result, counted from it."""
+    tenant = result.tenant
+    return RunSummary(
+        id=run_id,
+        tenant_id=tenant.id,
+        tenant_name=tenant.label,
+        generated_at=result.generated_at,
+        policy_hash=policy_hash(result.policy),
+        snapshot_path=snapshot_path,
+        users_total=len(result.users),
+        users_in_scope=sum(1 for u in result.users if u.status.in_scope),
+        users_ready=sum(1 for u in result.users if u.status.can_reset),
+        severity_counts=severity_counts(f.severity for f in result.findings),
+        as_of=result.as_of,
+        collected_at=tenant.collected_at,
+        what_if=what_if,
+        **_event_counts(result),
+    )
+
+
+def stored_users(users: Iterable[UserResult]) -> Iterator[StoredUser]:
+    """Each user as the history keeps them, made when asked for."""
+    for u in users:
+        yield StoredUser(
             u.user.id,
             u.user.user_principal_name,
             u.user.display_name,
@@ -199,29 +279,12 @@ def run_from_result(
             u.loses_sspr_because,
             *_last_reset(u.user.activity),
         )
-        for u in result.users
-    )
-    findings = tuple(
-        StoredFinding(f.rule, f.severity, f.user_id, f.upn, f.field, f.value, f.message) for f in result.findings
-    )
-    tenant = result.tenant
-    summary = RunSummary(
-        id=run_id,
-        tenant_id=tenant.id,
-        tenant_name=tenant.label,
-        generated_at=result.generated_at,
-        policy_hash=policy_hash(result.policy),
-        snapshot_path=snapshot_path,
-        users_total=len(users),
-        users_in_scope=sum(1 for u in users if u.in_scope),
-        users_ready=sum(1 for u in users if u.status.can_reset),
-        severity_counts=severity_counts(f.severity for f in findings),
-        as_of=result.as_of,
-        collected_at=tenant.collected_at,
-        what_if=what_if,
-        **_event_counts(result),
-    )
-    return StoredRun(summary, users, findings)
+
+
+def stored_findings(findings: Iterable[Finding]) -> Iterator[StoredFinding]:
+    """Each finding as the history keeps it, made when asked for."""
+    for f in findings:
+        yield StoredFinding(f.rule, f.severity, f.user_id, f.upn, f.field, f.value, f.message)
 
 
 SUCCESSES = ("reset", "unlocked")
@@ -258,57 +321,72 @@ def trend_point(summary: RunSummary) -> TrendPoint:
 
 def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -> RunChanges:
     """What changed from ``old`` to ``new``; with no ``old``, a first run with nothing to show."""
-    new = run_from_result(new) if isinstance(new, AuditResult) else new
+    return changes(ordered(old) if old is not None else None, ordered(new))
+
+
+def changes(old: OrderedRun | None, new: OrderedRun) -> RunChanges:
+    """What changed from ``old`` to ``new``, each side read once, side by side."""
     if old is None:
         return RunChanges(None, new.summary, trend=(trend_point(new.summary),))
-    old = run_from_result(old) if isinstance(old, AuditResult) else old
     if old.summary.tenant_id != new.summary.tenant_id:
         raise ChangesError(
             f"{old.summary.label} is of tenant {old.summary.tenant_id} and {new.summary.label} of tenant"
             f" {new.summary.tenant_id}: only audits of one tenant can be compared"
         )
-    before = _by_key(old.findings)
-    after = _by_key(new.findings)
-    changes = RunChanges(
+    added: list[StoredFinding] = []
+    resolved: list[StoredFinding] = []
+    for was, now in side_by_side(old.findings, new.findings, finding_key):
+        if was is None:
+            added.append(now)
+        elif now is None:
+            resolved.append(was)
+    found = RunChanges(
         old.summary,
         new.summary,
-        new_findings=_sorted_findings(f for k, f in after.items() if k not in before),
-        resolved_findings=_sorted_findings(f for k, f in before.items() if k not in after),
+        new_findings=_sorted_findings(added),
+        resolved_findings=_sorted_findings(resolved),
         users_compared=old.users is not None and new.users is not None,
         trend=(trend_point(old.summary), trend_point(new.summary)),
     )
     if old.users is None or new.users is None:
-        return changes
-    changes = _with_user_changes(changes, old.users, new.users, new.summary.as_of)
+        return found
     since = old.summary.collected_at or old.summary.generated_at
-    return replace(changes, reset_while_not_ready=_reset_while_not_ready(old.users, new.users, since))
+    return _with_user_changes(found, old.users, new.users, new.summary.as_of, since)
 
 
-def _reset_while_not_ready(
-    old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], since: str
-) -> tuple[UserChange, ...]:
-    """Users not ready in the old run whose last attempt since it was a successful reset or unlock."""
-    before = {u.id: u for u in old}
-    found = []
-    for u in new:
-        was = before.get(u.id)
-        if (
-            was is not None
-            and was.status == Readiness.NOT_READY
-            and u.last_reset_outcome in SUCCESSES
-            and (u.last_reset_at or "") > since
-        ):
-            detail = f"Was not ready; reset successfully on {u.last_reset_at}. Now {_words(u.status)}."
-            found.append(_change(u, was.status, u.status, detail))
-    return _sorted_users(found)
+_NONE: Any = object()
 
 
-def _by_key(findings: Iterable[StoredFinding]) -> dict[tuple[str, str, str], StoredFinding]:
-    """Findings by key; when a run holds one key twice, the first stands for both."""
-    keyed: dict[tuple[str, str, str], StoredFinding] = {}
-    for f in findings:
-        keyed.setdefault(f.key, f)
-    return keyed
+def side_by_side(old: Iterable[T], new: Iterable[T], key: Callable[[T], Any]) -> Iterator[tuple[Any, Any]]:
+    """The items of two runs paired by key, in key order: ``(old, None)`` or ``(None, new)`` where one lacks it.
+
+    Both sides must come in key order; where one holds a key twice, its first item stands for both.
+    """
+    olds, news = _first_of_each(old, key), _first_of_each(new, key)
+    was, now = next(olds, _NONE), next(news, _NONE)
+    while was is not _NONE or now is not _NONE:
+        if now is _NONE or (was is not _NONE and key(was) < key(now)):
+            yield was, None
+            was = next(olds, _NONE)
+        elif was is _NONE or key(now) < key(was):
+            yield None, now
+            now = next(news, _NONE)
+        else:
+            yield was, now
+            was, now = next(olds, _NONE), next(news, _NONE)
+
+
+def _first_of_each(items: Iterable[T], key: Callable[[T], Any]) -> Iterator[T]:
+    """The first item of each key; an item out of key order is the caller's fault, raised, never a wrong diff."""
+    last = _NONE
+    for item in items:
+        k = key(item)
+        if last is not _NONE and k <= last:
+            if k == last:
+                continue
+            raise ValueError(f"runs compared out of order: {k!r} after {last!r}")
+        yield item
+        last = k
 
 
 def _sorted_findings(findings: Iterable[StoredFinding]) -> tuple[StoredFinding, ...]:
@@ -324,16 +402,20 @@ def _slipped(was: StoredUser, now: StoredUser, as_of: str | None) -> str:
 
 
 def _with_user_changes(
-    changes: RunChanges, old: tuple[StoredUser, ...], new: tuple[StoredUser, ...], as_of: str | None = None
+    changes: RunChanges, old: Iterable[StoredUser], new: Iterable[StoredUser], as_of: str | None, since: str
 ) -> RunChanges:
-    before = {u.id: u for u in old}
-    after = {u.id: u for u in new}
+    """The users whose situation changed, found walking both runs' users side by side."""
     slipped: list[UserChange] = []
     lost: list[UserChange] = []
     joined: list[UserChange] = []
     left: list[UserChange] = []
-    for u in after.values():
-        was = before.get(u.id)
+    reset: list[UserChange] = []
+    gone_text = "No longer in the snapshot (deleted from the directory, or no longer collected)."
+    for was, u in side_by_side(old, new, user_key):
+        if u is None:
+            if was.in_scope:
+                left.append(_change(was, was.status, None, gone_text))
+            continue
         if was is None:
             if u.in_scope:
                 joined.append(_change(u, None, u.status, "New in the snapshot, in SSPR scope."))
@@ -357,14 +439,16 @@ def _with_user_changes(
             joined.append(_change(u, was.status, u.status, f"Was {_words(was.status)}, now in scope."))
         elif was.in_scope and not u.in_scope:
             left.append(_change(u, was.status, u.status, f"Now {_words(u.status)}."))
-    gone_text = "No longer in the snapshot (deleted from the directory, or no longer collected)."
-    left.extend(_change(u, u.status, None, gone_text) for u in before.values() if u.id not in after and u.in_scope)
+        if was.status == Readiness.NOT_READY and u.last_reset_outcome in SUCCESSES and (u.last_reset_at or "") > since:
+            detail = f"Was not ready; reset successfully on {u.last_reset_at}. Now {_words(u.status)}."
+            reset.append(_change(u, was.status, u.status, detail))
     return replace(
         changes,
         became_not_ready=_sorted_users(slipped),
         admins_lost_method=_sorted_users(lost),
         joined=_sorted_users(joined),
         left=_sorted_users(left),
+        reset_while_not_ready=_sorted_users(reset),
     )
 
 

@@ -25,13 +25,17 @@ from sspr_audit.audit.results import AuditResult, Readiness, Severity
 from sspr_audit.errors import InputError
 from sspr_audit.files import FILE_MODE, ensure_private_dir, tighten
 from sspr_audit.history.compare import (
+    OrderedRun,
     RunChanges,
     RunSummary,
     StoredFinding,
     StoredRun,
     StoredUser,
-    compare,
-    run_from_result,
+    changes,
+    ordered,
+    stored_findings,
+    stored_users,
+    summary_of,
     trend_point,
 )
 from sspr_audit.text import shorten, writable
@@ -142,9 +146,11 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 def record_run(
     db_path: Path, result: AuditResult, snapshot_path: str | Path | None = None, *, what_if: bool = False
 ) -> int:
-    """Record one audit (its users and findings) in one transaction; returns the run id."""
-    run = run_from_result(result, str(snapshot_path) if snapshot_path is not None else None, what_if=what_if)
-    s = run.summary
+    """Record one audit (its users and findings) in one transaction; returns the run id.
+
+    Each user's and each finding's row is made as it is written: a million-user run is never copied whole.
+    """
+    s = summary_of(result, str(snapshot_path) if snapshot_path is not None else None, what_if=what_if)
     with _database(db_path, create=True) as conn, _transaction(conn, Path(db_path)):
         cursor = conn.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, users_recorded)"
@@ -186,7 +192,7 @@ def record_run(
                     u.last_reset_at,
                     u.last_reset_outcome,
                 )
-                for u in run.users or ()
+                for u in stored_users(result.users)
             ),
         )
         conn.executemany(
@@ -202,7 +208,7 @@ def record_run(
                     _text(f.value),
                     writable(f.message),
                 )
-                for f in run.findings
+                for f in stored_findings(result.findings)
             ),
         )
     return run_id
@@ -246,43 +252,45 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
         if row is None:
             raise HistoryError(f"{db_path}: there is no run {run_id}; 'sspr-audit history' lists the runs")
         (summary,) = _summaries(conn, [row[:-1]], Path(db_path))
-        findings = tuple(
-            StoredFinding(rule, _enum(Severity, severity, db_path, run_id), user_id, upn, field, value, message)
-            for rule, severity, user_id, upn, field, value, message in _rows(
-                conn,
-                db_path,
-                run_id,
-                "findings",
-                _FINDING_TYPES,
-                "SELECT rule, severity, user_id, upn, field, value, message FROM findings WHERE run_id = ?"
-                " ORDER BY rowid",
-            )
-        )
-        users = None
-        if row[-1]:
-            users = tuple(
-                StoredUser(
-                    user_id,
-                    upn,
-                    name,
-                    _enum(Readiness, status, db_path, run_id),
-                    bool(admin),
-                    count,
-                    tuple(m for m in methods.split(",") if m),
-                    *rest,
-                )
-                for user_id, upn, name, status, admin, count, methods, *rest in _rows(
-                    conn,
-                    db_path,
-                    run_id,
-                    "users",
-                    _USER_TYPES,
-                    "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods,"
-                    " loses_sspr_on, loses_sspr_because, last_reset_at, last_reset_outcome FROM users"
-                    " WHERE run_id = ? ORDER BY rowid",
-                )
-            )
+        findings = tuple(_stored_findings(conn, db_path, run_id, " ORDER BY rowid"))
+        users = tuple(_stored_users(conn, db_path, run_id, " ORDER BY rowid")) if row[-1] else None
     return StoredRun(summary, users, findings)
+
+
+def _stored_findings(conn: sqlite3.Connection, path: Path, run_id: int, order: str) -> Iterator[StoredFinding]:
+    """One run's findings in ``order``, each made and checked as read."""
+    for rule, severity, user_id, upn, field, value, message in _rows(
+        conn,
+        path,
+        run_id,
+        "findings",
+        _FINDING_TYPES,
+        "SELECT rule, severity, user_id, upn, field, value, message FROM findings WHERE run_id = ?" + order,
+    ):
+        yield StoredFinding(rule, _enum(Severity, severity, path, run_id), user_id, upn, field, value, message)
+
+
+def _stored_users(conn: sqlite3.Connection, path: Path, run_id: int, order: str) -> Iterator[StoredUser]:
+    """One run's users in ``order``, each made and checked as read."""
+    for user_id, upn, name, status, admin, count, methods, *rest in _rows(
+        conn,
+        path,
+        run_id,
+        "users",
+        _USER_TYPES,
+        "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods, loses_sspr_on,"
+        " loses_sspr_because, last_reset_at, last_reset_outcome FROM users WHERE run_id = ?" + order,
+    ):
+        yield StoredUser(
+            user_id,
+            upn,
+            name,
+            _enum(Readiness, status, path, run_id),
+            bool(admin),
+            count,
+            tuple(m for m in methods.split(",") if m),
+            *rest,
+        )
 
 
 def previous_run(db_path: Path, tenant_id: str, before: RunSummary | None = None) -> StoredRun | None:
@@ -324,11 +332,27 @@ def latest_pair(db_path: Path, tenant_id: str | None = None) -> tuple[StoredRun,
 
 
 def changes_since_last_run(db_path: Path, result: AuditResult, trend_runs: int = TREND_RUNS) -> RunChanges:
-    """What changed since the tenant's last recorded run, with the readiness trend ending at ``result``."""
-    new = run_from_result(result)
-    old = previous_run(db_path, new.summary.tenant_id, before=new.summary)
-    earlier = last_runs(db_path, new.summary.tenant_id, trend_runs - 1, before=new.summary)
-    return replace(compare(old, new), trend=(*(trend_point(r) for r in earlier), trend_point(new.summary)))
+    """What changed since the tenant's last recorded run, with the readiness trend ending at ``result``.
+
+    The last run is read from the file a user and a finding at a time, in the order the comparison walks.
+    """
+    new = ordered(result)
+    tenant_id = new.summary.tenant_id
+    earlier = last_runs(db_path, tenant_id, trend_runs - 1, before=new.summary)
+    trend = (*(trend_point(r) for r in earlier), trend_point(new.summary))
+    last = last_runs(db_path, tenant_id, 1, before=new.summary)
+    if not last or last[0].id is None:
+        return replace(changes(None, new), trend=trend)
+    with _database(db_path) as conn:
+        return replace(changes(_ordered_run(conn, Path(db_path), last[0], last[0].id), new), trend=trend)
+
+
+def _ordered_run(conn: sqlite3.Connection, path: Path, summary: RunSummary, run_id: int) -> OrderedRun:
+    """A recorded run, its users by id and its findings by key, each row read and checked when asked for."""
+    (recorded,) = conn.execute("SELECT users_recorded FROM runs WHERE id = ?", (run_id,)).fetchone()
+    users = _stored_users(conn, path, run_id, " ORDER BY user_id, rowid") if recorded else None
+    findings = _stored_findings(conn, path, run_id, " ORDER BY rule, coalesce(user_id, ''), coalesce(field, ''), rowid")
+    return OrderedRun(summary, users, findings)
 
 
 def _before(run: RunSummary | None) -> tuple[str, tuple]:

@@ -18,6 +18,7 @@ from sspr_audit.history.compare import (
     compare,
     policy_hash,
     run_from_result,
+    side_by_side,
 )
 from sspr_audit.render.changes import FIRST_RUN, render_html, render_text, to_json
 from tests.builders.weeks import POLICY, WEEK1_AT, WEEK2_AT, audit, week
@@ -212,3 +213,16 @@ def test_html_diff_page_names_each_side_by_when_its_data_was_collected(tmp_path)
     text = " ".join(" ".join(page.text).split())
     assert "From audit (data collected 2026-11-20T08:00:00Z), ready" in text
     assert "To audit (data collected 2026-11-27T08:00:00Z), ready" in text
+
+
+def test_two_runs_are_walked_side_by_side_by_key_the_first_of_a_repeated_key_standing_for_both():
+    old = [("a", 1), ("b", 1), ("b", 2), ("d", 1)]
+    new = [("b", 3), ("c", 1), ("d", 2)]
+    assert list(side_by_side(old, new, key=lambda item: item[0])) == [
+        (("a", 1), None),
+        (("b", 1), ("b", 3)),
+        (None, ("c", 1)),
+        (("d", 1), ("d", 2)),
+    ]
+    with pytest.raises(ValueError, match="out of order"):  # a wrong order is a fault, never a wrong diff
+        list(side_by_side([("b", 1), ("a", 1)], [], key=lambda item: item[0]))

@@ -15,6 +15,7 @@ import jsonschema
 import openpyxl
 import pytest
 
+from sspr_audit.audit import engine
 from sspr_audit.audit.results import Readiness, Severity
 from sspr_audit.history import store as history
 from sspr_audit.history.compare import (
@@ -28,6 +29,7 @@ from sspr_audit.render import html, json_report, xlsx
 from sspr_audit.render.changes import FIRST_RUN, render_runs
 from sspr_audit.render.trend import history_view
 from tests.builders import DATA
+from tests.builders import snapshots as b
 from tests.builders.weeks import WEEK1_AT, WEEK2_AT, audit
 
 V1_SQL = DATA / "history" / "v1.sql"
@@ -358,3 +360,24 @@ def test_history_listing_as_text(db, weeks):
     ]
     assert lines[2].split()[:2] == [str(ids[0]), WEEK1_AT] and len(lines) == 3
     assert render_runs([]).startswith("No runs recorded yet")
+
+
+def test_the_last_run_read_in_the_files_order_compares_as_the_whole_run_does(db):
+    """The file gives users by id and findings by key in SQLite's order; ids and fields that sort differently
+    by case, accent, plane or absence must pair exactly as in the run read whole."""
+    ids = ["Zed", "abc", "é-1", "e-2", "\U0001d518-astral", "\ufffd-mark", "", "ABC"]
+
+    def week(phone: str, *, keep: int, day: int):
+        users = [
+            b.user(f"u{i}", id=user_id, registered=("mobilePhone",), mobile_phone=phone if i % 2 else "+1 425 555 0100")
+            for i, user_id in enumerate(ids[:keep])
+        ]
+        snap = b.snapshot(*users)
+        return engine.run(snap, engine.load_policy(None, snap), generated_at=f"2026-11-{day}T00:00:00Z")
+
+    old, new = week("12", keep=8, day=20), week("+44 7700 900123", keep=6, day=27)
+    run1 = history.record_run(db, old)
+    since = history.changes_since_last_run(db, new)
+    expected = compare(history.load_run(db, run1), new)
+    assert replace(since, trend=()) == replace(expected, trend=())
+    assert since.new_findings and since.resolved_findings and since.left  # every kind of pairing was walked
