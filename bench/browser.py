@@ -1,11 +1,14 @@
 """Benchmark: the HTML report of large demo tenants in headless Chromium.
 
     python bench/browser.py [--users 10000 100000] [--seed 7] [--runs 3] [--chromium PATH] [--copies 1] [--distinct]
+    python bench/browser.py --html REPORT.html --search UPN [--runs 3]
 
 For each size the demo tenant is generated, audited and rendered to HTML once
 (slow at 100,000 users: tens of seconds). ``--copies 10`` repeats the audited
 users and their findings ten times under new ids and names before rendering:
-the demo tenant stops at 200,000 users, this reaches a million. The copies share
+a million users in a minute, without auditing a million. ``--html`` measures a
+report already written instead, such as the one ``demo --users 1000000``
+writes, searching for ``--search`` (a UPN in one of its findings). The copies share
 their phone numbers, which a real tenant's users would not: ``--distinct`` ends
 every number in a copy's findings (their messages, values and suggestions) with
 the copy's number, so a message that names a number is the copy's own.
@@ -91,7 +94,11 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1, help="repeat the audited users this many times")
     parser.add_argument("--distinct", action="store_true", help="give each copy's findings numbers of their own")
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
+    parser.add_argument("--html", type=Path, help="measure this report (e.g. a demo's) instead of making one")
+    parser.add_argument("--search", help="with --html: the text the search step looks for, e.g. a UPN in a finding")
     args = parser.parse_args()
+    if args.html and not args.search:
+        sys.exit("--html needs --search TEXT: a UPN the report holds")
     if not args.chromium:
         sys.exit("no Chromium executable found: pass --chromium PATH")
     from playwright.sync_api import sync_playwright
@@ -100,11 +107,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sspr-bench-browser-") as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
         print(f"Chromium {browser.version}", file=sys.stderr)
-        for users in args.users:
+        if args.html:
+            runs = [_measure(browser, args.html.resolve(), args.search) for _ in range(args.runs)]
+            medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            rows.append((args.html.name, args.html.stat().st_size / 2**20, medians))
+        for users in [] if args.html else args.users:
             path, upn, shown = _report(users, args.seed, Path(tmp) / str(users), args.copies, args.distinct)
             runs = [_measure(browser, path, upn) for _ in range(args.runs)]
             medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            rows.append((shown, path.stat().st_size / 2**20, medians))
+            rows.append((f"{shown:,}", path.stat().st_size / 2**20, medians))
             path.unlink()
         browser.close()
 
@@ -116,7 +127,7 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for users, size, m in rows:
         print(
-            f"| {users:,} | {size:.1f} | {m['first']:.0f} | {m['ready']:.0f} | {m['tab']:.0f} | {m['heap']:.0f} |"
+            f"| {users} | {size:.1f} | {m['first']:.0f} | {m['ready']:.0f} | {m['tab']:.0f} | {m['heap']:.0f} |"
             f" {m['search']:.0f} | {m['filter']:.0f} | {m['sort']:.0f} |"
         )
 
