@@ -9,7 +9,7 @@ import click
 from sspr_audit.app import DEFAULT_OUTPUT
 from sspr_audit.cli.options import history_file_option, policy_option
 from sspr_audit.errors import InputError
-from sspr_audit.history.compare import StoredRun
+from sspr_audit.history.compare import OrderedRun, StoredRun
 from sspr_audit.text import terminal_safe
 
 DEFAULT_HISTORY = DEFAULT_OUTPUT / "history.sqlite"
@@ -58,6 +58,8 @@ def diff(
     from sspr_audit.history.compare import compare
     from sspr_audit.render.changes import render_html, render_text, to_json
 
+    old_run: StoredRun | OrderedRun
+    new_run: StoredRun | OrderedRun
     if old is None:
         old_run, new_run = store.latest_pair(history_path, tenant_id)
     else:
@@ -81,7 +83,7 @@ def diff(
         click.echo(terminal_safe(text), nl=False)
 
 
-def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None) -> StoredRun:
+def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None) -> StoredRun | OrderedRun:
     """A run id from the history, or a snapshot file audited now."""
     from sspr_audit import snapshot
     from sspr_audit.audit import engine
@@ -90,7 +92,7 @@ def _run_or_snapshot(arg: str, history_path: Path, policy_path: Path | None) -> 
     from sspr_audit.snapshot.recorded_policy import policy_for
 
     if arg.isdigit() and not Path(arg).exists():
-        return store.load_run(history_path, int(arg))
+        return store.ordered_run(history_path, int(arg))
     snap = snapshot.read(Path(arg))
     policy = engine.load_policy(policy_for(Path(arg), policy_path), snap)
     return run_from_result(engine.run(snap, policy), str(arg))

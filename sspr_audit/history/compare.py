@@ -226,8 +226,10 @@ def run_from_result(
     )
 
 
-def ordered(run: StoredRun | AuditResult) -> OrderedRun:
+def ordered(run: StoredRun | AuditResult | OrderedRun) -> OrderedRun:
     """``run`` with its users by id and its findings by key; an audit result's made one at a time as read."""
+    if isinstance(run, OrderedRun):
+        return run
     if isinstance(run, AuditResult):
         return OrderedRun(
             summary_of(run),
@@ -319,7 +321,7 @@ def trend_point(summary: RunSummary) -> TrendPoint:
     return TrendPoint(summary.id, summary.generated_at, summary.ready_percent, summary.attempts, summary.successes)
 
 
-def compare(old: StoredRun | AuditResult | None, new: StoredRun | AuditResult) -> RunChanges:
+def compare(old: StoredRun | AuditResult | OrderedRun | None, new: StoredRun | AuditResult | OrderedRun) -> RunChanges:
     """What changed from ``old`` to ``new``; with no ``old``, a first run with nothing to show."""
     return changes(ordered(old) if old is not None else None, ordered(new))
 

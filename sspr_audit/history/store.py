@@ -244,7 +244,26 @@ def tenants(db_path: Path) -> list[tuple[str, str]]:
 
 
 def load_run(db_path: Path, run_id: int) -> StoredRun:
-    """One recorded run with its users and findings."""
+    """One recorded run with its users and findings, in the order they were recorded."""
+    summary, recorded = _run_row(db_path, run_id)
+    users = tuple(_stored_users(db_path, run_id, _AS_RECORDED)) if recorded else None
+    return StoredRun(summary, users, tuple(_stored_findings(db_path, run_id, _AS_RECORDED)))
+
+
+def ordered_run(db_path: Path, run_id: int) -> OrderedRun:
+    """One recorded run to compare: its users by id and its findings by key, each row read when asked for."""
+    summary, recorded = _run_row(db_path, run_id)
+    users = _stored_users(db_path, run_id, _BY_USER) if recorded else None
+    return OrderedRun(summary, users, _stored_findings(db_path, run_id, _BY_KEY))
+
+
+_AS_RECORDED = " ORDER BY rowid"
+_BY_USER = " ORDER BY user_id, rowid"  # SQLite orders text by its UTF-8 bytes: Python's order of the same text
+_BY_KEY = " ORDER BY rule, coalesce(user_id, ''), coalesce(field, ''), rowid"  # StoredFinding.key, then as recorded
+
+
+def _run_row(db_path: Path, run_id: int) -> tuple[RunSummary, bool]:
+    """A recorded run's summary, and whether its users were recorded (not before schema 2)."""
     if not Path(db_path).exists():
         raise HistoryError(f"{db_path}: no run history here yet; 'report' and 'run' record one")
     with _database(db_path) as conn:
@@ -252,51 +271,51 @@ def load_run(db_path: Path, run_id: int) -> StoredRun:
         if row is None:
             raise HistoryError(f"{db_path}: there is no run {run_id}; 'sspr-audit history' lists the runs")
         (summary,) = _summaries(conn, [row[:-1]], Path(db_path))
-        findings = tuple(_stored_findings(conn, db_path, run_id, " ORDER BY rowid"))
-        users = tuple(_stored_users(conn, db_path, run_id, " ORDER BY rowid")) if row[-1] else None
-    return StoredRun(summary, users, findings)
+    return summary, bool(row[-1])
 
 
-def _stored_findings(conn: sqlite3.Connection, path: Path, run_id: int, order: str) -> Iterator[StoredFinding]:
+def _stored_findings(path: Path, run_id: int, order: str) -> Iterator[StoredFinding]:
     """One run's findings in ``order``, each made and checked as read."""
-    for rule, severity, user_id, upn, field, value, message in _rows(
-        conn,
-        path,
-        run_id,
-        "findings",
-        _FINDING_TYPES,
-        "SELECT rule, severity, user_id, upn, field, value, message FROM findings WHERE run_id = ?" + order,
-    ):
-        yield StoredFinding(rule, _enum(Severity, severity, path, run_id), user_id, upn, field, value, message)
+    with _database(path) as conn:
+        for rule, severity, user_id, upn, field, value, message in _rows(
+            conn,
+            path,
+            run_id,
+            "findings",
+            _FINDING_TYPES,
+            "SELECT rule, severity, user_id, upn, field, value, message FROM findings WHERE run_id = ?" + order,
+        ):
+            yield StoredFinding(rule, _enum(Severity, severity, path, run_id), user_id, upn, field, value, message)
 
 
-def _stored_users(conn: sqlite3.Connection, path: Path, run_id: int, order: str) -> Iterator[StoredUser]:
+def _stored_users(path: Path, run_id: int, order: str) -> Iterator[StoredUser]:
     """One run's users in ``order``, each made and checked as read."""
-    for user_id, upn, name, status, admin, count, methods, *rest in _rows(
-        conn,
-        path,
-        run_id,
-        "users",
-        _USER_TYPES,
-        "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods, loses_sspr_on,"
-        " loses_sspr_because, last_reset_at, last_reset_outcome FROM users WHERE run_id = ?" + order,
-    ):
-        yield StoredUser(
-            user_id,
-            upn,
-            name,
-            _enum(Readiness, status, path, run_id),
-            bool(admin),
-            count,
-            tuple(m for m in methods.split(",") if m),
-            *rest,
-        )
+    with _database(path) as conn:
+        for user_id, upn, name, status, admin, count, methods, *rest in _rows(
+            conn,
+            path,
+            run_id,
+            "users",
+            _USER_TYPES,
+            "SELECT user_id, upn, display_name, status, is_admin, usable_count, usable_methods, loses_sspr_on,"
+            " loses_sspr_because, last_reset_at, last_reset_outcome FROM users WHERE run_id = ?" + order,
+        ):
+            yield StoredUser(
+                user_id,
+                upn,
+                name,
+                _enum(Readiness, status, path, run_id),
+                bool(admin),
+                count,
+                tuple(m for m in methods.split(",") if m),
+                *rest,
+            )
 
 
-def previous_run(db_path: Path, tenant_id: str, before: RunSummary | None = None) -> StoredRun | None:
-    """The tenant's latest run before ``before`` (its latest run of all when None); None when there is none."""
+def previous_run(db_path: Path, tenant_id: str, before: RunSummary | None = None) -> OrderedRun | None:
+    """The tenant's latest run before ``before`` (its latest run of all when None), to compare; None when none."""
     runs = last_runs(db_path, tenant_id, 1, before=before)
-    return load_run(db_path, runs[0].id) if runs and runs[0].id is not None else None
+    return ordered_run(db_path, runs[0].id) if runs and runs[0].id is not None else None
 
 
 def last_runs(db_path: Path, tenant_id: str, n: int, before: RunSummary | None = None) -> list[RunSummary]:
@@ -313,7 +332,7 @@ def last_runs(db_path: Path, tenant_id: str, n: int, before: RunSummary | None =
         return _summaries(conn, rows[::-1], Path(db_path))
 
 
-def latest_pair(db_path: Path, tenant_id: str | None = None) -> tuple[StoredRun, StoredRun]:
+def latest_pair(db_path: Path, tenant_id: str | None = None) -> tuple[OrderedRun, OrderedRun]:
     """The tenant's last two runs, older first: what ``diff`` compares by default."""
     if tenant_id is None:
         known = tenants(db_path)
@@ -328,7 +347,7 @@ def latest_pair(db_path: Path, tenant_id: str | None = None) -> tuple[StoredRun,
             f"{db_path} holds {have} of this tenant: nothing to compare yet; give a run id or a"
             " snapshot file to compare with"
         )
-    return load_run(db_path, runs[0].id), load_run(db_path, runs[1].id)  # type: ignore[arg-type]
+    return ordered_run(db_path, runs[0].id), ordered_run(db_path, runs[1].id)  # type: ignore[arg-type]
 
 
 def changes_since_last_run(db_path: Path, result: AuditResult, trend_runs: int = TREND_RUNS) -> RunChanges:
@@ -337,22 +356,9 @@ def changes_since_last_run(db_path: Path, result: AuditResult, trend_runs: int =
     The last run is read from the file a user and a finding at a time, in the order the comparison walks.
     """
     new = ordered(result)
-    tenant_id = new.summary.tenant_id
-    earlier = last_runs(db_path, tenant_id, trend_runs - 1, before=new.summary)
-    trend = (*(trend_point(r) for r in earlier), trend_point(new.summary))
-    last = last_runs(db_path, tenant_id, 1, before=new.summary)
-    if not last or last[0].id is None:
-        return replace(changes(None, new), trend=trend)
-    with _database(db_path) as conn:
-        return replace(changes(_ordered_run(conn, Path(db_path), last[0], last[0].id), new), trend=trend)
-
-
-def _ordered_run(conn: sqlite3.Connection, path: Path, summary: RunSummary, run_id: int) -> OrderedRun:
-    """A recorded run, its users by id and its findings by key, each row read and checked when asked for."""
-    (recorded,) = conn.execute("SELECT users_recorded FROM runs WHERE id = ?", (run_id,)).fetchone()
-    users = _stored_users(conn, path, run_id, " ORDER BY user_id, rowid") if recorded else None
-    findings = _stored_findings(conn, path, run_id, " ORDER BY rule, coalesce(user_id, ''), coalesce(field, ''), rowid")
-    return OrderedRun(summary, users, findings)
+    earlier = last_runs(db_path, new.summary.tenant_id, trend_runs - 1, before=new.summary)
+    found = changes(previous_run(db_path, new.summary.tenant_id, before=new.summary), new)
+    return replace(found, trend=(*(trend_point(r) for r in earlier), trend_point(new.summary)))
 
 
 def _before(run: RunSummary | None) -> tuple[str, tuple]:
