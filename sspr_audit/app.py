@@ -103,7 +103,7 @@ def _judge_file(snapshot_path: Path, report: ReportOptions) -> AuditResult:
     from sspr_audit import snapshot
 
     try:
-        head, users = snapshot.stream(snapshot_path)
+        head, users = snapshot.stream_users(snapshot_path)
         return _judge(head, users, report)
     except snapshot.Unstreamable:
         pass

@@ -5,6 +5,15 @@ the collector or the demo generator and the audit); :mod:`~sspr_audit.snapshot.c
 reads and writes them, documented by ``snapshot.schema.json`` beside it.
 """
 
-from sspr_audit.snapshot.codec import Unstreamable, dumps, from_dict, read, stream, to_dict, write, write_streamed
+from sspr_audit.snapshot.codec import (
+    Unstreamable,
+    dumps,
+    from_dict,
+    read,
+    stream_users,
+    to_dict,
+    write,
+    write_streamed,
+)
 
-__all__ = ["Unstreamable", "dumps", "from_dict", "read", "stream", "to_dict", "write", "write_streamed"]
+__all__ = ["Unstreamable", "dumps", "from_dict", "read", "stream_users", "to_dict", "write", "write_streamed"]

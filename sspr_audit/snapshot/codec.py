@@ -176,7 +176,7 @@ class Unstreamable(Exception):
     """The file cannot be taken user by user: read it whole with :func:`read`, which names any problem in it."""
 
 
-def stream(path: Path) -> tuple[Snapshot, Iterator[User]]:
+def stream_users(path: Path) -> tuple[Snapshot, Iterator[User]]:
     """The snapshot with no users, and an iterator of its users, each decoded as the file is read.
 
     For a caller that lets each user go once used, so a million users never exist at once. Only a current

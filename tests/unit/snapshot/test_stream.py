@@ -12,13 +12,20 @@ import pytest
 from sspr_audit import snapshot
 from sspr_audit.demo.tenant import generate_tenant
 from sspr_audit.errors import SnapshotError
-from sspr_audit.snapshot import models
+from sspr_audit.snapshot import models, stream
 from tests.builders import snapshots as b
+
+PIECE = 16 * 1024  # the files are read in pieces this size here, so each crosses dozens of them
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "CHUNK", PIECE)
 
 
 @pytest.fixture(scope="module")
 def tenant() -> models.Snapshot:
-    return generate_tenant(6000, seed=5)  # about 5 MB of JSON: several megabyte pieces
+    return generate_tenant(600, seed=5)  # about 0.5 MB of JSON
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,7 @@ def written(tenant: models.Snapshot, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_a_snapshot_of_several_pieces_reads_back_equal_plain_gzipped_and_indented(tmp_path, tenant, data, written):
     plain, gzipped = written
-    assert plain.stat().st_size > 3 << 20
+    assert plain.stat().st_size > 20 * PIECE
     assert snapshot.read(plain) == tenant
     assert snapshot.read(gzipped) == tenant
     indented = tmp_path / "indented.json"
@@ -52,7 +59,7 @@ def test_a_snapshot_gzipped_in_two_members_reads_back_equal(tmp_path, tenant):
 
 def test_a_bad_value_deep_in_the_file_is_named_with_its_place(tmp_path, data):
     bad = json.loads(json.dumps(data))
-    user = next(i for i, u in enumerate(bad["users"]) if i > 5000 and u["methods"])
+    user = next(i for i, u in enumerate(bad["users"]) if i > 500 and u["methods"])
     bad["users"][user]["methods"][0]["type"] = 7
     path = tmp_path / "bad.json.gz"
     path.write_bytes(gzip.compress(json.dumps(bad).encode()))
@@ -93,7 +100,7 @@ def test_text_after_the_snapshot_is_refused(tmp_path, tenant):
 
 def test_a_current_snapshot_streams_its_tenant_then_each_user_as_the_whole_read_gives_them(tenant, written):
     for path in written:
-        head, users = snapshot.stream(path)
+        head, users = snapshot.stream_users(path)
         assert head == models.Snapshot(tenant.tenant, ())
         assert next(users) == tenant.users[0]  # the first user comes before the file is read through
         assert (tenant.users[0], *users) == tenant.users
@@ -104,7 +111,7 @@ def _unstreamed(tmp_path, data: dict | str) -> tuple[str, int]:
     path = tmp_path / "s.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data))
     try:
-        _, users = snapshot.stream(path)
+        _, users = snapshot.stream_users(path)
     except snapshot.Unstreamable:
         return "at once", 0
     taken = 0
@@ -147,10 +154,10 @@ def test_a_repeated_member_after_the_users_is_refused(tmp_path):
 
 def test_a_missing_or_unreadable_file_is_refused_for_the_whole_read_to_name(tmp_path):
     with pytest.raises(snapshot.Unstreamable):
-        snapshot.stream(tmp_path / "missing.json")
+        snapshot.stream_users(tmp_path / "missing.json")
     gz = tmp_path / "cut.json.gz"
     gz.write_bytes(gzip.compress(snapshot.dumps(b.snapshot(b.user("u0"))).encode())[:-30])
-    _, users = snapshot.stream(gz)
+    _, users = snapshot.stream_users(gz)
     with pytest.raises(snapshot.Unstreamable):
         list(users)
 
@@ -163,6 +170,6 @@ def test_a_version_2_snapshot_streams_as_the_whole_read_gives_it(tmp_path):
     path = tmp_path / "v2.json"
     path.write_text(json.dumps(data))
     whole = snapshot.read(path)
-    head, users = snapshot.stream(path)
+    head, users = snapshot.stream_users(path)
     assert (head.tenant, tuple(users)) == (whole.tenant, whole.users)
     assert whole.users[0].assigned_licenses is None
