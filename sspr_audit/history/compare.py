@@ -94,11 +94,6 @@ class StoredFinding:
     value: str | None
     message: str
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The same finding in two runs: rule, user and field (the value may change)."""
-        return (self.rule, self.user_id or "", self.field or "")
-
 
 @dataclass(frozen=True, slots=True)
 class StoredUser:
@@ -144,9 +139,9 @@ def user_key(u: StoredUser) -> str:
     return u.id
 
 
-def finding_key(f: StoredFinding) -> tuple[str, str, str]:
+def finding_key(f: StoredFinding | Finding) -> tuple[str, str, str]:
     """What finds one finding in two runs: rule, user and field (the value may change)."""
-    return f.key
+    return (f.rule, f.user_id or "", f.field or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +229,7 @@ def ordered(run: StoredRun | AuditResult | OrderedRun) -> OrderedRun:
         return OrderedRun(
             summary_of(run),
             stored_users(sorted(run.users, key=lambda u: u.user.id)),
-            stored_findings(sorted(run.findings, key=lambda f: (f.rule, f.user_id or "", f.field or ""))),
+            stored_findings(sorted(run.findings, key=finding_key)),
         )
     return OrderedRun(
         run.summary,

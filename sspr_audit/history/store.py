@@ -259,7 +259,7 @@ def ordered_run(db_path: Path, run_id: int) -> OrderedRun:
 
 _AS_RECORDED = " ORDER BY rowid"
 _BY_USER = " ORDER BY user_id, rowid"  # SQLite orders text by its UTF-8 bytes: Python's order of the same text
-_BY_KEY = " ORDER BY rule, coalesce(user_id, ''), coalesce(field, ''), rowid"  # StoredFinding.key, then as recorded
+_BY_KEY = " ORDER BY rule, coalesce(user_id, ''), coalesce(field, ''), rowid"  # finding_key, then as recorded
 
 
 def _run_row(db_path: Path, run_id: int) -> tuple[RunSummary, bool]:
